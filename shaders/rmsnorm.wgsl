@@ -1,0 +1,95 @@
+// RMSNorm. inp, out, dout, dinp: (N, C) row-major; rstd: (N); weight, dweight: (C).
+// rmsnormForward and rmsnormBackward: one 64-wide workgroup per row, strided over C, reduced in
+// workgroup memory. rmsnormBackwardWeight: one invocation per channel, looping over the N rows
+// (a thread owns its dweight entry, so no atomics).
+// Writes: out =, rstd =; accumulates: dinp +=, dweight += (llm.c's convention for gradients).
+
+struct Params {
+  N: u32,
+  C: u32,
+  eps: f32,
+}
+
+const WG: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> p: Params;
+
+// ---- forward: out = inp * rstd * weight, rstd = 1 / sqrt(mean(inp^2) + eps) ----
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read_write> rstd: array<f32>;
+@group(0) @binding(3) var<storage, read> inp: array<f32>;
+@group(0) @binding(4) var<storage, read> weight: array<f32>;
+
+var<workgroup> partial: array<f32, WG>;
+
+fn reduceSum(lid: u32, value: f32) -> f32 {
+  partial[lid] = value;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) { partial[lid] += partial[lid + stride]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(WG)
+fn rmsnormForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                  @builtin(local_invocation_id) lid: vec3u) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.N) { return; }  // uniform per workgroup, so barriers stay uniform
+  let base = row * p.C;
+  var sumSq = 0.0;
+  for (var c = lid.x; c < p.C; c += WG) {
+    let x = inp[base + c];
+    sumSq += x * x;
+  }
+  let s = 1.0 / sqrt(reduceSum(lid.x, sumSq) / f32(p.C) + p.eps);
+  for (var c = lid.x; c < p.C; c += WG) {
+    out[base + c] = inp[base + c] * s * weight[c];
+  }
+  if (lid.x == 0u) { rstd[row] = s; }
+}
+
+// ---- backward (input): dinp += rstd * (w*dout) - inp * rstd^3 * mean(w*dout*inp) ----
+@group(0) @binding(1) var<storage, read_write> dinp: array<f32>;
+@group(0) @binding(2) var<storage, read> dout: array<f32>;
+@group(0) @binding(3) var<storage, read> inpSaved: array<f32>;
+@group(0) @binding(4) var<storage, read> weightSaved: array<f32>;
+@group(0) @binding(5) var<storage, read> rstdSaved: array<f32>;
+
+@compute @workgroup_size(WG)
+fn rmsnormBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                  @builtin(local_invocation_id) lid: vec3u) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.N) { return; }
+  let base = row * p.C;
+  let s = rstdSaved[row];
+  var dot = 0.0;
+  for (var c = lid.x; c < p.C; c += WG) {
+    dot += weightSaved[c] * dout[base + c] * inpSaved[base + c];
+  }
+  let meanDot = reduceSum(lid.x, dot) / f32(p.C);
+  for (var c = lid.x; c < p.C; c += WG) {
+    let x = inpSaved[base + c];
+    dinp[base + c] += s * weightSaved[c] * dout[base + c] - x * s * s * s * meanDot;
+  }
+}
+
+// ---- backward (weight): dweight[c] += sum_n dout[n,c] * inp[n,c] * rstd[n] ----
+@group(0) @binding(1) var<storage, read_write> dweight: array<f32>;
+@group(0) @binding(2) var<storage, read> doutW: array<f32>;
+@group(0) @binding(3) var<storage, read> inpW: array<f32>;
+@group(0) @binding(4) var<storage, read> rstdW: array<f32>;
+
+@compute @workgroup_size(WG)
+fn rmsnormBackwardWeight(@builtin(global_invocation_id) gid: vec3u) {
+  let c = gid.x;
+  if (c >= p.C) { return; }
+  var sum = 0.0;
+  for (var n = 0u; n < p.N; n++) {
+    sum += doutW[n * p.C + c] * inpW[n * p.C + c] * rstdW[n];
+  }
+  dweight[c] += sum;
+}

@@ -1,0 +1,48 @@
+// Storage buffers are reused by exact (256-byte rounded) size: a model allocates the same
+// shapes step after step, so a released buffer is almost always taken again as it is.
+const ROUND = 256;
+
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private liveBytes = 0;
+  private pooledBytes = 0;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  acquire(byteLength: number, label: string): GPUBuffer {
+    const size = Math.max(ROUND, Math.ceil(byteLength / ROUND) * ROUND);
+    const reused = this.free.get(size)?.pop();
+    if (reused) {
+      this.pooledBytes -= size;
+      this.liveBytes += size;
+      reused.label = label;
+      return reused;
+    }
+    const buffer = this.device.createBuffer({
+      label,
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    this.liveBytes += size;
+    return buffer;
+  }
+
+  release(buffer: GPUBuffer): void {
+    const list = this.free.get(buffer.size) ?? [];
+    list.push(buffer);
+    this.free.set(buffer.size, list);
+    this.liveBytes -= buffer.size;
+    this.pooledBytes += buffer.size;
+  }
+
+  /** Bytes handed out and not yet released, and bytes held for reuse. */
+  stats(): { liveBytes: number; pooledBytes: number } {
+    return { liveBytes: this.liveBytes, pooledBytes: this.pooledBytes };
+  }
+
+  destroy(): void {
+    for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
+    this.free.clear();
+    this.pooledBytes = 0;
+  }
+}

@@ -1,0 +1,272 @@
+// The engine's handle on one WebGPU device: tensors from a buffer pool, compute pipelines
+// compiled once and cached by every constant baked into them, dispatches whose bind group and
+// uniforms are made once and replayed, one compute pass per submitted phase, and read-back of
+// the few values a step needs. Errors from the device (validation, out of memory, loss) are
+// collected and thrown from the next submit or read, never dropped.
+import type { AdapterSummary, OpenedDevice } from './adapter.ts';
+import { BufferPool } from './bufferPool.ts';
+import { packParams, type ParamField } from './params.ts';
+import type { ShaderName, ShaderSources } from './shaderSources.ts';
+
+/** A GPU array of 4-byte elements (f32, or u32 for token ids) with a row-major shape. */
+export class Tensor {
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly shape: readonly number[],
+    readonly label: string,
+  ) {}
+
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+}
+
+/** A pipeline bound to its buffers and uniforms: made once, encoded as often as needed. */
+export interface Dispatch {
+  readonly label: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly workgroups: readonly [number, number, number];
+  /** Rewrites the uniforms in place (same fields, new values), e.g. a decode position. */
+  setParams(fields: readonly ParamField[]): void;
+}
+
+export class GpuError extends Error {
+  override name = 'GpuError';
+}
+
+const MAX_WORKGROUPS_PER_DIM = 65535;
+
+/** Workgroup counts covering `n` invocations of `workgroupSize`, folded into y past 65535. */
+export function grid1d(n: number, workgroupSize: number): [number, number, number] {
+  const groups = Math.max(1, Math.ceil(n / workgroupSize));
+  if (groups <= MAX_WORKGROUPS_PER_DIM) return [groups, 1, 1];
+  const y = Math.ceil(groups / MAX_WORKGROUPS_PER_DIM);
+  return [Math.ceil(groups / y), y, 1];
+}
+
+export class Gpu {
+  readonly device: GPUDevice;
+  readonly adapter: AdapterSummary;
+  readonly pool: BufferPool;
+  readonly hasTimestamps: boolean;
+  private readonly shaders: ShaderSources;
+  private readonly modules = new Map<ShaderName, GPUShaderModule>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly errors: string[] = [];
+  private lostMessage: string | null = null;
+  private readonly lostListeners: Array<(message: string) => void> = [];
+
+  constructor(opened: OpenedDevice, shaders: ShaderSources) {
+    this.device = opened.device;
+    this.adapter = opened.summary;
+    this.shaders = shaders;
+    this.pool = new BufferPool(this.device);
+    this.hasTimestamps = this.device.features.has('timestamp-query');
+    this.device.addEventListener('uncapturederror', (event) => {
+      this.errors.push((event as GPUUncapturedErrorEvent).error.message);
+    });
+    void this.device.lost.then((info) => {
+      if (info.reason === 'destroyed' && this.lostMessage === 'destroyed') return;
+      this.lostMessage = `The GPU device was lost (${info.reason}): ${info.message}`;
+      for (const listener of this.lostListeners) listener(this.lostMessage);
+    });
+  }
+
+  /** Calls `listener` with a message if the device is lost (driver reset, out of memory, ...). */
+  onLost(listener: (message: string) => void): void {
+    this.lostListeners.push(listener);
+  }
+
+  // ---- tensors -------------------------------------------------------------------------------
+
+  tensor(shape: readonly number[], label: string, data?: Float32Array | Uint32Array): Tensor {
+    const t = new Tensor(this.pool.acquire(shape.reduce((a, b) => a * b, 1) * 4, label), shape, label);
+    if (data) this.write(t, data);
+    return t;
+  }
+
+  write(t: Tensor, data: Float32Array | Uint32Array, elementOffset = 0): void {
+    if (elementOffset + data.length > t.size) {
+      throw new RangeError(`${t.label}: writing ${data.length} values at ${elementOffset} overflows ${t.size}`);
+    }
+    this.device.queue.writeBuffer(t.buffer, elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  release(...tensors: Tensor[]): void {
+    for (const t of tensors) this.pool.release(t.buffer);
+  }
+
+  /** Copies `count` elements from `offset` back to the CPU: only scalars and ids on hot paths. */
+  async read(t: Tensor, offset = 0, count = t.size - offset): Promise<ArrayBuffer> {
+    const staging = this.device.createBuffer({
+      label: `read ${t.label}`,
+      size: Math.ceil((count * 4) / 4) * 4,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const encoder = this.device.createCommandEncoder({ label: `read ${t.label}` });
+    encoder.copyBufferToBuffer(t.buffer, offset * 4, staging, 0, count * 4);
+    this.device.queue.submit([encoder.finish()]);
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (error) {
+      this.throwIfFailed();
+      throw new GpuError(`Reading ${t.label} back failed: ${String(error)}`);
+    }
+    const copy = staging.getMappedRange().slice(0);
+    staging.destroy();
+    this.throwIfFailed();
+    return copy;
+  }
+
+  async readF32(t: Tensor, offset = 0, count?: number): Promise<Float32Array> {
+    return new Float32Array(await this.read(t, offset, count));
+  }
+
+  async readU32(t: Tensor, offset = 0, count?: number): Promise<Uint32Array> {
+    return new Uint32Array(await this.read(t, offset, count));
+  }
+
+  // ---- pipelines and dispatches --------------------------------------------------------------
+
+  /** The compiled pipeline for one entry point with its override constants, made once. */
+  pipeline(shader: ShaderName, entryPoint: string, constants: Record<string, number> = {}): GPUComputePipeline {
+    const constantKey = Object.keys(constants)
+      .sort()
+      .map((k) => `${k}=${constants[k]}`)
+      .join(',');
+    const key = `${shader}:${entryPoint}:${constantKey}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      this.device.pushErrorScope('validation');
+      pipeline = this.device.createComputePipeline({
+        label: key,
+        layout: 'auto',
+        compute: { module: this.module(shader), entryPoint, constants },
+      });
+      void this.device.popErrorScope().then((error) => {
+        if (error) this.errors.push(`Pipeline ${key} failed to build: ${error.message}`);
+      });
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+
+  /** The WGSL source of one op family, for printing while debugging a kernel. */
+  shaderSource(shader: ShaderName): string {
+    return this.shaders[shader];
+  }
+
+  private module(shader: ShaderName): GPUShaderModule {
+    let module = this.modules.get(shader);
+    if (!module) {
+      module = this.device.createShaderModule({ label: `shaders/${shader}.wgsl`, code: this.shaders[shader] });
+      void module.getCompilationInfo().then((info) => {
+        for (const m of info.messages) {
+          if (m.type === 'error') this.errors.push(`shaders/${shader}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
+        }
+      });
+      this.modules.set(shader, module);
+    }
+    return module;
+  }
+
+  /**
+   * Binds `buffers` to @binding(1..n) in order and the uniforms to @binding(0), as every kernel
+   * declares them: outputs first, then inputs, then weights (llm.c's argument order).
+   */
+  dispatch(
+    label: string,
+    pipeline: GPUComputePipeline,
+    buffers: readonly Tensor[],
+    params: readonly ParamField[],
+    workgroups: readonly [number, number?, number?],
+  ): Dispatch {
+    const uniform = this.device.createBuffer({
+      label: `${label} params`,
+      size: packParams(params).byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.device.queue.writeBuffer(uniform, 0, packParams(params));
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
+    buffers.forEach((t, i) => entries.push({ binding: i + 1, resource: { buffer: t.buffer, size: t.size * 4 } }));
+    const bindGroup = this.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
+    const queue = this.device.queue;
+    return {
+      label,
+      pipeline,
+      bindGroup,
+      workgroups: [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1],
+      setParams(fields) {
+        queue.writeBuffer(uniform, 0, packParams(fields));
+      },
+    };
+  }
+
+  /** Encodes the dispatches in order into one compute pass and submits them as one phase. */
+  run(dispatches: readonly Dispatch[], label = 'phase', timestampWrites?: GPUComputePassTimestampWrites): void {
+    if (this.lostMessage) throw new GpuError(this.lostMessage);
+    const encoder = this.device.createCommandEncoder({ label });
+    const pass = encoder.beginComputePass(timestampWrites ? { label, timestampWrites } : { label });
+    for (const d of dispatches) {
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+    }
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Waits for submitted work, then throws any error the device reported meanwhile. */
+  async sync(): Promise<void> {
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwIfFailed();
+  }
+
+  /**
+   * Seconds the GPU spent on one phase of `dispatches`: from timestamp queries where the
+   * adapter has them, otherwise wall-clock time from submit until the queue is idle.
+   */
+  async time(dispatches: readonly Dispatch[], label = 'timed'): Promise<number> {
+    if (!this.hasTimestamps) {
+      await this.sync();
+      const start = performance.now();
+      this.run(dispatches, label);
+      await this.sync();
+      return (performance.now() - start) / 1000;
+    }
+    const querySet = this.device.createQuerySet({ type: 'timestamp', count: 2 });
+    const resolved = this.device.createBuffer({
+      size: 16,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    const staging = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.run(dispatches, label, { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 });
+    const encoder = this.device.createCommandEncoder();
+    encoder.resolveQuerySet(querySet, 0, 2, resolved, 0);
+    encoder.copyBufferToBuffer(resolved, 0, staging, 0, 16);
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const [begin, end] = new BigUint64Array(staging.getMappedRange());
+    const seconds = Number(end! - begin!) / 1e9;
+    staging.destroy();
+    resolved.destroy();
+    querySet.destroy();
+    this.throwIfFailed();
+    return seconds;
+  }
+
+  private throwIfFailed(): void {
+    if (this.lostMessage) throw new GpuError(this.lostMessage);
+    if (this.errors.length > 0) {
+      const messages = this.errors.splice(0);
+      throw new GpuError(messages.join('\n'));
+    }
+  }
+
+  destroy(): void {
+    this.lostMessage = 'destroyed';
+    this.pool.destroy();
+    this.device.destroy();
+  }
+}

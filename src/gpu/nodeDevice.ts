@@ -1,0 +1,39 @@
+// Node's way to a device: Dawn from the `webgpu` npm package. On a machine without a GPU,
+// Dawn finds no Vulkan driver it accepts; Debian's chromium package ships SwiftShader's, and
+// pointing the Vulkan loader at it (before the next instance is created) gives a CPU adapter.
+import { existsSync } from 'node:fs';
+import { NoAdapterError, openDevice, type OpenedDevice } from './adapter.ts';
+
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+const INSTALL_HINT =
+  'On Linux without a GPU install SwiftShader and the Vulkan loader with ' +
+  '`apt-get install -y chromium libvulkan1`; with a GPU install its Vulkan driver.';
+
+// Dawn tears its instance down when the JavaScript GPU object is collected, and a device made
+// from it then crashes the process at its next callback: every instance is kept for good.
+const dawnInstances: GPU[] = [];
+
+async function requestDawnAdapter(): Promise<GPUAdapter | null> {
+  const { create, globals } = await import('webgpu');
+  // Dawn's classes (GPUBufferUsage, GPUMapMode, ...) must be globals for WebGPU code to run.
+  Object.assign(globalThis, globals);
+  const instance = create([]);
+  dawnInstances.push(instance);
+  return instance.requestAdapter({ powerPreference: 'high-performance' });
+}
+
+export async function openNodeDevice(): Promise<OpenedDevice> {
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await requestDawnAdapter();
+  } catch (error) {
+    throw new NoAdapterError(`Dawn (the \`webgpu\` npm package) failed to load: ${String(error)}. ${INSTALL_HINT}`);
+  }
+  if (!adapter && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    adapter = await requestDawnAdapter();
+  }
+  if (!adapter) throw new NoAdapterError(INSTALL_HINT);
+  return openDevice(adapter);
+}

@@ -1,0 +1,29 @@
+// Seeded random test data, so a failing case can be rerun exactly.
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    // mulberry32
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` standard normal values times `scale`, rounded to f32 so GPU and reference see the same input. */
+export function randn(n: number, seed: number, scale = 1): Float64Array {
+  const next = rng(seed);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = Math.max(next(), 1e-12);
+    const v = next();
+    out[i] = Math.fround(scale * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
+  }
+  return out;
+}
+
+export function randInts(n: number, max: number, seed: number): Uint32Array {
+  const next = rng(seed);
+  return Uint32Array.from({ length: n }, () => Math.floor(next() * max));
+}

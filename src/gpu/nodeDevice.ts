@@ -1,7 +1,9 @@
 // Node's way to a device: Dawn from the `webgpu` npm package. On a machine without a GPU,
 // Dawn finds no Vulkan driver it accepts; Debian's chromium package ships SwiftShader's, and
 // pointing the Vulkan loader at it (before the next instance is created) gives a CPU adapter.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NoAdapterError, openDevice, type OpenedDevice } from './adapter.ts';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -10,11 +12,21 @@ const INSTALL_HINT =
   'On Linux without a GPU install SwiftShader and the Vulkan loader with ' +
   '`apt-get install -y chromium libvulkan1`; with a GPU install its Vulkan driver.';
 
+// Vulkan drivers probe for a window system and complain on stderr when XDG_RUNTIME_DIR is
+// unset, as it is in CI and over ssh; a private empty one keeps the command line's output clean.
+function quietWindowSystemProbe(): void {
+  if (process.env.XDG_RUNTIME_DIR) return;
+  const dir = join(tmpdir(), `alphaalign-xdg-${process.getuid?.() ?? 0}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  process.env.XDG_RUNTIME_DIR = dir;
+}
+
 // Dawn tears its instance down when the JavaScript GPU object is collected, and a device made
 // from it then crashes the process at its next callback: every instance is kept for good.
 const dawnInstances: GPU[] = [];
 
 async function requestDawnAdapter(): Promise<GPUAdapter | null> {
+  quietWindowSystemProbe();
   const { create, globals } = await import('webgpu');
   // Dawn's classes (GPUBufferUsage, GPUMapMode, ...) must be globals for WebGPU code to run.
   Object.assign(globalThis, globals);

@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+function lab(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env, timeout: 60_000 });
+}
+
+describe('lab info', () => {
+  it('prints the adapter as JSON', () => {
+    const result = lab(['info']);
+    expect(result.status, result.stderr).toBe(0);
+    const info = JSON.parse(result.stdout) as { vendor: string; features: string[]; limits: Record<string, number> };
+    expect(info.vendor).not.toBe('');
+    expect(info.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    expect(Array.isArray(info.features)).toBe(true);
+  });
+
+  it('with no adapter exits non-zero with the install hint', () => {
+    // A Vulkan driver list naming nothing leaves Dawn without an adapter, and the lab must not
+    // override a list the user set.
+    const result = lab(['info'], { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('No WebGPU adapter was found');
+    expect(result.stderr).toContain('apt-get install -y chromium libvulkan1');
+    // No JavaScript stack trace (the Vulkan loader's own warnings name .cpp files).
+    expect(result.stderr).not.toMatch(/\n\s+at .*\.(ts|js|mjs):\d+/);
+  });
+
+  it('rejects an unknown command and unknown options with a usage message', () => {
+    expect(lab(['frobnicate']).status).toBe(2);
+    const bad = lab(['info', '--nope']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--nope');
+  });
+});

@@ -1,0 +1,52 @@
+// Headless Debian Chromium, driven by Playwright, against the production build served by
+// `vite preview` on localhost (a secure context, so navigator.gpu exists on SwiftShader).
+// Playwright gives every launch a fresh, empty profile of its own.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface Lab {
+  browser: Browser;
+  page: Page;
+  url: string;
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function openLab(): Promise<Lab> {
+  const server: PreviewServer = await preview({ preview: { port: 0, strictPort: false, host: '127.0.0.1' }, logLevel: 'silent' });
+  const address = server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('vite preview did not report a port');
+  const url = `http://localhost:${address.port}/`;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--enable-unsafe-webgpu',
+      '--enable-features=Vulkan',
+      '--use-angle=swiftshader',
+    ],
+  });
+  const page = await browser.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  return {
+    browser,
+    page,
+    url,
+    consoleErrors,
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { Gpu, GpuError, grid1d } from '../../src/gpu/gpu.ts';
+import { openNodeDevice } from '../../src/gpu/nodeDevice.ts';
+import { loadNodeShaders } from '../../src/gpu/nodeShaders.ts';
+import { f32, packParams, u32 } from '../../src/gpu/params.ts';
+import { rmsnormForward } from '../../src/gpu/kernels/rmsnorm.ts';
+import { testGpu } from '../helpers/testGpu.ts';
+
+/** A device of its own, for tests that break or destroy it. */
+async function freshGpu(shaderOverrides: Partial<ReturnType<typeof loadNodeShaders>> = {}): Promise<Gpu> {
+  return new Gpu(await openNodeDevice(), { ...loadNodeShaders(), ...shaderOverrides });
+}
+
+describe('grid1d', () => {
+  it('covers n invocations, folding into y past 65535 workgroups', () => {
+    expect(grid1d(1, 64)).toEqual([1, 1, 1]);
+    expect(grid1d(65, 64)).toEqual([2, 1, 1]);
+    expect(grid1d(65535 * 64, 64)).toEqual([65535, 1, 1]);
+    const [x, y] = grid1d(65536 * 64 + 1, 64);
+    expect(y).toBe(2);
+    expect(x * y).toBeGreaterThanOrEqual(65537);
+    expect(x).toBeLessThanOrEqual(65535);
+  });
+});
+
+describe('packParams', () => {
+  it('packs 4-byte scalars in order into 16-byte steps', () => {
+    const bytes = packParams([u32(7), f32(0.5), u32(3), u32(1), f32(-2)]);
+    expect(bytes.byteLength).toBe(32);
+    const view = new DataView(bytes);
+    expect(view.getUint32(0, true)).toBe(7);
+    expect(view.getFloat32(4, true)).toBe(0.5);
+    expect(view.getFloat32(16, true)).toBe(-2);
+  });
+
+  it('rejects a u32 that is negative or fractional', () => {
+    expect(() => packParams([u32(-1)])).toThrow(/u32 parameter 0/);
+    expect(() => packParams([u32(1.5)])).toThrow(/u32 parameter 0/);
+  });
+});
+
+describe('Gpu', () => {
+  it('caches a pipeline by shader, entry point and constants', async () => {
+    const gpu = await testGpu();
+    expect(gpu.pipeline('rmsnorm', 'rmsnormForward')).toBe(gpu.pipeline('rmsnorm', 'rmsnormForward'));
+    expect(gpu.pipeline('rmsnorm', 'rmsnormForward')).not.toBe(gpu.pipeline('rmsnorm', 'rmsnormBackward'));
+  });
+
+  it('reuses a released buffer of the same size', async () => {
+    const gpu = await testGpu();
+    const a = gpu.tensor([10, 7], 'a');
+    const buffer = a.buffer;
+    gpu.release(a);
+    const b = gpu.tensor([70], 'b');
+    expect(b.buffer).toBe(buffer);
+    gpu.release(b);
+  });
+
+  it('round-trips data and refuses writes past the end', async () => {
+    const gpu = await testGpu();
+    const t = gpu.tensor([5], 't', new Float32Array([1, 2, 3, 4, 5]));
+    expect([...(await gpu.readF32(t, 1, 3))]).toEqual([2, 3, 4]);
+    expect(() => gpu.write(t, new Float32Array(3), 3)).toThrow(/overflows 5/);
+    gpu.release(t);
+  });
+
+  it('times a phase with a positive duration', async () => {
+    const gpu = await testGpu();
+    const x = gpu.tensor([4, 8], 'x', new Float32Array(32).fill(1));
+    const w = gpu.tensor([8], 'w', new Float32Array(8).fill(1));
+    const out = gpu.tensor([4, 8], 'out');
+    const rstd = gpu.tensor([4], 'rstd');
+    const seconds = await gpu.time([rmsnormForward(gpu, out, rstd, x, w, 4, 8, 1e-5)]);
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThan(10);
+  });
+
+  it('reports a WGSL compile error with the file, line and message', async () => {
+    const gpu = await freshGpu({ rmsnorm: 'fn broken( {' });
+    expect(() => gpu.pipeline('rmsnorm', 'rmsnormForward')).not.toThrow();
+    await expect(gpu.sync()).rejects.toThrow(/shaders\/rmsnorm\.wgsl:1:/);
+    gpu.destroy();
+  });
+
+  it('reports device loss to listeners and refuses further work', async () => {
+    const gpu = await freshGpu();
+    const lost = new Promise<string>((resolve) => gpu.onLost(resolve));
+    gpu.device.destroy();
+    expect(await lost).toMatch(/GPU device was lost/);
+    expect(() => gpu.run([])).toThrow(GpuError);
+  });
+});

@@ -91,8 +91,9 @@ export function parseSafetensors(bytes: Uint8Array, fileName: string): Safetenso
 }
 
 function decode(raw: Uint8Array, dtype: SafetensorsDtype): Float32Array {
-  // Copy into an aligned buffer first: tensors in a file start at any byte offset.
-  const aligned = raw.slice();
+  // Copy into an aligned buffer first: tensors in a file start at any byte offset. (Not
+  // raw.slice(): on a Node Buffer that is a view, not a copy.)
+  const aligned = new Uint8Array(raw);
   if (dtype === 'F32') return new Float32Array(aligned.buffer, 0, aligned.byteLength / 4);
   const halves = new Uint16Array(aligned.buffer, 0, aligned.byteLength / 2);
   const out = new Float32Array(halves.length);

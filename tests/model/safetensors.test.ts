@@ -68,3 +68,13 @@ describe('safetensors', () => {
     expect(() => parseSafetensors(good, 'f.safetensors').read('missing')).toThrow(/has no tensor "missing"/);
   });
 });
+
+describe('safetensors written by PyTorch', () => {
+  it('reads the fixture generator’s file from a Node Buffer (an unaligned view)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const file = parseSafetensors(readFileSync('tests/fixtures/models/llama-gqa/expected.safetensors'), 'expected.safetensors');
+    expect(file.shape('logits')).toEqual([2, 9, 300]);
+    const expected = JSON.parse(readFileSync('tests/fixtures/models/llama-gqa/expected.json', 'utf8')) as { loss: number };
+    expect(file.read('loss')[0]).toBeCloseTo(expected.loss, 5);
+  });
+});

@@ -1,0 +1,247 @@
+#!/usr/bin/python3
+"""PyTorch reference fixtures for the engine's whole-model tests.
+
+Builds three tiny random models in plain torch (no transformers): a Llama with grouped-query
+attention and a separate lm_head, a Llama with tied embeddings, and a Qwen2 with q/k/v biases.
+Each is written as a Hugging Face folder (config.json, model.safetensors with HF tensor names,
+tokenizer.json, tokenizer_config.json) under tests/fixtures/models/<name>/, with
+expected.safetensors holding the logits, the mean cross-entropy and every parameter's gradient
+for the token batch in expected.json.
+
+    apt-get install -y python3-torch && /usr/bin/python3 scripts/make_fixtures.py
+
+Also `--check FILE.safetensors` reads a file the lab exported and prints its tensors' names,
+shapes and sums as JSON: an independent reader for the export tests.
+"""
+import json
+import math
+import os
+import struct
+import sys
+
+import torch
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures', 'models')
+
+MODELS = {
+    # name: (architecture, hidden, intermediate, layers, heads, kv heads, vocab, tied, rope_theta)
+    'llama-gqa': ('LlamaForCausalLM', 64, 96, 2, 4, 2, 300, False, 10000.0),
+    'llama-tied': ('LlamaForCausalLM', 48, 80, 2, 3, 3, 300, True, 500000.0),
+    'qwen2-bias': ('Qwen2ForCausalLM', 64, 96, 2, 4, 1, 300, True, 1000000.0),
+}
+B, T = 2, 9  # T not a multiple of any tile size
+EPS = 1e-6
+
+
+# ---- safetensors, written and read by hand (Debian ships no safetensors package) ----------------
+
+def write_safetensors(path, tensors, metadata=None):
+    header = {'__metadata__': metadata or {'format': 'pt'}}
+    offset = 0
+    blobs = []
+    for name, t in tensors.items():
+        data = t.detach().to(torch.float32).contiguous().numpy().astype('<f4').tobytes()
+        header[name] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    text = json.dumps(header, separators=(',', ':'))
+    text += ' ' * ((8 - (8 + len(text)) % 8) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(text)))
+        f.write(text.encode())
+        for blob in blobs:
+            f.write(blob)
+
+
+def read_safetensors(path):
+    import numpy as np
+    with open(path, 'rb') as f:
+        raw = f.read()
+    (n,) = struct.unpack('<Q', raw[:8])
+    header = json.loads(raw[8:8 + n])
+    header.pop('__metadata__', None)
+    out = {}
+    for name, entry in header.items():
+        begin, end = entry['data_offsets']
+        chunk = raw[8 + n + begin:8 + n + end]
+        if entry['dtype'] == 'F32':
+            arr = np.frombuffer(chunk, dtype='<f4')
+        elif entry['dtype'] == 'F16':
+            arr = np.frombuffer(chunk, dtype='<f2').astype('f4')
+        elif entry['dtype'] == 'BF16':
+            arr = (np.frombuffer(chunk, dtype='<u2').astype('<u4') << 16).view('<f4')
+        else:
+            raise ValueError(f'{path}: unsupported dtype {entry["dtype"]} for {name}')
+        out[name] = torch.from_numpy(arr.copy()).reshape(entry['shape'])
+    return out
+
+
+# ---- the model, written out as Hugging Face's modeling_llama / modeling_qwen2 compute it -------
+
+def rms_norm(x, weight):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPS) * weight
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def forward(p, cfg, ids):
+    arch, C, _, L, NH, NKV, V, tied, theta = cfg
+    hs = C // NH
+    x = p['model.embed_tokens.weight'][ids]  # (B, T, C)
+    inv_freq = 1.0 / (theta ** (torch.arange(0, hs, 2, dtype=torch.float64) / hs))
+    freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv_freq)
+    emb = torch.cat((freqs, freqs), dim=-1)
+    cos, sin = emb.cos().float(), emb.sin().float()  # (T, hs)
+    mask = torch.full((T, T), float('-inf')).triu(1)
+    for l in range(L):
+        pre = f'model.layers.{l}.'
+        h = rms_norm(x, p[pre + 'input_layernorm.weight'])
+
+        def proj(name):
+            y = h @ p[pre + f'self_attn.{name}.weight'].T
+            bias = p.get(pre + f'self_attn.{name}.bias')
+            return y if bias is None else y + bias
+
+        q = proj('q_proj').view(B, T, NH, hs).transpose(1, 2)  # (B, NH, T, hs)
+        k = proj('k_proj').view(B, T, NKV, hs).transpose(1, 2)  # (B, NKV, T, hs)
+        v = proj('v_proj').view(B, T, NKV, hs).transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        k = k.repeat_interleave(NH // NKV, dim=1)
+        v = v.repeat_interleave(NH // NKV, dim=1)
+        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(hs) + mask, dim=-1)
+        y = (att @ v).transpose(1, 2).reshape(B, T, C)
+        x = x + y @ p[pre + 'self_attn.o_proj.weight'].T
+        h = rms_norm(x, p[pre + 'post_attention_layernorm.weight'])
+        gate = h @ p[pre + 'mlp.gate_proj.weight'].T
+        up = h @ p[pre + 'mlp.up_proj.weight'].T
+        x = x + (torch.nn.functional.silu(gate) * up) @ p[pre + 'mlp.down_proj.weight'].T
+    x = rms_norm(x, p['model.norm.weight'])
+    head = p['model.embed_tokens.weight'] if tied else p['lm_head.weight']
+    return x @ head.T  # (B, T, V)
+
+
+def make_params(cfg, gen):
+    arch, C, I, L, NH, NKV, V, tied, _ = cfg
+    hs = C // NH
+
+    def rand(*shape, scale=0.08):
+        return (torch.randn(*shape, generator=gen) * scale).requires_grad_()
+
+    def norm_weight(n):
+        return (1.0 + 0.1 * torch.randn(n, generator=gen)).requires_grad_()
+
+    p = {'model.embed_tokens.weight': rand(V, C, scale=0.15)}
+    for l in range(L):
+        pre = f'model.layers.{l}.'
+        p[pre + 'input_layernorm.weight'] = norm_weight(C)
+        p[pre + 'self_attn.q_proj.weight'] = rand(NH * hs, C)
+        p[pre + 'self_attn.k_proj.weight'] = rand(NKV * hs, C)
+        p[pre + 'self_attn.v_proj.weight'] = rand(NKV * hs, C)
+        if arch == 'Qwen2ForCausalLM':
+            p[pre + 'self_attn.q_proj.bias'] = rand(NH * hs, scale=0.3)
+            p[pre + 'self_attn.k_proj.bias'] = rand(NKV * hs, scale=0.3)
+            p[pre + 'self_attn.v_proj.bias'] = rand(NKV * hs, scale=0.3)
+        p[pre + 'self_attn.o_proj.weight'] = rand(C, NH * hs)
+        p[pre + 'post_attention_layernorm.weight'] = norm_weight(C)
+        p[pre + 'mlp.gate_proj.weight'] = rand(I, C)
+        p[pre + 'mlp.up_proj.weight'] = rand(I, C)
+        p[pre + 'mlp.down_proj.weight'] = rand(C, I)
+    p['model.norm.weight'] = norm_weight(C)
+    if not tied:
+        p['lm_head.weight'] = rand(V, C, scale=0.2)
+    return p
+
+
+def byte_level_tokenizer(vocab_size):
+    """A byte-level BPE tokenizer.json: the 256 byte symbols, a few merges, and specials."""
+    bs = list(range(ord('!'), ord('~') + 1)) + list(range(ord('¡'), ord('¬') + 1)) + list(range(ord('®'), ord('ÿ') + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    symbols = [chr(c) for _, c in sorted(zip(bs, cs))]
+    vocab = {s: i for i, s in enumerate(symbols)}
+    merges = []
+    for a, b in [('t', 'h'), ('th', 'e'), ('Ġ', 't'), ('i', 'n'), ('e', 'r'), ('a', 'n'), ('o', 'n'), ('Ġ', 'a')]:
+        merges.append(f'{a} {b}')
+        vocab[a + b] = len(vocab)
+    specials = ['<|endoftext|>', '<|im_start|>', '<|im_end|>']
+    first_special = vocab_size - len(specials)
+    assert len(vocab) <= first_special
+    added = [{'id': first_special + i, 'content': s, 'single_word': False, 'lstrip': False, 'rstrip': False,
+              'normalized': False, 'special': True} for i, s in enumerate(specials)]
+    return {
+        'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': added, 'normalizer': None,
+        'pre_tokenizer': {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': True, 'use_regex': True},
+        'post_processor': None,
+        'decoder': {'type': 'ByteLevel', 'add_prefix_space': True, 'trim_offsets': True, 'use_regex': True},
+        'model': {'type': 'BPE', 'dropout': None, 'unk_token': None, 'continuing_subword_prefix': None,
+                  'end_of_word_suffix': None, 'fuse_unk': False, 'byte_fallback': False, 'ignore_merges': False,
+                  'vocab': vocab, 'merges': merges},
+    }, first_special
+
+
+CHAT_TEMPLATE = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+def write_model(name, cfg, seed):
+    arch, C, I, L, NH, NKV, V, tied, theta = cfg
+    gen = torch.Generator().manual_seed(seed)
+    p = make_params(cfg, gen)
+    ids = torch.randint(0, V, (B, T), generator=gen)
+    labels = torch.cat([ids[:, 1:], torch.full((B, 1), -100)], dim=1)  # next token; the last is ignored
+    logits = forward(p, cfg, ids)
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), labels.reshape(-1), ignore_index=-100)
+    loss.backward()
+
+    folder = os.path.join(ROOT, name)
+    os.makedirs(folder, exist_ok=True)
+    tokenizer, first_special = byte_level_tokenizer(V)
+    config = {
+        'architectures': [arch], 'model_type': 'llama' if arch == 'LlamaForCausalLM' else 'qwen2',
+        'vocab_size': V, 'hidden_size': C, 'intermediate_size': I, 'num_hidden_layers': L,
+        'num_attention_heads': NH, 'num_key_value_heads': NKV, 'hidden_act': 'silu', 'rms_norm_eps': EPS,
+        'rope_theta': theta, 'max_position_embeddings': 64, 'tie_word_embeddings': tied,
+        'bos_token_id': first_special, 'eos_token_id': first_special + 2, 'torch_dtype': 'float32',
+    }
+    with open(os.path.join(folder, 'config.json'), 'w') as f:
+        json.dump(config, f, indent=2)
+    with open(os.path.join(folder, 'tokenizer.json'), 'w') as f:
+        json.dump(tokenizer, f, ensure_ascii=False)
+    with open(os.path.join(folder, 'tokenizer_config.json'), 'w') as f:
+        json.dump({'bos_token': '<|endoftext|>', 'eos_token': '<|im_end|>', 'chat_template': CHAT_TEMPLATE,
+                   'model_max_length': 64, 'tokenizer_class': 'PreTrainedTokenizerFast'}, f, indent=2)
+    write_safetensors(os.path.join(folder, 'model.safetensors'), p)
+    expected = {'logits': logits, 'loss': loss.reshape(1)}
+    for k, v in p.items():
+        expected['grad.' + k] = v.grad
+    write_safetensors(os.path.join(folder, 'expected.safetensors'), expected)
+    with open(os.path.join(folder, 'expected.json'), 'w') as f:
+        json.dump({'input_ids': ids.tolist(), 'labels': labels.tolist(), 'loss': loss.item(),
+                   'torch_version': torch.__version__}, f)
+    print(f'{name}: loss {loss.item():.6f}, {sum(t.numel() for t in p.values())} parameters')
+
+
+def check(path):
+    tensors = read_safetensors(path)
+    print(json.dumps({k: {'shape': list(v.shape), 'sum': float(v.double().sum()), 'abs_sum': float(v.double().abs().sum())}
+                      for k, v in tensors.items()}))
+
+
+if __name__ == '__main__':
+    if len(sys.argv) == 3 and sys.argv[1] == '--check':
+        check(sys.argv[2])
+    else:
+        torch.manual_seed(0)
+        for i, (name, cfg) in enumerate(MODELS.items()):
+            write_model(name, cfg, seed=1000 + i)

@@ -1,0 +1,83 @@
+// One loader for every source of a Hugging Face model folder: config.json, tokenizer.json (+
+// tokenizer_config.json), and model.safetensors or the shards of model.safetensors.index.json.
+// Every tensor the config implies is checked by name and shape; problems name the file.
+import { parseModelConfig, type ModelConfig } from './config.ts';
+import { ModelFileError, readJson, type ModelFileSource } from './files.ts';
+import { parameterSpecs } from './parameters.ts';
+import { parseSafetensors, type SafetensorsFile } from './safetensors.ts';
+import { TextTokenizer } from './tokenizer.ts';
+
+export interface LoadedModel {
+  config: ModelConfig;
+  tokenizer: TextTokenizer;
+  /** f32 weights by Hugging Face name, exactly the tensors of parameterSpecs(config). */
+  weights: Map<string, Float32Array>;
+  /** The raw config.json and tokenizer files, written back unchanged on export. */
+  rawFiles: Map<string, Uint8Array>;
+}
+
+const WEIGHTS = 'model.safetensors';
+const INDEX = 'model.safetensors.index.json';
+
+export async function loadModel(source: ModelFileSource, onProgress?: (done: number, total: number) => void): Promise<LoadedModel> {
+  const at = (name: string) => `${source.label}/${name}`;
+  for (const required of ['config.json', 'tokenizer.json']) {
+    if (!(await source.has(required))) {
+      throw new ModelFileError(`${at(required)} is missing: a model folder needs config.json, tokenizer.json and ${WEIGHTS}`);
+    }
+  }
+  const rawFiles = new Map<string, Uint8Array>();
+  for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) {
+    if (await source.has(name)) rawFiles.set(name, await source.read(name));
+  }
+  const config = parseModelConfig(await readJson(source, 'config.json'), at('config.json'));
+  const tokenizerConfig = rawFiles.has('tokenizer_config.json') ? ((await readJson(source, 'tokenizer_config.json')) as Record<string, unknown>) : {};
+  const tokenizer = new TextTokenizer(await readJson(source, 'tokenizer.json'), tokenizerConfig, at('tokenizer.json'));
+  if (tokenizer.vocabSize > config.vocabSize) {
+    throw new ModelFileError(
+      `${at('tokenizer.json')} has token ids up to ${tokenizer.vocabSize - 1} but the embedding has ${config.vocabSize} rows ` +
+        '(vocab_size in config.json): the tokenizer does not belong to this model',
+    );
+  }
+
+  // Which file holds each tensor.
+  const shardOf = new Map<string, string>();
+  if (await source.has(INDEX)) {
+    const index = (await readJson(source, INDEX)) as { weight_map?: Record<string, string> };
+    if (!index.weight_map || typeof index.weight_map !== 'object') throw new ModelFileError(`${at(INDEX)} has no "weight_map"`);
+    for (const [name, file] of Object.entries(index.weight_map)) shardOf.set(name, file);
+    for (const file of new Set(shardOf.values())) {
+      if (!(await source.has(file))) throw new ModelFileError(`${at(INDEX)} names the shard ${file}, which is missing from ${source.label}`);
+    }
+  } else if (!(await source.has(WEIGHTS))) {
+    throw new ModelFileError(`${source.label} has neither ${WEIGHTS} nor ${INDEX}`);
+  }
+
+  const specs = parameterSpecs(config);
+  const byFile = new Map<string, typeof specs>();
+  for (const spec of specs) {
+    const file = shardOf.size > 0 ? shardOf.get(spec.name) : WEIGHTS;
+    if (!file) throw new ModelFileError(`${at(INDEX)} does not list the tensor ${spec.name}, which this config needs`);
+    byFile.set(file, [...(byFile.get(file) ?? []), spec]);
+  }
+
+  const weights = new Map<string, Float32Array>();
+  let done = 0;
+  for (const [file, fileSpecs] of byFile) {
+    const parsed: SafetensorsFile = parseSafetensors(await source.read(file), at(file));
+    for (const spec of fileSpecs) {
+      if (!parsed.names.includes(spec.name)) {
+        throw new ModelFileError(`${at(file)} has no tensor ${spec.name}, which ${at('config.json')} implies`);
+      }
+      const shape = parsed.shape(spec.name);
+      if (shape.join() !== spec.shape.join()) {
+        throw new ModelFileError(
+          `${at(file)}: ${spec.name} has shape [${shape.join(', ')}] but config.json implies [${spec.shape.join(', ')}]`,
+        );
+      }
+      weights.set(spec.name, parsed.read(spec.name));
+      onProgress?.(++done, specs.length);
+    }
+  }
+  return { config, tokenizer, weights, rawFiles };
+}

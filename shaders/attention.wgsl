@@ -1,1 +1,232 @@
-// placeholder
+// Causal self-attention with grouped-query heads (Llama / Qwen2), llm.c style. Row-major layouts:
+//   q, out, dout, dq:  (B, T, NH, hs)   a q projection's (B·T, NH·hs) output
+//   k, v, dk, dv:      (B, Tkv, NKV, hs) Tkv = T in training; Tkv = Tmax for a KV cache
+//   att, dpreatt:      (B, NH, T, Tkv)  softmax probabilities; gradient of the pre-softmax scores
+//   kvNew:             (B, T, NKV, hs)  a new step's k or v for kvCacheWrite
+// Query t sits at position pos + t and sees keys 0..pos+t (pos = 0 in training and prefill).
+// Head h reads kv head h / (NH / NKV). Scores are (q · k) / sqrt(hs); softmax subtracts the row max.
+// Every att / dpreatt entry past a query's position (the causal mask) is written as exactly 0.
+//
+// attentionForward, attentionDecode: one 64-wide workgroup per query row (b, h, t): scores over
+//   the keys strided across the workgroup into the att row, max and sum reduced in workgroup
+//   memory, then one invocation per d of out. attentionDecode is the same row against a KV cache
+//   (Tkv = Tmax, pos = the decode position, usually T = 1); attentionForward is pos = 0.
+//   Writes out =, att =.
+// kvCacheWrite: one invocation per element of kvNew; cache[b, pos + t] = kvNew[b, t]. Writes cache =.
+// attentionBackward (training only: pos = 0, Tkv = T), two dispatches, no atomics:
+//   1. attentionBackward, one workgroup per query row (b, h, t): dpreatt = att ⊙ (dout·v − D),
+//      D = Σ att ⊙ (dout·v), then dq = scale · Σ dpreatt · k. Writes dq =, dpreatt =.
+//   2. attentionBackwardKV, one invocation per (b, tk, kvh, d) of dk and dv, looping over the
+//      NH / NKV heads of its group and the queries t >= tk. Writes dk =, dv =.
+//   Gradients overwrite (`=`): q, k and v feed nothing but attention.
+
+struct Params {
+  B: u32,
+  T: u32,
+  NH: u32,
+  NKV: u32,
+  hs: u32,
+  Tkv: u32,
+  pos: u32,
+}
+
+const WG: u32 = 64u;
+const MAX_HS: u32 = 256u;
+const LOWEST: f32 = -3.40282346e38;  // the most negative finite f32, below every score
+
+@group(0) @binding(0) var<uniform> p: Params;
+
+var<workgroup> partial: array<f32, WG>;
+var<workgroup> rowVec: array<f32, MAX_HS>;  // the query row's q (forward) or dout (backward)
+
+fn reduceSum(lid: u32, value: f32) -> f32 {
+  partial[lid] = value;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) { partial[lid] += partial[lid + stride]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+fn reduceMax(lid: u32, value: f32) -> f32 {
+  partial[lid] = value;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) { partial[lid] = max(partial[lid], partial[lid + stride]); }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+// Where one query row's vectors live. row = (b·NH + h)·T + t, the order of att's rows.
+struct Row {
+  t: u32,
+  last: u32,    // the query's position pos + t: keys 0..last are visible
+  qBase: u32,   // q[b, t, h, 0]
+  kvBase: u32,  // k[b, 0, kvh, 0]; key tk starts at kvBase + tk·kvStride
+  kvStride: u32,
+  attBase: u32, // att[b, h, t, 0]
+}
+
+fn rowAt(row: u32) -> Row {
+  let t = row % p.T;
+  let h = (row / p.T) % p.NH;
+  let b = row / (p.T * p.NH);
+  let kvh = h / (p.NH / p.NKV);
+  return Row(t, p.pos + t, ((b * p.T + t) * p.NH + h) * p.hs, (b * p.Tkv * p.NKV + kvh) * p.hs, p.NKV * p.hs, row * p.Tkv);
+}
+
+// ---- forward: att = softmax(q·k / sqrt(hs)) over visible keys, out = att · v ----
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read_write> att: array<f32>;
+@group(0) @binding(3) var<storage, read> q: array<f32>;
+@group(0) @binding(4) var<storage, read> k: array<f32>;
+@group(0) @binding(5) var<storage, read> v: array<f32>;
+
+fn attendRow(row: u32, lid: u32) {
+  let r = rowAt(row);
+  let scale = 1.0 / sqrt(f32(p.hs));
+  for (var d = lid; d < p.hs; d += WG) { rowVec[d] = q[r.qBase + d]; }
+  workgroupBarrier();
+  // 1. scores into the att row (each invocation its own keys), and their max
+  var localMax = LOWEST;
+  for (var tk = lid; tk <= r.last; tk += WG) {
+    let kb = r.kvBase + tk * r.kvStride;
+    var s = 0.0;
+    for (var d = 0u; d < p.hs; d++) { s += rowVec[d] * k[kb + d]; }
+    s *= scale;
+    att[r.attBase + tk] = s;
+    localMax = max(localMax, s);
+  }
+  let rowMax = reduceMax(lid, localMax);
+  // 2. exponentials and their sum
+  var localSum = 0.0;
+  for (var tk = lid; tk <= r.last; tk += WG) {
+    let e = exp(att[r.attBase + tk] - rowMax);
+    att[r.attBase + tk] = e;
+    localSum += e;
+  }
+  let norm = 1.0 / reduceSum(lid, localSum);
+  // 3. probabilities; masked keys exactly 0
+  for (var tk = lid; tk < p.Tkv; tk += WG) {
+    if (tk <= r.last) { att[r.attBase + tk] *= norm; } else { att[r.attBase + tk] = 0.0; }
+  }
+  storageBarrier();  // the whole att row, written by every invocation, is read by each below
+  // 4. out[d] = Σ_tk att[tk] · v[tk, d]
+  for (var d = lid; d < p.hs; d += WG) {
+    var acc = 0.0;
+    for (var tk = 0u; tk <= r.last; tk++) { acc += att[r.attBase + tk] * v[r.kvBase + tk * r.kvStride + d]; }
+    out[r.qBase + d] = acc;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn attentionForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                    @builtin(local_invocation_id) lid: vec3u) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.B * p.NH * p.T) { return; }  // uniform per workgroup, so barriers stay uniform
+  attendRow(row, lid.x);
+}
+
+@compute @workgroup_size(WG)
+fn attentionDecode(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                   @builtin(local_invocation_id) lid: vec3u) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.B * p.NH * p.T) { return; }
+  attendRow(row, lid.x);
+}
+
+// ---- KV cache: cache[b, pos + t, kvh, d] = kvNew[b, t, kvh, d] ----
+@group(0) @binding(1) var<storage, read_write> cache: array<f32>;
+@group(0) @binding(2) var<storage, read> kvNew: array<f32>;
+
+@compute @workgroup_size(WG)
+fn kvCacheWrite(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  let perBatch = p.T * p.NKV * p.hs;
+  if (i >= p.B * perBatch) { return; }
+  let b = i / perBatch;
+  cache[(b * p.Tkv + p.pos) * p.NKV * p.hs + i % perBatch] = kvNew[i];
+}
+
+// ---- backward, per query row: dpreatt = att ⊙ (dout·v − Σ att ⊙ dout·v), dq = scale · dpreatt · k ----
+@group(0) @binding(1) var<storage, read_write> dq: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dpreatt: array<f32>;
+@group(0) @binding(3) var<storage, read> dout: array<f32>;
+@group(0) @binding(4) var<storage, read> kSaved: array<f32>;
+@group(0) @binding(5) var<storage, read> vSaved: array<f32>;
+@group(0) @binding(6) var<storage, read> attSaved: array<f32>;
+
+@compute @workgroup_size(WG)
+fn attentionBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                     @builtin(local_invocation_id) lid3: vec3u) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.B * p.NH * p.T) { return; }
+  let lid = lid3.x;
+  let r = rowAt(row);
+  let scale = 1.0 / sqrt(f32(p.hs));
+  for (var d = lid; d < p.hs; d += WG) { rowVec[d] = dout[r.qBase + d]; }
+  workgroupBarrier();
+  // 1. datt[tk] = dout · v[tk] into the dpreatt row, and D = Σ att · datt
+  var localDot = 0.0;
+  for (var tk = lid; tk <= r.last; tk += WG) {
+    let vb = r.kvBase + tk * r.kvStride;
+    var s = 0.0;
+    for (var d = 0u; d < p.hs; d++) { s += rowVec[d] * vSaved[vb + d]; }
+    dpreatt[r.attBase + tk] = s;
+    localDot += attSaved[r.attBase + tk] * s;
+  }
+  let D = reduceSum(lid, localDot);
+  // 2. through the softmax; masked keys exactly 0
+  for (var tk = lid; tk < p.Tkv; tk += WG) {
+    if (tk <= r.last) {
+      dpreatt[r.attBase + tk] = attSaved[r.attBase + tk] * (dpreatt[r.attBase + tk] - D);
+    } else {
+      dpreatt[r.attBase + tk] = 0.0;
+    }
+  }
+  storageBarrier();
+  // 3. dq[d] = scale · Σ_tk dpreatt[tk] · k[tk, d]
+  for (var d = lid; d < p.hs; d += WG) {
+    var acc = 0.0;
+    for (var tk = 0u; tk <= r.last; tk++) { acc += dpreatt[r.attBase + tk] * kSaved[r.kvBase + tk * r.kvStride + d]; }
+    dq[r.qBase + d] = acc * scale;
+  }
+}
+
+// ---- backward, per element of dk and dv: sums over the group's heads and the queries t >= tk ----
+@group(0) @binding(1) var<storage, read_write> dk: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dv: array<f32>;
+@group(0) @binding(3) var<storage, read> doutKV: array<f32>;
+@group(0) @binding(4) var<storage, read> qKV: array<f32>;
+@group(0) @binding(5) var<storage, read> attKV: array<f32>;
+@group(0) @binding(6) var<storage, read> dpreattKV: array<f32>;
+
+@compute @workgroup_size(WG)
+fn attentionBackwardKV(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;  // ((b·T + tk)·NKV + kvh)·hs + d
+  if (i >= p.B * p.T * p.NKV * p.hs) { return; }
+  let d = i % p.hs;
+  let kvh = (i / p.hs) % p.NKV;
+  let tk = (i / (p.hs * p.NKV)) % p.T;
+  let b = i / (p.hs * p.NKV * p.T);
+  let group = p.NH / p.NKV;
+  let scale = 1.0 / sqrt(f32(p.hs));
+  var dkAcc = 0.0;
+  var dvAcc = 0.0;
+  for (var h = kvh * group; h < (kvh + 1u) * group; h++) {
+    for (var t = tk; t < p.T; t++) {
+      let a = ((b * p.NH + h) * p.T + t) * p.Tkv + tk;
+      let qi = ((b * p.T + t) * p.NH + h) * p.hs + d;
+      dvAcc += attKV[a] * doutKV[qi];
+      dkAcc += dpreattKV[a] * qKV[qi];
+    }
+  }
+  dk[i] = dkAcc * scale;
+  dv[i] = dvAcc;
+}

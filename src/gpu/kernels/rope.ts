@@ -1,0 +1,114 @@
+// Launchers for shaders/rope.wgsl. Shapes: inp, out, dout, dinp (B, T, NH, hs); freqs (Tmax, hs/2, 2).
+import { u32, type ParamField } from '../params.ts';
+import { grid1d, type Dispatch, type Gpu, type Tensor } from '../gpu.ts';
+
+const WG = 64;
+
+/** A dispatch whose uniforms hold a sequence position that decoding advances step by step. */
+export interface PositionedDispatch extends Dispatch {
+  /**
+   * Rewrites the uniforms for position `pos` (a queue write: it applies to every phase submitted
+   * afterwards, so one decode step per `gpu.run`).
+   */
+  setPosition(pos: number): void;
+}
+
+/** Wraps `dispatch` with `setPosition`, which checks `pos` and rewrites the uniforms from `params(pos)`. */
+export function positioned(
+  dispatch: Dispatch,
+  params: (pos: number) => readonly ParamField[],
+  check: (pos: number) => void,
+): PositionedDispatch {
+  return {
+    ...dispatch,
+    setPosition(pos: number) {
+      check(pos);
+      dispatch.setParams(params(pos));
+    },
+  };
+}
+
+/** inv_freq[i] = theta^(-2i/hs), i < hs/2 (Hugging Face Llama / Qwen2 without rope scaling). */
+export function ropeInvFreq(hs: number, theta: number): Float64Array {
+  return Float64Array.from({ length: hs / 2 }, (_, i) => theta ** ((-2 * i) / hs));
+}
+
+/**
+ * The (Tmax, hs/2, 2) table of (cos, sin)(pos · invFreq[i]) for positions 0..Tmax−1, computed in
+ * float64; upload it once per model as the `freqs` tensor. A scaled RoPE (e.g. Llama 3.1's) only
+ * needs its own `invFreq`.
+ */
+export function ropeTable(Tmax: number, hs: number, theta: number, invFreq = ropeInvFreq(hs, theta)): Float32Array {
+  if (hs % 2 !== 0) throw new RangeError(`rope: head size ${hs} must be even`);
+  const half = hs / 2;
+  const table = new Float32Array(Tmax * half * 2);
+  for (let pos = 0; pos < Tmax; pos++) {
+    for (let i = 0; i < half; i++) {
+      const angle = pos * invFreq[i]!;
+      table[(pos * half + i) * 2] = Math.cos(angle);
+      table[(pos * half + i) * 2 + 1] = Math.sin(angle);
+    }
+  }
+  return table;
+}
+
+function rope(
+  entry: 'ropeForward' | 'ropeBackward',
+  gpu: Gpu,
+  out: Tensor,
+  inp: Tensor,
+  freqs: Tensor,
+  B: number,
+  T: number,
+  NH: number,
+  hs: number,
+  positionOffset: number,
+): PositionedDispatch {
+  if (hs % 2 !== 0) throw new RangeError(`rope: head size ${hs} must be even`);
+  if (out.buffer === inp.buffer) throw new RangeError('rope: out and inp must be different buffers');
+  const check = (pos: number) => {
+    if ((pos + T) * hs > freqs.size) {
+      throw new RangeError(`rope: positions up to ${pos + T - 1} overflow the table ${freqs.label} (${freqs.size / hs} positions)`);
+    }
+  };
+  check(positionOffset);
+  const params = (pos: number) => [u32(B), u32(T), u32(NH), u32(hs), u32(pos)];
+  const dispatch = gpu.dispatch(
+    entry,
+    gpu.pipeline('rope', entry),
+    [out, inp, freqs],
+    params(positionOffset),
+    grid1d((B * T * NH * hs) / 2, WG),
+  );
+  return positioned(dispatch, params, check);
+}
+
+/** out = RoPE(inp) at positions positionOffset + t (out-of-place). */
+export function ropeForward(
+  gpu: Gpu,
+  out: Tensor, // (B, T, NH, hs) =
+  inp: Tensor, // (B, T, NH, hs)
+  freqs: Tensor, // (Tmax, hs/2, 2) from ropeTable
+  B: number,
+  T: number,
+  NH: number,
+  hs: number,
+  positionOffset = 0,
+): PositionedDispatch {
+  return rope('ropeForward', gpu, out, inp, freqs, B, T, NH, hs, positionOffset);
+}
+
+/** dinp = ∂L/∂inp given dout = ∂L/∂out: the rotation by −angle. Overwrites (`=`), no accumulation. */
+export function ropeBackward(
+  gpu: Gpu,
+  dinp: Tensor, // (B, T, NH, hs) =
+  dout: Tensor, // (B, T, NH, hs)
+  freqs: Tensor, // (Tmax, hs/2, 2) from ropeTable
+  B: number,
+  T: number,
+  NH: number,
+  hs: number,
+  positionOffset = 0,
+): PositionedDispatch {
+  return rope('ropeBackward', gpu, dinp, dout, freqs, B, T, NH, hs, positionOffset);
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { ropeBackward, ropeForward, ropeTable } from '../../src/gpu/kernels/rope.ts';
+import * as ref from '../reference/rope.ts';
+import { expectClose, scaledTolerance } from '../helpers/compare.ts';
+import { dot, numericalGradient } from '../helpers/gradcheck.ts';
+import { randn } from '../helpers/random.ts';
+import { runAndRead, testGpu, upload } from '../helpers/testGpu.ts';
+
+const THETA = 10000;
+const TMAX = 16;
+
+describe('rope', () => {
+  // B·T·NH·hs/2 = 120 and 45 pairs: not multiples of the 64-wide workgroup; hs = 6 has an odd half.
+  for (const [B, T, NH, hs, offset] of [
+    [2, 5, 3, 8, 0],
+    [2, 5, 3, 8, 7],
+    [1, 5, 3, 6, 3],
+  ] as const) {
+    const n = B * T * NH * hs;
+    const shape = [B, T, NH, hs];
+
+    it(`forward matches the float64 reference (B=${B}, T=${T}, NH=${NH}, hs=${hs}, offset=${offset})`, async () => {
+      const gpu = await testGpu();
+      const inp = randn(n, 1);
+      const expected = ref.ropeForward(inp, B, T, NH, hs, THETA, offset);
+      const freqs = gpu.tensor([TMAX, hs / 2, 2], 'freqs', ropeTable(TMAX, hs, THETA));
+      const inpT = upload(gpu, shape, inp);
+      const out = gpu.tensor(shape, 'out');
+      const [got, gotInp] = await runAndRead(gpu, [ropeForward(gpu, out, inpT, freqs, B, T, NH, hs, offset)], out, inpT);
+      expectClose(got!, expected, scaledTolerance(expected, 1e-5), 'out');
+      expectClose(gotInp!, inp, { atol: 0, rtol: 0 }, 'inp left as it was');
+    });
+
+    it(`backward matches the reference and finite differences, overwriting (B=${B}, T=${T}, NH=${NH}, hs=${hs}, offset=${offset})`, async () => {
+      const gpu = await testGpu();
+      const inp = randn(n, 2);
+      const dout = randn(n, 3);
+      const expected = ref.ropeBackward(dout, B, T, NH, hs, THETA, offset);
+      const fd = numericalGradient((x) => dot(dout, ref.ropeForward(x, B, T, NH, hs, THETA, offset)), inp);
+      const freqs = gpu.tensor([TMAX, hs / 2, 2], 'freqs', ropeTable(TMAX, hs, THETA));
+      const dinp = upload(gpu, shape, randn(n, 4)); // garbage: dinp is overwritten, not accumulated
+      const [got] = await runAndRead(
+        gpu,
+        [ropeBackward(gpu, dinp, upload(gpu, shape, dout), freqs, B, T, NH, hs, offset)],
+        dinp,
+      );
+      expectClose(got!, expected, scaledTolerance(expected, 1e-5), 'dinp vs reference');
+      expectClose(got!, fd, scaledTolerance(fd, 1e-3), 'dinp vs finite differences');
+    });
+  }
+
+  it('decoding one position at a time with setPosition equals the whole sequence', async () => {
+    const gpu = await testGpu();
+    const [B, T, NH, hs] = [2, 5, 3, 8];
+    const inp = randn(B * T * NH * hs, 5);
+    const expected = ref.ropeForward(inp, B, T, NH, hs, THETA, 0);
+    const freqs = gpu.tensor([TMAX, hs / 2, 2], 'freqs', ropeTable(TMAX, hs, THETA));
+    const step = gpu.tensor([B, 1, NH, hs], 'step');
+    const out = gpu.tensor([B, 1, NH, hs], 'out');
+    const dispatch = ropeForward(gpu, out, step, freqs, B, 1, NH, hs, 0); // built once
+    for (let t = 0; t < T; t++) {
+      const slice = (src: Float64Array) => {
+        const s = new Float64Array(B * NH * hs);
+        for (let b = 0; b < B; b++) s.set(src.subarray(((b * T + t) * NH) * hs, ((b * T + t + 1) * NH) * hs), b * NH * hs);
+        return s;
+      };
+      gpu.write(step, Float32Array.from(slice(inp)));
+      dispatch.setPosition(t);
+      const [got] = await runAndRead(gpu, [dispatch], out);
+      const want = slice(expected);
+      expectClose(got!, want, scaledTolerance(want, 1e-5), `out at position ${t}`);
+    }
+    expect(() => dispatch.setPosition(TMAX)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,127 @@
+// Adds up what a run will put on the GPU before anything is allocated: weights, gradients,
+// optimiser state, saved activations, logits and KV cache. WebGPU does not report how much memory
+// a GPU has, so the total is checked against a budget (the user's, or a conservative default)
+// and every single buffer against the adapter's binding limit; a refusal names the numbers and
+// the ways out.
+import type { ModelConfig } from './config.ts';
+import { parameterCount } from './parameters.ts';
+
+export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+export type LoraTarget = (typeof LORA_TARGETS)[number];
+
+export interface RunShape {
+  batch: number; // B sequences per training micro-batch
+  seqLen: number; // T tokens per sequence (prompt + completion)
+  finetune: { kind: 'full' } | { kind: 'lora'; rank: number; targets: readonly LoraTarget[] };
+  /** Sequences decoded at once and their longest length, for rollouts; 0 for no generation. */
+  generationBatch: number;
+  generationLen: number;
+  /** A frozen copy of the weights for the KL term (full fine-tuning with beta > 0). */
+  referenceCopy: boolean;
+}
+
+export interface MemoryLimits {
+  budgetBytes: number;
+  maxStorageBufferBindingSize: number;
+}
+
+/** 4 GiB: what a laptop GPU can usually spare for one tab. */
+export const DEFAULT_BUDGET_BYTES = 4 * 2 ** 30;
+
+export interface MemoryPlan {
+  parts: { name: string; bytes: number }[];
+  totalBytes: number;
+  largestBuffer: { name: string; bytes: number };
+  trainableParameters: number;
+  ok: boolean;
+  /** Why the plan does not fit and what to change; null when it fits. */
+  problem: string | null;
+}
+
+const F32 = 4;
+
+export function loraParameterCount(config: ModelConfig, rank: number, targets: readonly LoraTarget[]): number {
+  const { hiddenSize: C, intermediateSize: I, numHeads: NH, numKvHeads: NKV, headDim: hs } = config;
+  const shapes: Record<LoraTarget, [number, number]> = {
+    q_proj: [NH * hs, C],
+    k_proj: [NKV * hs, C],
+    v_proj: [NKV * hs, C],
+    o_proj: [C, NH * hs],
+    gate_proj: [I, C],
+    up_proj: [I, C],
+    down_proj: [C, I],
+  };
+  // A (rank, in) and B (out, rank) per target per layer.
+  return config.numLayers * targets.reduce((sum, t) => sum + rank * (shapes[t][0] + shapes[t][1]), 0);
+}
+
+/** f32 values one layer saves per token for its backward, and the attention rows per head. */
+function activationsPerToken(config: ModelConfig): number {
+  const { hiddenSize: C, intermediateSize: I, numHeads: NH, numKvHeads: NKV, headDim: hs } = config;
+  // residual in, ln1, q, k, v, q and k after RoPE, attention out, residual mid, ln2,
+  // gate, up, SwiGLU out, and two rstd values.
+  return C + C + NH * hs + 2 * NKV * hs + NH * hs + NKV * hs + NH * hs + C + C + 3 * I + 2;
+}
+
+export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLimits): MemoryPlan {
+  const { vocabSize: V, hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, numLayers: L } = config;
+  const BT = run.batch * run.seqLen;
+  const base = parameterCount(config);
+  const trainable = run.finetune.kind === 'full' ? base : loraParameterCount(config, run.finetune.rank, run.finetune.targets);
+
+  const parts = [
+    { name: 'weights', bytes: (base + (run.finetune.kind === 'lora' ? trainable : 0)) * F32 },
+    { name: 'reference weights', bytes: run.referenceCopy && run.finetune.kind === 'full' ? base * F32 : 0 },
+    { name: 'gradients', bytes: trainable * F32 },
+    { name: 'optimiser state', bytes: 2 * trainable * F32 },
+    {
+      name: 'activations',
+      bytes: (L * (BT * activationsPerToken(config) + 2 * run.batch * NH * run.seqLen * run.seqLen) + 2 * BT * C) * F32,
+    },
+    { name: 'logits and their gradient', bytes: 2 * BT * V * F32 },
+    { name: 'KV cache', bytes: 2 * L * run.generationBatch * run.generationLen * NKV * hs * F32 },
+  ].filter((p) => p.bytes > 0);
+  const totalBytes = parts.reduce((s, p) => s + p.bytes, 0);
+
+  const buffers = [
+    { name: 'logits', bytes: BT * V * F32 },
+    { name: 'embedding', bytes: V * C * F32 },
+    { name: 'attention probabilities of one layer', bytes: run.batch * NH * run.seqLen * run.seqLen * F32 },
+    { name: 'decode logits', bytes: run.generationBatch * V * F32 },
+  ];
+  const largestBuffer = buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+
+  const problems: string[] = [];
+  if (totalBytes > limits.budgetBytes) {
+    const ways = [];
+    if (run.finetune.kind === 'full') {
+      const saved = (base - loraParameterCount(config, 8, LORA_TARGETS)) * 3 * F32 + (run.referenceCopy ? base * F32 : 0);
+      ways.push(`LoRA (rank 8 on all projections saves about ${gib(saved)})`);
+    }
+    if (run.batch > 1) ways.push(`a smaller batch (${run.batch} → ${Math.ceil(run.batch / 2)})`);
+    if (run.seqLen > 64) ways.push(`shorter sequences (${run.seqLen} tokens → ${Math.ceil(run.seqLen / 2)})`);
+    problems.push(
+      `this run needs ${gib(totalBytes)} (${parts.map((p) => `${p.name} ${gib(p.bytes)}`).join(', ')}) ` +
+        `but the memory budget is ${gib(limits.budgetBytes)}. Ways out: ${ways.join('; ') || 'a smaller model'}.`,
+    );
+  }
+  if (largestBuffer.bytes > limits.maxStorageBufferBindingSize) {
+    problems.push(
+      `the ${largestBuffer.name} buffer needs ${gib(largestBuffer.bytes)} but this adapter binds at most ` +
+        `${gib(limits.maxStorageBufferBindingSize)} per buffer: use a smaller batch or shorter sequences.`,
+    );
+  }
+  return {
+    parts,
+    totalBytes,
+    largestBuffer,
+    trainableParameters: trainable,
+    ok: problems.length === 0,
+    problem: problems.length ? `Not enough GPU memory: ${problems.join(' Also, ')}` : null,
+  };
+}
+
+export function gib(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { parseModelConfig } from '../../src/model/config.ts';
+import { LORA_TARGETS, loraParameterCount, planMemory, type RunShape } from '../../src/model/memoryPlanner.ts';
+import { parameterCount } from '../../src/model/parameters.ts';
+
+const tiny = parseModelConfig({
+  architectures: ['LlamaForCausalLM'],
+  vocab_size: 300,
+  hidden_size: 64,
+  intermediate_size: 96,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+});
+const smol = parseModelConfig({
+  architectures: ['LlamaForCausalLM'],
+  vocab_size: 49152,
+  hidden_size: 576,
+  intermediate_size: 1536,
+  num_hidden_layers: 30,
+  num_attention_heads: 9,
+  num_key_value_heads: 3,
+  tie_word_embeddings: true,
+});
+const run: RunShape = { batch: 8, seqLen: 256, finetune: { kind: 'full' }, generationBatch: 64, generationLen: 256, referenceCopy: true };
+const limits = { budgetBytes: 4 * 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 };
+
+describe('planMemory', () => {
+  it('counts SmolLM2-135M as 134.5M parameters', () => {
+    expect(parameterCount(smol)).toBe(134_515_008);
+  });
+
+  it('adds up weights, reference, gradients and AdamW state for full fine-tuning', () => {
+    const plan = planMemory(tiny, { ...run, batch: 1, seqLen: 8, generationBatch: 0 }, limits);
+    const P = parameterCount(tiny) * 4;
+    const byName = Object.fromEntries(plan.parts.map((p) => [p.name, p.bytes]));
+    expect(byName.weights).toBe(P);
+    expect(byName['reference weights']).toBe(P);
+    expect(byName.gradients).toBe(P);
+    expect(byName['optimiser state']).toBe(2 * P);
+    expect(byName['KV cache']).toBeUndefined();
+    expect(plan.ok).toBe(true);
+    expect(plan.problem).toBeNull();
+  });
+
+  it('with LoRA trains only the adapters and needs no reference copy', () => {
+    const plan = planMemory(smol, { ...run, finetune: { kind: 'lora', rank: 8, targets: LORA_TARGETS } }, limits);
+    expect(plan.trainableParameters).toBe(loraParameterCount(smol, 8, LORA_TARGETS));
+    expect(plan.parts.find((p) => p.name === 'reference weights')).toBeUndefined();
+    expect(plan.parts.find((p) => p.name === 'gradients')!.bytes).toBe(plan.trainableParameters * 4);
+  });
+
+  it('refuses a run over budget, naming the numbers and the ways out', () => {
+    const plan = planMemory(smol, run, { ...limits, budgetBytes: 2 * 2 ** 30 });
+    expect(plan.ok).toBe(false);
+    expect(plan.problem).toMatch(/^Not enough GPU memory: this run needs \d+\.\d\d GiB \(weights 513\.1 MiB, reference weights 513\.1 MiB, gradients /);
+    expect(plan.problem).toMatch(/but the memory budget is 2\.00 GiB\. Ways out: LoRA .*; a smaller batch \(8 → 4\); shorter sequences \(256 tokens → 128\)/);
+  });
+
+  it('refuses a logits buffer larger than the adapter can bind', () => {
+    const plan = planMemory(smol, { ...run, finetune: { kind: 'lora', rank: 8, targets: ['q_proj'] } }, {
+      budgetBytes: 64 * 2 ** 30,
+      maxStorageBufferBindingSize: 128 * 2 ** 20,
+    });
+    expect(plan.largestBuffer.name).toBe('logits');
+    expect(plan.problem).toContain('the logits buffer needs 384.0 MiB but this adapter binds at most 128.0 MiB per buffer');
+  });
+});

@@ -14,7 +14,13 @@ export function swigluForward(
   N: number,
   H: number,
 ): Dispatch {
-  return gpu.dispatch('swigluForward', gpu.pipeline('swiglu', 'swigluForward'), [out, gate, up], [u32(N), u32(H)], grid1d(N * H, WG));
+  return gpu.dispatch(
+    'swigluForward',
+    gpu.pipeline('swiglu', 'swigluForward'),
+    [out, gate, up],
+    [u32(N), u32(H)],
+    grid1d(N * H, WG),
+  );
 }
 
 /** dgate += dout · up · silu'(gate), dup += dout · silu(gate); dgate ≠ dup. */

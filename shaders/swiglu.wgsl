@@ -3,7 +3,8 @@
 // outputs), not one fused (N, 2H) tensor.
 // One invocation per element, 256 per workgroup, folded into y past 65535 workgroups.
 // swigluForward writes out = silu(gate) · up, silu(x) = x · sigmoid(x).
-// swigluBackward accumulates dgate += dout · up · silu'(gate) and dup += dout · silu(gate),
+// swigluBackward writes dgate = dout · up · silu'(gate) and dup = dout · silu(gate) (gate and up
+// feed nothing else, so their gradients need no accumulation and no zeroing),
 // silu'(x) = s · (1 + x · (1 − s)) with s = sigmoid(x); s and 1 − s come from exp(−|x|), so no
 // exp overflows and nothing cancels for large |gate|.
 
@@ -39,7 +40,7 @@ fn swigluForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
   out[i] = x * sigmoidPair(x).x * up[i];
 }
 
-// ---- backward: dgate += dout · up · silu'(gate), dup += dout · silu(gate) ----
+// ---- backward: dgate = dout · up · silu'(gate), dup = dout · silu(gate) ----
 @group(0) @binding(1) var<storage, read_write> dgate: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dup: array<f32>;
 @group(0) @binding(3) var<storage, read> dout: array<f32>;
@@ -54,6 +55,6 @@ fn swigluBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw
   let x = gateSaved[i];
   let s = sigmoidPair(x);
   let g = dout[i];
-  dgate[i] += g * upSaved[i] * s.x * (1.0 + x * s.y);
-  dup[i] += g * x * s.x;
+  dgate[i] = g * upSaved[i] * s.x * (1.0 + x * s.y);
+  dup[i] = g * x * s.x;
 }

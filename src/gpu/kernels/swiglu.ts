@@ -23,11 +23,11 @@ export function swigluForward(
   );
 }
 
-/** dgate += dout · up · silu'(gate), dup += dout · silu(gate); dgate ≠ dup. */
+/** dgate = dout · up · silu'(gate), dup = dout · silu(gate); dgate ≠ dup. */
 export function swigluBackward(
   gpu: Gpu,
-  dgate: Tensor, // (N, H) +=
-  dup: Tensor, // (N, H) +=
+  dgate: Tensor, // (N, H) =
+  dup: Tensor, // (N, H) =
   dout: Tensor, // (N, H)
   gate: Tensor, // (N, H)
   up: Tensor, // (N, H)

@@ -217,6 +217,14 @@ export class Gpu {
     this.device.queue.submit([encoder.finish()]);
   }
 
+  /** Zeroes tensors (gradients before accumulation), as a phase of its own. */
+  clear(tensors: readonly Tensor[], label = 'clear'): void {
+    if (this.lostMessage) throw new GpuError(this.lostMessage);
+    const encoder = this.device.createCommandEncoder({ label });
+    for (const t of tensors) encoder.clearBuffer(t.buffer, 0, t.size * 4);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
   /** Waits for submitted work, then throws any error the device reported meanwhile. */
   async sync(): Promise<void> {
     await this.device.queue.onSubmittedWorkDone();

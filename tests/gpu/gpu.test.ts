@@ -90,3 +90,15 @@ describe('Gpu', () => {
     expect(() => gpu.run([])).toThrow(GpuError);
   });
 });
+
+describe('Gpu.clear', () => {
+  it('zeroes exactly the given tensors', async () => {
+    const gpu = await testGpu();
+    const a = gpu.tensor([3], 'a', new Float32Array([1, 2, 3]));
+    const b = gpu.tensor([2], 'b', new Float32Array([4, 5]));
+    gpu.clear([a]);
+    expect([...(await gpu.readF32(a))]).toEqual([0, 0, 0]);
+    expect([...(await gpu.readF32(b))]).toEqual([4, 5]);
+    gpu.release(a, b);
+  });
+});

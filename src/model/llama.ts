@@ -1,0 +1,209 @@
+// The Llama / Qwen2 decoder on the GPU: weights, the RoPE table, and the forward pass, layer by
+// layer, as one list of dispatches built once per shape (llm.c style: every activation the
+// backward needs is a named buffer of `Activations`, no tape).
+//
+//   x = embed(tokens)                                        res[0]      (B·T, C)
+//   for each layer l:
+//     mid     = res[l] + o_proj(attention(rope(q), rope(k), v))   q, k, v from rmsnorm(res[l])
+//     res[l+1] = mid + down_proj(silu(gate_proj(h)) · up_proj(h))  h = rmsnorm(mid)
+//   logits = lm_head(rmsnorm(res[L]))                         (B·T, V)
+import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
+import { attentionDecode, attentionForward, kvCacheWrite } from '../gpu/kernels/attention.ts';
+import { embeddingForward } from '../gpu/kernels/embedding.ts';
+import { matmulForward } from '../gpu/kernels/matmul.ts';
+import { residualForward } from '../gpu/kernels/residual.ts';
+import { rmsnormForward } from '../gpu/kernels/rmsnorm.ts';
+import { ropeForward, ropeTable, type PositionedDispatch } from '../gpu/kernels/rope.ts';
+import { swigluForward } from '../gpu/kernels/swiglu.ts';
+import type { ModelConfig } from './config.ts';
+import { ParameterSet } from './weights.ts';
+
+/** Positions the RoPE table covers: the config's context, capped to keep the table small. */
+const MAX_ROPE_POSITIONS = 8192;
+
+export class LlamaModel {
+  readonly freqs: Tensor; // (Tmax, hs/2, 2) RoPE cos/sin
+  readonly maxPositions: number;
+
+  constructor(
+    readonly gpu: Gpu,
+    readonly config: ModelConfig,
+    readonly weights: ParameterSet,
+  ) {
+    this.maxPositions = Math.min(config.maxPositions, MAX_ROPE_POSITIONS);
+    this.freqs = gpu.tensor(
+      [this.maxPositions, config.headDim / 2, 2],
+      'rope table',
+      ropeTable(this.maxPositions, config.headDim, config.ropeTheta),
+    );
+  }
+
+  static load(gpu: Gpu, config: ModelConfig, values: ReadonlyMap<string, Float32Array>): LlamaModel {
+    return new LlamaModel(gpu, config, ParameterSet.weights(gpu, config, values));
+  }
+
+  /** lm_head's weight: its own, or the embedding when tied. */
+  get lmHead(): Tensor {
+    return this.weights.maybe('lm_head.weight') ?? this.weights.get('model.embed_tokens.weight');
+  }
+}
+
+/** What one layer keeps for its backward; shapes for N = B·T rows. */
+export interface LayerActivations {
+  res: Tensor; // (N, C) the residual stream entering the layer
+  ln1: Tensor; // (N, C)
+  ln1Rstd: Tensor; // (N)
+  q: Tensor; // (N, NH·hs) before RoPE
+  k: Tensor; // (N, NKV·hs) before RoPE
+  v: Tensor; // (N, NKV·hs)
+  qRot: Tensor; // (N, NH·hs)
+  kRot: Tensor; // (N, NKV·hs)
+  att: Tensor; // (B, NH, T, Tkv) softmax probabilities
+  attnOut: Tensor; // (N, NH·hs) attention output before o_proj
+  mid: Tensor; // (N, C) res + o_proj(attnOut)
+  ln2: Tensor; // (N, C)
+  ln2Rstd: Tensor; // (N)
+  gate: Tensor; // (N, I)
+  up: Tensor; // (N, I)
+  swiglu: Tensor; // (N, I) silu(gate) · up
+}
+
+/** The buffers of one forward pass of B sequences of T tokens, allocated once from the sizes. */
+export class Activations {
+  readonly N: number;
+  readonly tokens: Tensor; // (N) u32 input ids
+  readonly layers: LayerActivations[];
+  readonly resFinal: Tensor; // (N, C) res[L]
+  readonly lnf: Tensor; // (N, C)
+  readonly lnfRstd: Tensor; // (N)
+  readonly logits: Tensor; // (N, V)
+  readonly proj: Tensor; // (N, C) scratch: an o_proj or down_proj output before its residual add
+
+  /** Tkv: keys per query row, T for training, the KV cache's length for generation. */
+  constructor(
+    private readonly gpu: Gpu,
+    config: ModelConfig,
+    readonly B: number,
+    readonly T: number,
+    readonly Tkv: number = T,
+  ) {
+    const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V } = config;
+    const N = (this.N = B * T);
+    const t = (shape: number[], label: string) => gpu.tensor(shape, label);
+    this.tokens = t([N], 'tokens');
+    this.layers = Array.from({ length: config.numLayers }, (_, l) => ({
+      res: t([N, C], `res ${l}`),
+      ln1: t([N, C], `ln1 ${l}`),
+      ln1Rstd: t([N], `ln1 rstd ${l}`),
+      q: t([N, NH * hs], `q ${l}`),
+      k: t([N, NKV * hs], `k ${l}`),
+      v: t([N, NKV * hs], `v ${l}`),
+      qRot: t([N, NH * hs], `q rope ${l}`),
+      kRot: t([N, NKV * hs], `k rope ${l}`),
+      att: t([B, NH, T, Tkv], `att ${l}`),
+      attnOut: t([N, NH * hs], `attn out ${l}`),
+      mid: t([N, C], `mid ${l}`),
+      ln2: t([N, C], `ln2 ${l}`),
+      ln2Rstd: t([N], `ln2 rstd ${l}`),
+      gate: t([N, I], `gate ${l}`),
+      up: t([N, I], `up ${l}`),
+      swiglu: t([N, I], `swiglu ${l}`),
+    }));
+    this.resFinal = t([N, C], 'res final');
+    this.lnf = t([N, C], 'lnf');
+    this.lnfRstd = t([N], 'lnf rstd');
+    this.logits = t([N, V], 'logits');
+    this.proj = t([N, C], 'proj');
+  }
+
+  release(): void {
+    for (const layer of this.layers) this.gpu.release(...Object.values(layer));
+    this.gpu.release(this.tokens, this.resFinal, this.lnf, this.lnfRstd, this.logits, this.proj);
+  }
+}
+
+/** Keys and values of every layer for generation: (B, Tmax, NKV, hs) each. */
+export class KvCache {
+  readonly k: Tensor[];
+  readonly v: Tensor[];
+
+  constructor(
+    private readonly gpu: Gpu,
+    config: ModelConfig,
+    readonly B: number,
+    readonly Tmax: number,
+  ) {
+    const shape = [B, Tmax, config.numKvHeads, config.headDim];
+    this.k = Array.from({ length: config.numLayers }, (_, l) => gpu.tensor(shape, `k cache ${l}`));
+    this.v = Array.from({ length: config.numLayers }, (_, l) => gpu.tensor(shape, `v cache ${l}`));
+  }
+
+  release(): void {
+    this.gpu.release(...this.k, ...this.v);
+  }
+}
+
+export interface ForwardPass {
+  dispatches: Dispatch[];
+  /** Moves every position-dependent dispatch (RoPE, cache writes, decode attention) to `pos`. */
+  setPosition(pos: number): void;
+}
+
+/** y (N, out) = x (N, in) · Wᵀ (+ b): a linear layer with Hugging Face's (out, in) weight. */
+export function linearForward(gpu: Gpu, y: Tensor, x: Tensor, W: Tensor, b: Tensor | null, N: number, out: number, inp: number): Dispatch {
+  return matmulForward(gpu, y, x, W, b, N, out, inp, { layout: 'NT' });
+}
+
+/**
+ * The forward pass from `acts.tokens` to `acts.logits`. Without a cache, attention is causal over
+ * the T tokens and saves its probabilities for the backward; with one, the new keys and values
+ * are written at the current position and the queries attend to everything cached so far.
+ */
+export function buildForward(model: LlamaModel, acts: Activations, cache?: KvCache): ForwardPass {
+  const { gpu, config, weights: w } = model;
+  const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V, rmsNormEps: eps } = config;
+  const { B, T, N } = acts;
+  const positioned: PositionedDispatch[] = [];
+  const d: Dispatch[] = [embeddingForward(gpu, acts.layers[0]!.res, acts.tokens, w.get('model.embed_tokens.weight'), N, C, V)];
+
+  acts.layers.forEach((a, l) => {
+    const p = `model.layers.${l}.`;
+    const resOut = acts.layers[l + 1]?.res ?? acts.resFinal;
+    // attention block
+    d.push(rmsnormForward(gpu, a.ln1, a.ln1Rstd, a.res, w.get(`${p}input_layernorm.weight`), N, C, eps));
+    d.push(linearForward(gpu, a.q, a.ln1, w.get(`${p}self_attn.q_proj.weight`), w.maybe(`${p}self_attn.q_proj.bias`), N, NH * hs, C));
+    d.push(linearForward(gpu, a.k, a.ln1, w.get(`${p}self_attn.k_proj.weight`), w.maybe(`${p}self_attn.k_proj.bias`), N, NKV * hs, C));
+    d.push(linearForward(gpu, a.v, a.ln1, w.get(`${p}self_attn.v_proj.weight`), w.maybe(`${p}self_attn.v_proj.bias`), N, NKV * hs, C));
+    const ropeQ = ropeForward(gpu, a.qRot, a.q, model.freqs, B, T, NH, hs);
+    const ropeK = ropeForward(gpu, a.kRot, a.k, model.freqs, B, T, NKV, hs);
+    d.push(ropeQ, ropeK);
+    positioned.push(ropeQ, ropeK);
+    if (cache) {
+      const writeK = kvCacheWrite(gpu, cache.k[l]!, a.kRot, B, T, NKV, hs, cache.Tmax, 0);
+      const writeV = kvCacheWrite(gpu, cache.v[l]!, a.v, B, T, NKV, hs, cache.Tmax, 0);
+      const attend = attentionDecode(gpu, a.attnOut, a.att, a.qRot, cache.k[l]!, cache.v[l]!, B, T, NH, NKV, hs, cache.Tmax, 0);
+      d.push(writeK, writeV, attend);
+      positioned.push(writeK, writeV, attend);
+    } else {
+      d.push(attentionForward(gpu, a.attnOut, a.att, a.qRot, a.kRot, a.v, B, T, NH, NKV, hs));
+    }
+    d.push(linearForward(gpu, acts.proj, a.attnOut, w.get(`${p}self_attn.o_proj.weight`), w.maybe(`${p}self_attn.o_proj.bias`), N, C, NH * hs));
+    d.push(residualForward(gpu, a.mid, a.res, acts.proj, N * C));
+    // MLP block
+    d.push(rmsnormForward(gpu, a.ln2, a.ln2Rstd, a.mid, w.get(`${p}post_attention_layernorm.weight`), N, C, eps));
+    d.push(linearForward(gpu, a.gate, a.ln2, w.get(`${p}mlp.gate_proj.weight`), null, N, I, C));
+    d.push(linearForward(gpu, a.up, a.ln2, w.get(`${p}mlp.up_proj.weight`), null, N, I, C));
+    d.push(swigluForward(gpu, a.swiglu, a.gate, a.up, N, I));
+    d.push(linearForward(gpu, acts.proj, a.swiglu, w.get(`${p}mlp.down_proj.weight`), null, N, C, I));
+    d.push(residualForward(gpu, resOut, a.mid, acts.proj, N * C));
+  });
+
+  d.push(rmsnormForward(gpu, acts.lnf, acts.lnfRstd, acts.resFinal, w.get('model.norm.weight'), N, C, eps));
+  d.push(linearForward(gpu, acts.logits, acts.lnf, model.lmHead, null, N, V, C));
+  return {
+    dispatches: d,
+    setPosition(pos) {
+      for (const p of positioned) p.setPosition(pos);
+    },
+  };
+}

@@ -1,0 +1,92 @@
+// One optimisation step of a causal language model on token batches: forward, masked
+// cross-entropy, backward, AdamW with global-norm clipping, with gradient accumulation over
+// micro-batches. Every buffer and dispatch is made once for the batch shape (B, T); a step
+// writes the batch's ids and mask, runs, and reads back two numbers: the loss and the grad norm.
+import { groupTokens, uploadTokenGrouping } from '../gpu/kernels/embedding.ts';
+import type { Dispatch } from '../gpu/gpu.ts';
+import { BackwardScratch, buildBackward } from '../model/backward.ts';
+import { Activations, buildForward, type LlamaModel } from '../model/llama.ts';
+import { MaskedCrossEntropy } from '../model/loss.ts';
+import type { ParameterSet } from '../model/weights.ts';
+import { AdamW, type OptimizerSettings } from './optimizer.ts';
+
+/** B sequences of T tokens, flattened: targets[n] is the token after tokens[n]; mask 1 = counted. */
+export interface TokenBatch {
+  tokens: ArrayLike<number>;
+  targets: ArrayLike<number>;
+  mask: ArrayLike<number>;
+}
+
+export interface StepResult {
+  loss: number;
+  gradNorm: number;
+}
+
+/** Thrown when a step's loss or gradients are not finite; the weights were left as they were. */
+export class NonFiniteError extends Error {
+  override name = 'NonFiniteError';
+}
+
+export class LmTrainer {
+  readonly grads: ParameterSet;
+  readonly optimizer: AdamW;
+  private readonly acts: Activations;
+  private readonly scratch: BackwardScratch;
+  private readonly loss: MaskedCrossEntropy;
+  private readonly microStep: Dispatch[];
+
+  constructor(
+    readonly model: LlamaModel,
+    readonly B: number,
+    readonly T: number,
+    settings: OptimizerSettings,
+  ) {
+    const { gpu, config } = model;
+    this.acts = new Activations(gpu, config, B, T);
+    this.scratch = new BackwardScratch(gpu, config, B, T);
+    this.loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize);
+    this.grads = model.weights.zerosLike('grad');
+    this.optimizer = new AdamW(gpu, model.weights, this.grads, settings);
+    this.microStep = [
+      ...buildForward(model, this.acts).dispatches,
+      this.loss.forward(this.acts.logits),
+      this.loss.backward(this.scratch.dlogits, this.acts.logits),
+      ...buildBackward(model, this.acts, this.grads, this.scratch),
+    ];
+  }
+
+  /** Accumulates the gradients of all micro-batches (each weighted 1/count), then one AdamW step. */
+  async step(microBatches: readonly TokenBatch[], lr?: number): Promise<StepResult> {
+    const { gpu, config } = this.model;
+    gpu.clear(this.grads.all(), 'zero grads');
+    let loss = 0;
+    for (const batch of microBatches) {
+      if (batch.tokens.length !== this.B * this.T) {
+        throw new RangeError(`a batch of ${batch.tokens.length} tokens for a trainer of ${this.B}×${this.T}`);
+      }
+      gpu.write(this.acts.tokens, Uint32Array.from(batch.tokens));
+      this.loss.setBatch(batch.targets, batch.mask, 1 / microBatches.length);
+      uploadTokenGrouping(gpu, this.scratch.grouping, groupTokens(batch.tokens, config.vocabSize));
+      gpu.clear([this.scratch.dres]);
+      gpu.run(this.microStep, 'forward and backward');
+      loss += await this.loss.read();
+    }
+    gpu.run(this.optimizer.step(lr), 'optimizer');
+    const gradNorm = await this.optimizer.gradNorm();
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      // adamwUpdate skips a step whose clip factor is not finite, so the weights are intact.
+      const step = this.optimizer.t;
+      this.optimizer.t -= 1;
+      throw new NonFiniteError(`step ${step}: the loss is ${loss} and the gradient norm ${gradNorm}; the weights were not updated`);
+    }
+    return { loss, gradNorm };
+  }
+
+  release(): void {
+    this.acts.release();
+    this.scratch.release();
+    this.loss.release();
+    this.grads.release();
+    this.optimizer.release();
+  }
+}

@@ -74,18 +74,25 @@ export class Activations {
   readonly tokens: Tensor; // (N) u32 input ids
   readonly layers: LayerActivations[];
   readonly resFinal: Tensor; // (N, C) res[L]
-  readonly lnf: Tensor; // (N, C)
-  readonly lnfRstd: Tensor; // (N)
-  readonly logits: Tensor; // (N, V)
+  readonly lnf: Tensor; // (R, C)
+  readonly lnfRstd: Tensor; // (R)
+  readonly logits: Tensor; // (R, V)
   readonly proj: Tensor; // (N, C) scratch: an o_proj or down_proj output before its residual add
+  /** With R < N: which rows of res[L] get logits (R) u32, and those rows gathered (R, C). */
+  readonly logitRows: { index: Tensor; gathered: Tensor } | null;
 
-  /** Tkv: keys per query row, T for training, the KV cache's length for generation. */
+  /**
+   * Tkv: keys per query row, T for training, the KV cache's length for generation.
+   * R: rows that need logits; a prefill needs only each sequence's last (R = B), so the
+   * vocabulary-wide buffers stay small.
+   */
   constructor(
     private readonly gpu: Gpu,
     config: ModelConfig,
     readonly B: number,
     readonly T: number,
     readonly Tkv: number = T,
+    readonly R: number = B * T,
   ) {
     const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V } = config;
     const N = (this.N = B * T);
@@ -110,15 +117,17 @@ export class Activations {
       swiglu: t([N, I], `swiglu ${l}`),
     }));
     this.resFinal = t([N, C], 'res final');
-    this.lnf = t([N, C], 'lnf');
-    this.lnfRstd = t([N], 'lnf rstd');
-    this.logits = t([N, V], 'logits');
+    this.lnf = t([R, C], 'lnf');
+    this.lnfRstd = t([R], 'lnf rstd');
+    this.logits = t([R, V], 'logits');
     this.proj = t([N, C], 'proj');
+    this.logitRows = R < N ? { index: t([R], 'logit rows'), gathered: t([R, C], 'logit rows gathered') } : null;
   }
 
   release(): void {
     for (const layer of this.layers) this.gpu.release(...Object.values(layer));
     this.gpu.release(this.tokens, this.resFinal, this.lnf, this.lnfRstd, this.logits, this.proj);
+    if (this.logitRows) this.gpu.release(this.logitRows.index, this.logitRows.gathered);
   }
 }
 
@@ -198,8 +207,15 @@ export function buildForward(model: LlamaModel, acts: Activations, cache?: KvCac
     d.push(residualForward(gpu, resOut, a.mid, acts.proj, N * C));
   });
 
-  d.push(rmsnormForward(gpu, acts.lnf, acts.lnfRstd, acts.resFinal, w.get('model.norm.weight'), N, C, eps));
-  d.push(linearForward(gpu, acts.logits, acts.lnf, model.lmHead, null, N, V, C));
+  const { R } = acts;
+  let final = acts.resFinal;
+  if (acts.logitRows) {
+    // The embedding's gather, with res[L]'s N rows as the table, picks the rows that need logits.
+    d.push(embeddingForward(gpu, acts.logitRows.gathered, acts.logitRows.index, acts.resFinal, R, C, N));
+    final = acts.logitRows.gathered;
+  }
+  d.push(rmsnormForward(gpu, acts.lnf, acts.lnfRstd, final, w.get('model.norm.weight'), R, C, eps));
+  d.push(linearForward(gpu, acts.logits, acts.lnf, model.lmHead, null, R, V, C));
   return {
     dispatches: d,
     setPosition(pos) {

@@ -1,0 +1,117 @@
+// Sampling replies: a batched prefill of the prompts into a KV cache, then one token per step for
+// every sequence, sampled on the GPU. The sampled ids go straight into the next step's input
+// buffer; the CPU reads them back only to spot end-of-sequence and stop strings.
+import type { Dispatch, Tensor } from '../gpu/gpu.ts';
+import { sampleTokens, type SamplingDispatch } from '../gpu/kernels/sampling.ts';
+import { Activations, buildForward, KvCache, type ForwardPass, type LlamaModel } from './llama.ts';
+
+export interface GenerationOptions {
+  maxNewTokens: number;
+  /** 0 = greedy. */
+  temperature: number;
+  topK?: number;
+  topP?: number;
+  seed: number;
+  /** Token ids that end a sequence (the model's EOS). */
+  stopTokenIds: readonly number[];
+  /** Texts that end a sequence once the decoded reply contains them (e.g. "</answer>"). */
+  stopStrings?: readonly string[];
+  /** Turns ids into text, for stop strings. */
+  decode?: (ids: number[]) => string;
+}
+
+export interface Generation {
+  /** The new tokens, up to and including the one that stopped the sequence. */
+  tokens: number[];
+  finishReason: 'stop' | 'length';
+}
+
+interface Graph {
+  acts: Activations;
+  logprob: Tensor;
+  pass: ForwardPass;
+  sampler: SamplingDispatch;
+  dispatches: Dispatch[];
+}
+
+export class Generator {
+  private readonly cache: KvCache;
+  private readonly decodeGraph: Graph;
+  /** Prefill graphs by prompt length: made once per length, kept for the next call. */
+  private readonly prefillGraphs = new Map<number, Graph>();
+
+  constructor(
+    readonly model: LlamaModel,
+    readonly B: number,
+    readonly Tmax: number,
+  ) {
+    if (Tmax > model.maxPositions) throw new RangeError(`generation length ${Tmax} exceeds the model's ${model.maxPositions} positions`);
+    this.cache = new KvCache(model.gpu, model.config, B, Tmax);
+    this.decodeGraph = this.graph(1);
+  }
+
+  private graph(T: number): Graph {
+    const { gpu, config } = this.model;
+    const acts = new Activations(gpu, config, this.B, T, this.Tmax, this.B);
+    if (acts.logitRows) gpu.write(acts.logitRows.index, Uint32Array.from({ length: this.B }, (_, b) => b * T + T - 1));
+    const pass = buildForward(this.model, acts, this.cache);
+    // Every graph samples into the decode graph's input ids, the next step's tokens (while the
+    // constructor builds the decode graph itself, that is its own input).
+    const target = this.decodeGraph?.acts.tokens ?? acts.tokens;
+    const logprob = gpu.tensor([this.B], 'sampled logprob');
+    const sampler = sampleTokens(gpu, target, logprob, acts.logits, this.B, config.vocabSize, { temperature: 1, seed: 0 });
+    return { acts, logprob, pass, sampler, dispatches: [...pass.dispatches, sampler] };
+  }
+
+  /** Replies to B prompts of equal length (token ids), sampled with `options`. */
+  async generate(prompts: readonly (readonly number[])[], options: GenerationOptions): Promise<Generation[]> {
+    const { gpu } = this.model;
+    const Tp = prompts[0]?.length ?? 0;
+    if (prompts.length !== this.B) throw new RangeError(`${prompts.length} prompts for a generator of batch ${this.B}`);
+    if (Tp === 0 || prompts.some((p) => p.length !== Tp)) throw new RangeError('generate needs non-empty prompts of equal length');
+    const steps = Math.min(options.maxNewTokens, this.Tmax - Tp);
+    if (steps < 1) throw new RangeError(`a prompt of ${Tp} tokens leaves no room in a context of ${this.Tmax}`);
+
+    let prefill = this.prefillGraphs.get(Tp);
+    if (!prefill) {
+      prefill = this.graph(Tp);
+      this.prefillGraphs.set(Tp, prefill);
+    }
+    const sampling = { temperature: options.temperature, topK: options.topK ?? 0, topP: options.topP ?? 1, seed: options.seed };
+    gpu.write(prefill.acts.tokens, Uint32Array.from(prompts.flat()));
+    prefill.pass.setPosition(0);
+    prefill.sampler.setOptions({ ...sampling, step: 0 });
+    this.decodeGraph.sampler.setOptions({ ...sampling, step: 0 });
+    gpu.run(prefill.dispatches, 'prefill');
+
+    const out: Generation[] = prompts.map(() => ({ tokens: [], finishReason: 'length' }));
+    const done = new Array<boolean>(this.B).fill(false);
+    const stops = new Set(options.stopTokenIds);
+    for (let step = 0; ; step++) {
+      const ids = await gpu.readU32(this.decodeGraph.acts.tokens);
+      for (let b = 0; b < this.B; b++) {
+        if (done[b]) continue;
+        const g = out[b]!;
+        g.tokens.push(ids[b]!);
+        const stopText = options.stopStrings?.length && options.decode ? options.decode(g.tokens) : '';
+        if (stops.has(ids[b]!) || options.stopStrings?.some((s) => stopText.includes(s))) {
+          done[b] = true;
+          g.finishReason = 'stop';
+        }
+      }
+      if (step + 1 >= steps || done.every(Boolean)) break;
+      this.decodeGraph.pass.setPosition(Tp + step);
+      this.decodeGraph.sampler.setStep(step + 1);
+      gpu.run(this.decodeGraph.dispatches, 'decode');
+    }
+    return out;
+  }
+
+  release(): void {
+    this.cache.release();
+    for (const g of [this.decodeGraph, ...this.prefillGraphs.values()]) {
+      g.acts.release();
+      this.model.gpu.release(g.logprob);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+// A checkpoint is one .zip that is a Hugging Face model folder: config.json, model.safetensors
+// (HF names; f32, bf16 or f16), the tokenizer files and generation_config.json, plus
+// alphaalign_run.json (what produced it) and optimizer.safetensors (AdamW's moments and step),
+// so training resumes exactly. The same files unzipped are a folder the loader reads.
+import { unzipSync, zipSync } from 'fflate';
+import type { ModelConfig } from '../model/config.ts';
+import { memorySource, ModelFileError, type ModelFileSource } from '../model/files.ts';
+import { loadModel, type LoadedModel } from '../model/loader.ts';
+import { parameterSpecs } from '../model/parameters.ts';
+import { parseSafetensors, serializeSafetensors, type SafetensorsDtype } from '../model/safetensors.ts';
+
+export const RUN_FILE = 'alphaalign_run.json';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+
+export interface OptimizerState {
+  t: number;
+  m: ReadonlyMap<string, Float32Array>;
+  v: ReadonlyMap<string, Float32Array>;
+}
+
+/** What produced a checkpoint; the RL layer adds its rules, metrics and dataset hash. */
+export interface RunRecord {
+  appVersion: string;
+  step: number;
+  seed: number;
+  [key: string]: unknown;
+}
+
+export interface CheckpointContents {
+  config: ModelConfig;
+  weights: ReadonlyMap<string, Float32Array>;
+  /** config.json, tokenizer.json, tokenizer_config.json, generation_config.json as loaded. */
+  rawFiles: ReadonlyMap<string, Uint8Array>;
+  dtype: SafetensorsDtype;
+  run: RunRecord;
+  optimizer?: OptimizerState;
+}
+
+const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+
+/** The checkpoint as a folder's files, by name. */
+export function checkpointFiles(c: CheckpointContents): Map<string, Uint8Array> {
+  const shapes = new Map(parameterSpecs(c.config).map((s) => [s.name, s.shape]));
+  const shapeOf = (name: string) => {
+    const shape = shapes.get(name);
+    if (!shape) throw new Error(`${name} is not a parameter of this model`);
+    return shape;
+  };
+  const files = new Map<string, Uint8Array>(c.rawFiles);
+  if (!files.has('generation_config.json')) {
+    files.set('generation_config.json', json({ bos_token_id: c.config.bosTokenId, eos_token_id: c.config.eosTokenIds }));
+  }
+  files.set('model.safetensors', serializeSafetensors([...c.weights].map(([name, data]) => ({ name, shape: shapeOf(name), data })), c.dtype));
+  files.set(RUN_FILE, json(c.run));
+  if (c.optimizer) {
+    const { m, v, t } = c.optimizer;
+    const moments = [...m].flatMap(([name, data]) => [
+      { name: `m.${name}`, shape: shapeOf(name), data },
+      { name: `v.${name}`, shape: shapeOf(name), data: v.get(name)! },
+    ]);
+    files.set(OPTIMIZER_FILE, serializeSafetensors(moments, 'F32', { format: 'pt', step: String(t) }));
+  }
+  return files;
+}
+
+export function checkpointZip(c: CheckpointContents): Uint8Array {
+  // Safetensors barely compress; storing them keeps export fast in the page.
+  const entries: Record<string, [Uint8Array, { level: 0 | 6 }]> = {};
+  for (const [name, bytes] of checkpointFiles(c)) entries[name] = [bytes, { level: name.endsWith('.safetensors') ? 0 : 6 }];
+  return zipSync(entries);
+}
+
+export interface LoadedCheckpoint extends LoadedModel {
+  run: RunRecord | null;
+  optimizer: OptimizerState | null;
+}
+
+/** Reads a checkpoint (or any model folder) from a source; run and optimizer state when present. */
+export async function loadCheckpoint(source: ModelFileSource): Promise<LoadedCheckpoint> {
+  const model = await loadModel(source);
+  let run: RunRecord | null = null;
+  if (await source.has(RUN_FILE)) {
+    try {
+      run = JSON.parse(new TextDecoder().decode(await source.read(RUN_FILE))) as RunRecord;
+    } catch {
+      throw new ModelFileError(`${source.label}/${RUN_FILE} is not valid JSON`);
+    }
+  }
+  let optimizer: OptimizerState | null = null;
+  if (await source.has(OPTIMIZER_FILE)) {
+    const file = parseSafetensors(await source.read(OPTIMIZER_FILE), `${source.label}/${OPTIMIZER_FILE}`);
+    const m = new Map<string, Float32Array>();
+    const v = new Map<string, Float32Array>();
+    for (const name of model.weights.keys()) {
+      if (!file.names.includes(`m.${name}`) || !file.names.includes(`v.${name}`)) {
+        throw new ModelFileError(`${source.label}/${OPTIMIZER_FILE} has no moments for ${name}: it belongs to another model`);
+      }
+      m.set(name, file.read(`m.${name}`));
+      v.set(name, file.read(`v.${name}`));
+    }
+    const t = Number(file.metadata.step);
+    if (!Number.isInteger(t) || t < 0) throw new ModelFileError(`${source.label}/${OPTIMIZER_FILE} has no valid "step" in its metadata`);
+    optimizer = { t, m, v };
+  }
+  return { ...model, run, optimizer };
+}
+
+/** A zip's entries as a source; a zip of one top-level folder is read from inside that folder. */
+export function zipSource(bytes: Uint8Array, label: string): ModelFileSource {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes);
+  } catch (error) {
+    throw new ModelFileError(`${label} is not a readable zip file: ${(error as Error).message}`);
+  }
+  const names = Object.keys(entries).filter((n) => !n.endsWith('/'));
+  const prefix = names.length > 0 && names.every((n) => n.includes('/')) ? `${names[0]!.split('/')[0]}/` : '';
+  const files = new Map<string, Uint8Array>();
+  for (const name of names) if (name.startsWith(prefix)) files.set(name.slice(prefix.length), entries[name]!);
+  return memorySource(label, files);
+}

@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/model/loader.ts';
+import { LlamaModel } from '../../src/model/llama.ts';
+import { folderSource } from '../../src/model/nodeFiles.ts';
+import { checkpointFiles, checkpointZip, loadCheckpoint, zipSource } from '../../src/train/checkpoint.ts';
+import { LmTrainer } from '../../src/train/lmTrainer.ts';
+import { DEFAULT_OPTIMIZER } from '../../src/train/optimizer.ts';
+import { randInts } from '../helpers/random.ts';
+import { testGpu } from '../helpers/testGpu.ts';
+
+const run = { appVersion: 'test', step: 3, seed: 11 };
+const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+describe('checkpoints', () => {
+  it('export → import of f32 weights and optimiser state is bit-exact', async () => {
+    const gpu = await testGpu();
+    const loaded = await loadModel(folderSource('tests/fixtures/models/qwen2-bias'));
+    const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
+    const trainer = new LmTrainer(model, 1, 8, DEFAULT_OPTIMIZER);
+    const tokens = Array.from(randInts(8, 300, 1));
+    await trainer.step([{ tokens, targets: tokens, mask: tokens.map(() => 1) }]);
+    const weights = await model.weights.download();
+    const optimizer = await trainer.optimizer.exportState();
+    const zip = checkpointZip({ config: loaded.config, weights, rawFiles: loaded.rawFiles, dtype: 'F32', run, optimizer });
+
+    const back = await loadCheckpoint(zipSource(zip, 'checkpoint.zip'));
+    expect(back.run).toEqual(run);
+    expect(back.optimizer!.t).toBe(1);
+    for (const [name, w] of weights) {
+      expect(bits(back.weights.get(name)!)).toEqual(bits(w));
+      expect(bits(back.optimizer!.m.get(name)!)).toEqual(bits(optimizer.m.get(name)!));
+      expect(bits(back.optimizer!.v.get(name)!)).toEqual(bits(optimizer.v.get(name)!));
+    }
+    expect(back.tokenizer.encode('the thin')).toEqual(loaded.tokenizer.encode('the thin'));
+    trainer.release();
+  });
+
+  it('holds a Hugging Face folder: names, files, and bf16/f16 weights', async () => {
+    const loaded = await loadModel(folderSource('tests/fixtures/models/llama-tied'));
+    for (const dtype of ['BF16', 'F16'] as const) {
+      const files = checkpointFiles({ config: loaded.config, weights: loaded.weights, rawFiles: loaded.rawFiles, dtype, run });
+      expect([...files.keys()].sort()).toEqual(
+        ['alphaalign_run.json', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].sort(),
+      );
+      const back = await loadCheckpoint(zipSource(zipSync(Object.fromEntries(files)), 'x.zip'));
+      const original = loaded.weights.get('model.embed_tokens.weight')!;
+      const narrowed = back.weights.get('model.embed_tokens.weight')!;
+      for (let i = 0; i < original.length; i += 41) expect(Math.abs(narrowed[i]! - original[i]!)).toBeLessThanOrEqual(Math.abs(original[i]!) * 2 ** -7);
+      expect(back.optimizer).toBeNull();
+    }
+  });
+
+  it('reads a zip whose files sit in one top-level folder, and names a file that is not a zip', async () => {
+    const loaded = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
+    const files = checkpointFiles({ config: loaded.config, weights: loaded.weights, rawFiles: loaded.rawFiles, dtype: 'F32', run });
+    const nested = zipSync(Object.fromEntries([...files].map(([n, b]) => [`my-model/${n}`, b])));
+    const back = await loadCheckpoint(zipSource(nested, 'nested.zip'));
+    expect(back.weights.size).toBe(loaded.weights.size);
+    expect(() => zipSource(new Uint8Array([1, 2, 3, 4]), 'notes.txt')).toThrow(/notes\.txt is not a readable zip file/);
+  });
+
+  it('writes model.safetensors that PyTorch reads back (when torch is installed)', async () => {
+    const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+    if (torch.status !== 0) {
+      console.log('skipped the PyTorch read-back: /usr/bin/python3 has no torch (apt-get install -y python3-torch)');
+      return;
+    }
+    const loaded = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
+    const dir = mkdtempSync(join(tmpdir(), 'alphaalign-export-'));
+    for (const dtype of ['F32', 'BF16', 'F16'] as const) {
+      const files = checkpointFiles({ config: loaded.config, weights: loaded.weights, rawFiles: loaded.rawFiles, dtype, run });
+      const path = join(dir, `model-${dtype}.safetensors`);
+      writeFileSync(path, files.get('model.safetensors')!);
+      const result = spawnSync('/usr/bin/python3', ['scripts/make_fixtures.py', '--check', path], { encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+      const summary = JSON.parse(result.stdout) as Record<string, { shape: number[]; sum: number }>;
+      for (const [name, w] of loaded.weights) {
+        const sum = w.reduce((a, b) => a + b, 0);
+        expect(summary[name]!.shape.reduce((a, b) => a * b, 1)).toBe(w.length);
+        expect(Math.abs(summary[name]!.sum - sum)).toBeLessThan(dtype === 'F32' ? 1e-3 : 0.05 * Math.max(1, Math.abs(sum)));
+      }
+    }
+  });
+});

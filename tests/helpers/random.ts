@@ -1,19 +1,9 @@
 // Seeded random test data, so a failing case can be rerun exactly.
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    // mulberry32
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/util/random.ts';
 
 /** `n` standard normal values times `scale`, rounded to f32 so GPU and reference see the same input. */
 export function randn(n: number, seed: number, scale = 1): Float64Array {
-  const next = rng(seed);
+  const next = seededRandom(seed);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const u = Math.max(next(), 1e-12);
@@ -24,6 +14,6 @@ export function randn(n: number, seed: number, scale = 1): Float64Array {
 }
 
 export function randInts(n: number, max: number, seed: number): Uint32Array {
-  const next = rng(seed);
+  const next = seededRandom(seed);
   return Uint32Array.from({ length: n }, () => Math.floor(next() * max));
 }

@@ -1,0 +1,76 @@
+// Supervised fine-tuning: each example is a prompt (as the user turn of the model's chat
+// template) and the response to learn; the loss counts only the response tokens and the end
+// token after them. Batches are drawn in a seeded order, so a run replays exactly.
+import type { TextTokenizer } from '../model/tokenizer.ts';
+import { seededRandom, shuffled } from '../util/random.ts';
+import type { LmTrainer, StepResult, TokenBatch } from './lmTrainer.ts';
+
+export interface SftExample {
+  prompt: string;
+  response: string;
+}
+
+export interface EncodedExample {
+  /** The prompt's tokens, then the response's and the end token. */
+  ids: number[];
+  /** How many leading ids are prompt (not learned). */
+  promptLength: number;
+}
+
+export function encodeExample(tokenizer: TextTokenizer, eosId: number, example: SftExample): EncodedExample {
+  const prompt = tokenizer.encode(tokenizer.applyChatTemplate([{ role: 'user', content: example.prompt }]));
+  return { ids: [...prompt, ...tokenizer.encode(example.response), eosId], promptLength: prompt.length };
+}
+
+/** B examples packed into one batch of T positions; longer ones are cut, shorter ones padded. */
+export function packBatch(examples: readonly EncodedExample[], T: number, padId: number): TokenBatch {
+  const tokens: number[] = [];
+  const targets: number[] = [];
+  const mask: number[] = [];
+  for (const { ids, promptLength } of examples) {
+    for (let t = 0; t < T; t++) {
+      const hasTarget = t + 1 < ids.length;
+      tokens.push(t < ids.length ? ids[t]! : padId);
+      targets.push(hasTarget ? ids[t + 1]! : padId);
+      // Position t predicts ids[t + 1]: learned when that token is part of the response.
+      mask.push(hasTarget && t + 1 >= promptLength ? 1 : 0);
+    }
+  }
+  return { tokens, targets, mask };
+}
+
+export interface SftSettings {
+  steps: number;
+  seed: number;
+}
+
+/**
+ * Trains with `trainer` (its batch shape B × T) on the examples, drawing batches in a seeded,
+ * reshuffled-per-epoch order; calls onStep after every step with its loss and grad norm.
+ */
+export async function runSft(
+  trainer: LmTrainer,
+  tokenizer: TextTokenizer,
+  examples: readonly SftExample[],
+  settings: SftSettings,
+  onStep?: (step: number, result: StepResult) => void,
+): Promise<StepResult[]> {
+  if (examples.length === 0) throw new RangeError('SFT needs at least one example');
+  const eos = trainer.model.config.eosTokenIds[0];
+  if (eos === undefined) throw new RangeError('the model config names no eos_token_id, which SFT appends to every response');
+  const encoded = examples.map((e) => encodeExample(tokenizer, eos, e));
+  const random = seededRandom(settings.seed);
+  let order: EncodedExample[] = [];
+  const results: StepResult[] = [];
+  for (let step = 1; step <= settings.steps; step++) {
+    const batch: EncodedExample[] = [];
+    while (batch.length < trainer.B) {
+      if (order.length === 0) order = shuffled(encoded, random);
+      batch.push(order.pop()!);
+    }
+    const result = await trainer.step([packBatch(batch, trainer.T, eos)]);
+    results.push(result);
+    onStep?.(step, result);
+  }
+  return results;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/model/loader.ts';
+import { LlamaModel } from '../../src/model/llama.ts';
+import { folderSource } from '../../src/model/nodeFiles.ts';
+import { LmTrainer } from '../../src/train/lmTrainer.ts';
+import { DEFAULT_OPTIMIZER } from '../../src/train/optimizer.ts';
+import { encodeExample, packBatch, runSft } from '../../src/train/sft.ts';
+import { testGpu } from '../helpers/testGpu.ts';
+
+const examples = [
+  { prompt: 'Say hi', response: 'hi there' },
+  { prompt: 'Say no', response: 'no thanks' },
+  { prompt: 'Name a fruit', response: 'an apple' },
+  { prompt: 'Name a colour', response: 'the red one' },
+];
+
+describe('SFT', () => {
+  it('learns only the response: the mask covers response and end token, not prompt or padding', async () => {
+    const { tokenizer, config } = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
+    const eos = config.eosTokenIds[0]!;
+    const encoded = encodeExample(tokenizer, eos, examples[0]!);
+    const response = tokenizer.encode('hi there');
+    expect(encoded.ids.slice(encoded.promptLength)).toEqual([...response, eos]);
+    const T = encoded.ids.length + 3;
+    const batch = packBatch([encoded], T, eos);
+    const learned = batch.targets.filter((_, t) => batch.mask[t]);
+    expect(learned).toEqual([...response, eos]);
+    expect(batch.tokens.slice(0, encoded.ids.length)).toEqual(encoded.ids);
+  });
+
+  it('halves the loss on a small fixed dataset within 30 steps', async () => {
+    const gpu = await testGpu();
+    const loaded = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
+    const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
+    const trainer = new LmTrainer(model, 2, 24, { ...DEFAULT_OPTIMIZER, lr: 5e-3 });
+    const results = await runSft(trainer, loaded.tokenizer, examples, { steps: 30, seed: 3 });
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const first = mean(results.slice(0, 2).map((r) => r.loss));
+    const last = mean(results.slice(-2).map((r) => r.loss));
+    expect(last).toBeLessThan(first / 2);
+    trainer.release();
+  });
+});

@@ -23,9 +23,9 @@ describe('SFT', () => {
     expect(encoded.ids.slice(encoded.promptLength)).toEqual([...response, eos]);
     const T = encoded.ids.length + 3;
     const batch = packBatch([encoded], T, eos);
-    const learned = batch.targets.filter((_, t) => batch.mask[t]);
+    const learned = Array.from(batch.targets).filter((_, t) => batch.mask[t]);
     expect(learned).toEqual([...response, eos]);
-    expect(batch.tokens.slice(0, encoded.ids.length)).toEqual(encoded.ids);
+    expect(Array.from(batch.tokens).slice(0, encoded.ids.length)).toEqual(encoded.ids);
   });
 
   it('halves the loss on a small fixed dataset within 30 steps', async () => {

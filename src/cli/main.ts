@@ -3,19 +3,33 @@
 import { parseArgs } from 'node:util';
 import { NoAdapterError } from '../gpu/adapter.ts';
 import { createNodeGpu } from '../gpu/node.ts';
-
-class UsageError extends Error {}
+import { UsageError } from './args.ts';
+import { generateCommand, logitsCommand, sftCommand } from './modelCommands.ts';
 
 const USAGE = `Usage: npm run lab -- <command> [options]
 
 Commands:
   info                      the WebGPU adapter: vendor, architecture, features, limits (JSON)
+  generate --model DIR --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-k K]
+           [--top-p P] [--seed S] [--raw]
+                            sample a reply (the prompt goes through the chat template unless --raw)
+  logits --model DIR --tokens 1,2,3 [--out FILE]
+                            full logits as JSON {"logits": [[...], ...]}, for parity checks
+  sft --model DIR --data FILE --steps N --out DIR [--batch-size B] [--seq-len T] [--lr LR]
+      [--seed S] [--dtype f32|bf16|f16]
+                            supervised fine-tuning on prompt/response rows; writes a checkpoint folder
   bench kernels [--json]    kernel benchmarks against tfjs-backend-webgpu on the same adapter
+
+DIR is a Hugging Face model folder or a checkpoint .zip.
 `;
 
 type Command = (args: string[]) => Promise<void>;
 
 const COMMANDS: Record<string, Command> = {
+  generate: generateCommand,
+  logits: logitsCommand,
+  sft: sftCommand,
+
   async info(args) {
     parseArgs({ args, options: {}, strict: true });
     const gpu = await createNodeGpu();

@@ -1,9 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-function lab(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env, timeout: 60_000 });
-}
+import { lab } from './lab.ts';
 
 describe('lab info', () => {
   it('prints the adapter as JSON', () => {

@@ -1,0 +1,145 @@
+// `lab generate`, `lab logits` and `lab sft`: a model from a folder or checkpoint zip, on Dawn.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { importDataset } from '../data/import.ts';
+import type { Gpu } from '../gpu/gpu.ts';
+import { createNodeGpu } from '../gpu/node.ts';
+import { Generator } from '../model/generate.ts';
+import { Activations, buildForward, LlamaModel } from '../model/llama.ts';
+import { loadCheckpoint, checkpointFiles, type LoadedCheckpoint } from '../train/checkpoint.ts';
+import { LmTrainer } from '../train/lmTrainer.ts';
+import { DEFAULT_OPTIMIZER } from '../train/optimizer.ts';
+import { runSft } from '../train/sft.ts';
+import { choiceOption, modelSource, numberOption, requireString, UsageError } from './args.ts';
+import { APP_VERSION } from '../version.ts';
+
+async function openModel(path: string): Promise<{ gpu: Gpu; loaded: LoadedCheckpoint; model: LlamaModel }> {
+  const loaded = await loadCheckpoint(modelSource(path));
+  const gpu = await createNodeGpu();
+  return { gpu, loaded, model: LlamaModel.load(gpu, loaded.config, loaded.weights) };
+}
+
+export async function generateCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      seed: { type: 'string' },
+      raw: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const prompt = requireString(values, 'prompt');
+  const maxNewTokens = numberOption(values, 'max-new-tokens', 64, { min: 1, max: 4096, integer: true });
+  const temperature = numberOption(values, 'temperature', 1, { min: 0, max: 100 });
+  const topK = numberOption(values, 'top-k', 0, { min: 0, integer: true });
+  const topP = numberOption(values, 'top-p', 1, { min: Number.MIN_VALUE, max: 1 });
+  const seed = numberOption(values, 'seed', 0, { min: 0, max: 2 ** 32 - 1, integer: true });
+  const { gpu, loaded, model } = await openModel(requireString(values, 'model'));
+  const { tokenizer } = loaded;
+  // --raw feeds the text as it is; otherwise it is the user turn of the model's chat template.
+  const text = values.raw ? prompt : tokenizer.applyChatTemplate([{ role: 'user', content: prompt }]);
+  const ids = tokenizer.encode(text);
+  const generator = new Generator(model, 1, Math.min(model.maxPositions, ids.length + maxNewTokens));
+  const [reply] = await generator.generate([ids], {
+    maxNewTokens,
+    temperature,
+    topK,
+    topP,
+    seed,
+    stopTokenIds: loaded.config.eosTokenIds,
+  });
+  process.stdout.write(`${tokenizer.decode(reply!.tokens)}\n`);
+  gpu.destroy();
+}
+
+export async function logitsCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { model: { type: 'string' }, tokens: { type: 'string' }, out: { type: 'string' } }, strict: true });
+  const tokens = requireString(values, 'tokens')
+    .split(',')
+    .map((s) => s.trim());
+  const ids = tokens.map(Number);
+  const { gpu, loaded, model } = await openModel(requireString(values, 'model'));
+  const V = loaded.config.vocabSize;
+  const bad = tokens.findIndex((s, i) => s === '' || !Number.isInteger(ids[i]) || ids[i]! < 0 || ids[i]! >= V);
+  if (bad >= 0) throw new UsageError(`--tokens: "${tokens[bad]}" is not a token id in [0, ${V})`);
+  if (ids.length > model.maxPositions) throw new UsageError(`--tokens: ${ids.length} tokens exceed the model's ${model.maxPositions} positions`);
+  const acts = new Activations(gpu, loaded.config, 1, ids.length);
+  gpu.write(acts.tokens, Uint32Array.from(ids));
+  gpu.run(buildForward(model, acts).dispatches, 'logits');
+  const flat = await gpu.readF32(acts.logits);
+  const logits = Array.from({ length: ids.length }, (_, t) => Array.from(flat.subarray(t * V, (t + 1) * V)));
+  const json = JSON.stringify({ logits });
+  if (typeof values.out === 'string') writeFileSync(values.out, json);
+  else process.stdout.write(`${json}\n`);
+  gpu.destroy();
+}
+
+export async function sftCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      steps: { type: 'string' },
+      out: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'seq-len': { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      dtype: { type: 'string' },
+    },
+    strict: true,
+  });
+  const dataPath = requireString(values, 'data');
+  const out = requireString(values, 'out');
+  const steps = numberOption(values, 'steps', NaN, { min: 1, integer: true });
+  if (Number.isNaN(steps)) throw new UsageError('--steps is required');
+  const batchSize = numberOption(values, 'batch-size', 4, { min: 1, max: 1024, integer: true });
+  const seqLen = numberOption(values, 'seq-len', 128, { min: 2, max: 8192, integer: true });
+  const lr = numberOption(values, 'lr', 1e-4, { min: 0, max: 1 });
+  const seed = numberOption(values, 'seed', 0, { min: 0, max: 2 ** 32 - 1, integer: true });
+  const dtype = choiceOption(values, 'dtype', ['f32', 'bf16', 'f16'], 'f32');
+
+  let text: string;
+  try {
+    text = readFileSync(dataPath, 'utf8');
+  } catch {
+    throw new UsageError(`--data ${dataPath} cannot be read`);
+  }
+  // SFT needs no labels: every row is one prompt and the response to learn.
+  const imported = importDataset(text, dataPath, { defaultLabel: 'benign' });
+  for (const p of imported.problems) process.stderr.write(`${dataPath}:${p.line}: ${p.reason} (skipped)\n`);
+  const examples = imported.rows.filter((r) => r.reference).map((r) => ({ prompt: r.prompt, response: r.reference! }));
+  if (examples.length === 0) {
+    throw new UsageError(`${dataPath} has no rows with a response (a column named response, reference, output or answer)`);
+  }
+
+  const { gpu, loaded, model } = await openModel(requireString(values, 'model'));
+  const trainer = new LmTrainer(model, batchSize, seqLen, { ...DEFAULT_OPTIMIZER, lr });
+  if (loaded.optimizer) trainer.optimizer.importState(loaded.optimizer);
+  const start = Date.now();
+  await runSft(trainer, loaded.tokenizer, examples, { steps, seed }, (step, r) => {
+    const seconds = (Date.now() - start) / 1000;
+    const eta = (seconds / step) * (steps - step);
+    process.stderr.write(`step ${step}/${steps}  loss ${r.loss.toFixed(4)}  grad norm ${r.gradNorm.toFixed(3)}  ${seconds.toFixed(1)}s  eta ${eta.toFixed(0)}s\n`);
+  });
+  const files = checkpointFiles({
+    config: loaded.config,
+    weights: await model.weights.download(),
+    rawFiles: loaded.rawFiles,
+    dtype: dtype === 'f32' ? 'F32' : dtype === 'bf16' ? 'BF16' : 'F16',
+    run: { appVersion: APP_VERSION, step: trainer.optimizer.t, seed, kind: 'sft', data: dataPath, steps, batchSize, seqLen, lr },
+    optimizer: await trainer.optimizer.exportState(),
+  });
+  mkdirSync(out, { recursive: true });
+  for (const [name, bytes] of files) writeFileSync(join(out, name), bytes);
+  process.stderr.write(`wrote ${out} (${examples.length} examples, ${steps} steps)\n`);
+  gpu.destroy();
+}

@@ -1,0 +1,81 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseSafetensors } from '../../src/model/safetensors.ts';
+import { lab } from './lab.ts';
+
+const MODEL = 'tests/fixtures/models/llama-gqa';
+
+describe('lab logits', () => {
+  it('writes the full logits as JSON, equal to PyTorch on a prefix of the fixture batch', () => {
+    const expected = JSON.parse(readFileSync(`${MODEL}/expected.json`, 'utf8')) as { input_ids: number[][] };
+    const ids = expected.input_ids[0]!.slice(0, 5);
+    const out = join(mkdtempSync(join(tmpdir(), 'lab-logits-')), 'logits.json');
+    const result = lab(['logits', '--model', MODEL, '--tokens', ids.join(','), '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    const { logits } = JSON.parse(readFileSync(out, 'utf8')) as { logits: number[][] };
+    const reference = parseSafetensors(readFileSync(`${MODEL}/expected.safetensors`), 'expected').read('logits'); // (2, 9, 300)
+    expect(logits).toHaveLength(5);
+    let max = 0;
+    let err = 0;
+    for (let t = 0; t < 5; t++) {
+      for (let v = 0; v < 300; v++) {
+        max = Math.max(max, Math.abs(reference[t * 300 + v]!));
+        err = Math.max(err, Math.abs(logits[t]![v]! - reference[t * 300 + v]!));
+      }
+    }
+    expect(err / max).toBeLessThan(1e-4);
+  });
+
+  it('refuses a token id outside the vocabulary and a missing model with clear messages', () => {
+    const bad = lab(['logits', '--model', MODEL, '--tokens', '1,300']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--tokens: "300" is not a token id in [0, 300)');
+    const missing = lab(['logits', '--model', 'no/such/dir', '--tokens', '1']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('no/such/dir does not exist: pass a Hugging Face model folder or a checkpoint .zip');
+  });
+});
+
+describe('lab generate', () => {
+  it('samples a reply reproducibly from a seed', () => {
+    const args = ['generate', '--model', MODEL, '--prompt', 'the answer', '--max-new-tokens', '6', '--temperature', '0.8', '--seed', '4'];
+    const a = lab(args);
+    expect(a.status, a.stderr).toBe(0);
+    expect(lab(args).stdout).toBe(a.stdout);
+    const bad = lab(['generate', '--model', MODEL, '--prompt', 'x', '--temperature', '101']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--temperature must be between 0 and 100, not 101');
+  });
+});
+
+describe('lab sft', () => {
+  it('trains from a JSONL file and writes a checkpoint folder that loads and resumes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-sft-'));
+    const data = join(dir, 'data.jsonl');
+    writeFileSync(data, ['{"prompt": "Say hi", "response": "hi"}', '{"prompt": "Say no", "response": "no"}', 'not json'].join('\n'));
+    const out = join(dir, 'out');
+    const result = lab(['sft', '--model', MODEL, '--data', data, '--steps', '2', '--batch-size', '2', '--seq-len', '24', '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`${data}:3: the line is not valid JSON (skipped)`);
+    expect(result.stderr).toMatch(/step 2\/2 {2}loss \d/);
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'alphaalign_run.json', 'optimizer.safetensors']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    const run = JSON.parse(readFileSync(join(out, 'alphaalign_run.json'), 'utf8')) as { step: number; kind: string };
+    expect(run).toMatchObject({ step: 2, kind: 'sft' });
+    const resumed = lab(['sft', '--model', out, '--data', data, '--steps', '1', '--batch-size', '2', '--seq-len', '24', '--out', join(dir, 'out2')]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect((JSON.parse(readFileSync(join(dir, 'out2', 'alphaalign_run.json'), 'utf8')) as { step: number }).step).toBe(3);
+  });
+
+  it('names a data file without responses', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-sft-'));
+    const data = join(dir, 'prompts.csv');
+    writeFileSync(data, 'prompt,label\nhello,safe\n');
+    const result = lab(['sft', '--model', MODEL, '--data', data, '--steps', '1', '--out', join(dir, 'o')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('has no rows with a response');
+  });
+});

@@ -8,15 +8,6 @@ const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
 export function hubSource(repoId: string, revision = 'main', fetchFn: typeof fetch = fetch): ModelFileSource {
   if (!REPO_ID.test(repoId)) throw new ModelFileError(`"${repoId}" is not a Hugging Face repo id (owner/name, e.g. HuggingFaceTB/SmolLM2-135M-Instruct)`);
   const url = (name: string) => `https://huggingface.co/${repoId}/resolve/${encodeURIComponent(revision)}/${name}`;
-  const cache = new Map<string, Promise<Response>>();
-  const get = (name: string) => {
-    let response = cache.get(name);
-    if (!response) {
-      response = fetchFn(url(name));
-      cache.set(name, response);
-    }
-    return response;
-  };
   return {
     label: repoId,
     async has(name) {
@@ -29,7 +20,7 @@ export function hubSource(repoId: string, revision = 'main', fetchFn: typeof fet
     async read(name) {
       let response: Response;
       try {
-        response = await get(name);
+        response = await fetchFn(url(name));
       } catch (error) {
         throw new ModelFileError(`${repoId}/${name} could not be fetched (${String(error)}): check the connection, or download the folder and drop it in`);
       }

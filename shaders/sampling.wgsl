@@ -59,7 +59,7 @@ fn philox4x32_10(counter: vec4u, key: vec2u) -> vec4u {
   var k = key;
   for (var round = 0u; round < 10u; round++) {
     if (round > 0u) { k += vec2u(0x9e3779b9u, 0xbb67ae85u); }
-    let r0 = mulhilo(0xd2511f55u, c.x);
+    let r0 = mulhilo(0xd2511f53u, c.x);
     let r1 = mulhilo(0xcd9e8d57u, c.z);
     c = vec4u(r1.x ^ c.y ^ k.x, r1.y, r0.x ^ c.w ^ k.y, r0.y);
   }

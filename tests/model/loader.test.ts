@@ -84,3 +84,19 @@ describe('loadModel', () => {
     await expect(loadModel(memorySource('m', noWeights))).rejects.toThrow('m has neither model.safetensors nor model.safetensors.index.json');
   });
 });
+
+describe('initialWeights', () => {
+  it('gives every parameter its shape: norms 1, biases 0, projections small and seeded', async () => {
+    const { initialWeights } = await import('../../src/model/initialize.ts');
+    const { config } = await loadModel(folderSource(`${FIXTURES}/qwen2-bias`));
+    const a = initialWeights(config, 1);
+    expect([...a.keys()]).toEqual(parameterSpecs(config).map((s) => s.name));
+    expect([...a.get('model.norm.weight')!].every((v) => v === 1)).toBe(true);
+    expect([...a.get('model.layers.0.self_attn.q_proj.bias')!].every((v) => v === 0)).toBe(true);
+    const q = a.get('model.layers.0.self_attn.q_proj.weight')!;
+    const std = Math.sqrt(q.reduce((s, v) => s + v * v, 0) / q.length);
+    expect(std).toBeGreaterThan(0.015);
+    expect(std).toBeLessThan(0.025);
+    expect(initialWeights(config, 1).get('model.embed_tokens.weight')).toEqual(a.get('model.embed_tokens.weight'));
+  });
+});

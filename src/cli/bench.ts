@@ -3,11 +3,18 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { benchKernels, type KernelBenchResult } from './benchKernels.ts';
 
 function formatKernels(result: KernelBenchResult, adapter: string): string {
-  const lines = [`Kernels on ${adapter}`, '', 'matmul        layout   ours GFLOPS   tfjs GFLOPS   ours/tfjs'];
+  const lines = [`Kernels on ${adapter}`, '', 'matmul          layout   ours GFLOPS   tfjs GFLOPS   ours/tfjs'];
   for (const r of result.matmul) {
     lines.push(
-      `${`${r.m}x${r.n}x${r.k}`.padEnd(14)}${r.layout.padEnd(9)}${r.gflops.toFixed(2).padStart(11)}` +
+      `${`${r.m}x${r.n}x${r.k}`.padEnd(16)}${r.layout.padEnd(9)}${r.gflops.toFixed(2).padStart(11)}` +
         `${r.tfjs_gflops.toFixed(2).padStart(14)}${`${r.ratio.toFixed(1)}x`.padStart(12)}`,
+    );
+  }
+  lines.push('', 'attention (B, T, NH, NKV, hs)   direction        ms    GFLOPS');
+  for (const r of result.attention) {
+    lines.push(
+      `${`${r.B}, ${r.T}, ${r.NH}, ${r.NKV}, ${r.hs}`.padEnd(32)}${r.direction.padEnd(10)}${r.ms.toFixed(1).padStart(10)}` +
+        `${r.gflops.toFixed(2).padStart(10)}`,
     );
   }
   return lines.join('\n');

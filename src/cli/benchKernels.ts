@@ -1,9 +1,10 @@
 // `lab bench kernels`: our kernels against TensorFlow.js's WebGPU backend running on the same
-// device in the same process. Ours are timed with timestamp queries (gpu.time); tfjs by wall
-// clock from the op until its result is read back. Each pair is warmed up once, then timed in
+// device in the same process. Both are timed the same way, by wall clock from submitting the
+// work until the queue is idle (no read-back). Each pair is warmed up once, then timed in
 // alternation (ours, tfjs, ours, ...) so that load from other processes hits both alike, and
 // the median of the repeats is kept.
 import type { Gpu } from '../gpu/gpu.ts';
+import { attentionBackward, attentionForward } from '../gpu/kernels/attention.ts';
 import { matmulForward, type MatmulLayout } from '../gpu/kernels/matmul.ts';
 
 export interface MatmulBenchRow {
@@ -17,9 +18,21 @@ export interface MatmulBenchRow {
   ratio: number;
 }
 
+export interface AttentionBenchRow {
+  B: number;
+  T: number;
+  NH: number;
+  NKV: number;
+  hs: number;
+  direction: 'forward' | 'backward';
+  ms: number;
+  /** Useful work only: the causal half of q·kᵀ and att·v (twice that for the backward's four products). */
+  gflops: number;
+}
+
 export interface KernelBenchResult {
   matmul: MatmulBenchRow[];
-  // attention: AttentionBenchRow[];  <- the attention section goes here (added by the lead)
+  attention: AttentionBenchRow[];
 }
 
 export interface KernelBenchOptions {
@@ -65,6 +78,17 @@ export function tfjsOnDevice(gpu: Gpu): Promise<Tf> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
+/** Seconds from submitting `submit`'s work until the device's queue is idle; then its cleanup. */
+async function wallClock(gpu: Gpu, submit: () => () => void): Promise<number> {
+  await gpu.sync();
+  const start = performance.now();
+  const cleanup = submit();
+  await gpu.sync();
+  const seconds = (performance.now() - start) / 1000;
+  cleanup();
+  return seconds;
+}
+
 function randomData(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
   return Float32Array.from({ length: n }, () => {
@@ -96,21 +120,27 @@ export async function timeMatmulPair(
   const dispatch = matmulForward(gpu, out, a, b, null, M, N, K, { layout });
   const ta = tf.tensor2d(aData, aShape as [number, number]);
   const tb = tf.tensor2d(bData, bShape as [number, number]);
-  const runTfjs = async () => {
-    const start = performance.now();
-    const c = tf.matMul(ta, tb, layout === 'TN', layout === 'NT');
-    await c.data();
-    const seconds = (performance.now() - start) / 1000;
-    c.dispose();
-    return seconds;
-  };
+  // tfjs records into an open compute pass until something flushes it: end the pass, submit.
+  const backend = tf.backend() as unknown as { endComputePassEncoder(): void; submitQueue(): void };
+  const runTfjs = () =>
+    wallClock(gpu, () => {
+      const c = tf.matMul(ta, tb, layout === 'TN', layout === 'NT');
+      backend.endComputePassEncoder();
+      backend.submitQueue();
+      return () => c.dispose();
+    });
+  const runOurs = () =>
+    wallClock(gpu, () => {
+      gpu.run([dispatch]);
+      return () => {};
+    });
   try {
-    await gpu.time([dispatch]);
+    await runOurs();
     await runTfjs();
     const ours: number[] = [];
     const theirs: number[] = [];
     for (let r = 0; r < repeats; r++) {
-      ours.push(await gpu.time([dispatch]));
+      ours.push(await runOurs());
       theirs.push(await runTfjs());
     }
     return { ours: median(ours), tfjs: median(theirs) };
@@ -133,6 +163,43 @@ export async function benchKernels(gpu: Gpu, options: KernelBenchOptions = {}): 
       matmul.push({ m: s, n: s, k: s, layout, gflops, tfjs_gflops: tfjsGflops, ratio: gflops / tfjsGflops });
     }
   }
-  // The attention benchmark goes here (added by the lead): result.attention = ...
-  return { matmul };
+  return { matmul, attention: await benchAttention(gpu, repeats) };
+}
+
+/** Causal GQA attention at the lab's training shape, forward and backward, timed like the matmuls. */
+export async function benchAttention(gpu: Gpu, repeats: number, B = 1, T = 256, NH = 4, NKV = 2, hs = 64): Promise<AttentionBenchRow[]> {
+  const q = gpu.tensor([B, T, NH, hs], 'bench q', randomData(B * T * NH * hs, 3));
+  const k = gpu.tensor([B, T, NKV, hs], 'bench k', randomData(B * T * NKV * hs, 4));
+  const v = gpu.tensor([B, T, NKV, hs], 'bench v', randomData(B * T * NKV * hs, 5));
+  const dout = gpu.tensor([B, T, NH, hs], 'bench dout', randomData(B * T * NH * hs, 6));
+  const out = gpu.tensor([B, T, NH, hs], 'bench out');
+  const att = gpu.tensor([B, NH, T, T], 'bench att');
+  const dq = gpu.tensor([B, T, NH, hs], 'bench dq');
+  const dk = gpu.tensor([B, T, NKV, hs], 'bench dk');
+  const dv = gpu.tensor([B, T, NKV, hs], 'bench dv');
+  const dpreatt = gpu.tensor([B, NH, T, T], 'bench dpreatt');
+  const forward = [attentionForward(gpu, out, att, q, k, v, B, T, NH, NKV, hs)];
+  const backward = attentionBackward(gpu, dq, dk, dv, dpreatt, dout, q, k, v, att, B, T, NH, NKV, hs);
+  const causalFlop = 2 * 2 * B * NH * ((T * (T + 1)) / 2) * hs;
+  const rows: AttentionBenchRow[] = [];
+  try {
+    for (const [direction, dispatches, flop] of [
+      ['forward', forward, causalFlop],
+      ['backward', backward, 2 * causalFlop],
+    ] as const) {
+      const run = () =>
+        wallClock(gpu, () => {
+          gpu.run(dispatches);
+          return () => {};
+        });
+      await run();
+      const times: number[] = [];
+      for (let r = 0; r < repeats; r++) times.push(await run());
+      const seconds = median(times);
+      rows.push({ B, T, NH, NKV, hs, direction, ms: seconds * 1000, gflops: flop / seconds / 1e9 });
+    }
+  } finally {
+    gpu.release(q, k, v, dout, out, att, dq, dk, dv, dpreatt);
+  }
+  return rows;
 }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { benchAttention, benchKernels } from '../../src/cli/benchKernels.ts';
+import { testGpu } from '../helpers/testGpu.ts';
+
+// Not a speed test: it checks that both sides of the comparison run and report sane numbers.
+describe('kernel benchmark', () => {
+  it('times our matmul and tf.matMul on the same device, and attention both ways', async () => {
+    const gpu = await testGpu();
+    const result = await benchKernels(gpu, { sizes: [32], layouts: ['NN', 'TN'], repeats: 1 });
+    expect(result.matmul.map((r) => [r.m, r.n, r.k, r.layout])).toEqual([
+      [32, 32, 32, 'NN'],
+      [32, 32, 32, 'TN'],
+    ]);
+    for (const r of result.matmul) {
+      expect(r.gflops).toBeGreaterThan(0);
+      expect(r.tfjs_gflops).toBeGreaterThan(0);
+      expect(r.ratio).toBeCloseTo(r.gflops / r.tfjs_gflops, 6);
+    }
+    const attention = await benchAttention(gpu, 1, 1, 16, 2, 1, 8);
+    expect(attention.map((r) => r.direction)).toEqual(['forward', 'backward']);
+    for (const r of attention) expect(r.ms).toBeGreaterThan(0);
+  });
+});

@@ -1,4 +1,4 @@
-// Matrix multiply: out (M, N) = op(a) · op(b) (+ bias), or += with ACCUMULATE, f32 accumulation.
+// Matrix multiply: out (M, N) = alpha · op(a) · op(b) (+ bias), or += with ACCUMULATE, f32 accumulation.
 // Layouts (LAYOUT override), all row-major:
 //   0 NN: a (M, K), b (K, N)   e.g. dx = dout · W
 //   1 NT: a (M, K), b (N, K)   a linear layer x · Wᵀ with HF weights W (out, in)
@@ -24,6 +24,7 @@ struct Params {
   M: u32,
   N: u32,
   K: u32,
+  alpha: f32, // scales the product (LoRA's alpha / rank), not the bias or what is accumulated onto
 }
 
 override LAYOUT: u32 = 0u;
@@ -46,7 +47,7 @@ fn storeScalar(m: u32, n: u32, v: vec4f) {
   for (var j = 0u; j < 4u; j++) {
     let col = n + j;
     if (col < p.N) {
-      var r = v[j];
+      var r = p.alpha * v[j];
       if (BIAS) { r += bias[col]; }
       if (ACCUMULATE) { r += out[m * p.N + col]; }
       out[m * p.N + col] = r;
@@ -154,7 +155,7 @@ fn matmulForward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id
 fn storeVec4(m: u32, q: u32, inside: bool, v: vec4f) {
   if (m >= p.M || !inside) { return; }
   let i = m * (p.N / 4u) + q;
-  var r = v;
+  var r = p.alpha * v;
   if (BIAS) { r += bias4[q]; }
   if (ACCUMULATE) { r += out4[i]; }
   out4[i] = r;
@@ -386,6 +387,7 @@ fn matmulVec(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: ve
     if (n < p.N) {
       var s = 0.0;
       for (var i = 0u; i < MV_WG; i++) { s += mvPartial[m * MV_WG + i][j]; }
+      s *= p.alpha;
       if (BIAS) { s += biasV[n]; }
       if (ACCUMULATE) { s += outV[m * p.N + n]; }
       outV[m * p.N + n] = s;

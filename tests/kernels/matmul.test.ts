@@ -57,16 +57,18 @@ describe('matmul forward', () => {
       const bT = upload(gpu, layout === 'NT' ? [N, K] : [K, N], b);
       const biasT = upload(gpu, [N], bias);
       for (const withBias of combos) {
-        const expected = ref.matmulForward(a, b, withBias ? bias : null, M, N, K, layout);
+        // With a bias, also a scaled product (LoRA's alpha / rank): alpha must not scale the bias.
+        const alpha = withBias ? 0.625 : 1;
+        const expected = ref.matmulForward(a, b, withBias ? bias : null, M, N, K, layout, alpha);
         const tol = scaledTolerance(expected, relTol(K));
         for (const accumulate of combos) {
           const out = upload(gpu, [M, N], start, 'out');
           const [got] = await runAndRead(
             gpu,
-            [matmulForward(gpu, out, aT, bT, withBias ? biasT : null, M, N, K, { layout, accumulate, tuning })],
+            [matmulForward(gpu, out, aT, bT, withBias ? biasT : null, M, N, K, { layout, accumulate, alpha, tuning })],
             out,
           );
-          const what = `${layout} ${tuning} bias=${withBias} accumulate=${accumulate}`;
+          const what = `${layout} ${tuning} bias=${withBias} alpha=${alpha} accumulate=${accumulate}`;
           expectClose(accumulate ? minus(got!, start) : got!, expected, tol, what);
           gpu.release(out);
         }

@@ -1,4 +1,4 @@
-// Launchers for shaders/matmul.wgsl: out (M, N) = op(a) · op(b) (+ bias (N)), row-major.
+// Launchers for shaders/matmul.wgsl: out (M, N) = alpha · op(a) · op(b) (+ bias (N)), row-major.
 // Layouts: NN a (M, K), b (K, N); NT a (M, K), b (N, K); TN a (K, M), b (K, N).
 //
 // A linear layer y = x · Wᵀ + bias with HF weights W (out, in), x (T, in), y (T, out):
@@ -6,7 +6,7 @@
 //   backward  matmulForward(gpu, dx, dy, W, null, T, in, out, { layout: 'NN', accumulate: true })  dx += dy · W
 //             matmulForward(gpu, dW, dy, x, null, out, in, T, { layout: 'TN', accumulate: true })  dW += dyᵀ · x
 //             matmulBiasBackward(gpu, dbias, dy, T, out)                                           dbias += Σ_t dy[t]
-import { u32 } from '../params.ts';
+import { f32, u32 } from '../params.ts';
 import { grid1d, type Dispatch, type Gpu, type Tensor } from '../gpu.ts';
 
 export type MatmulLayout = 'NN' | 'NT' | 'TN';
@@ -16,6 +16,8 @@ export interface MatmulOptions {
   layout?: MatmulLayout;
   /** out += op(a) · op(b) (+ bias) instead of out =. Default false. */
   accumulate?: boolean;
+  /** Multiplies the product (not the bias): LoRA's alpha / rank. Default 1. */
+  alpha?: number;
   /** Workgroup shapes tuned for a CPU adapter or a GPU; default: matmulTuning(gpu). */
   tuning?: MatmulTuning;
 }
@@ -77,7 +79,7 @@ export function matmulForward(
   M: number,
   N: number,
   K: number,
-  { layout = 'NN', accumulate = false, tuning = matmulTuning(gpu) }: MatmulOptions = {},
+  { layout = 'NN', accumulate = false, alpha = 1, tuning = matmulTuning(gpu) }: MatmulOptions = {},
 ): Dispatch {
   if (M < 1 || N < 1 || K < 1) throw new RangeError(`matmul: empty shape ${M}×${N}×${K}`);
   checkSize(out, M * N, 'out');
@@ -86,7 +88,7 @@ export function matmulForward(
   if (bias) checkSize(bias, N, 'bias');
   const entry = matmulKernel(M, N, K, layout);
   const buffers = [out, a, b, biasOrPlaceholder(gpu, bias)];
-  const params = [u32(M), u32(N), u32(K)];
+  const params = [u32(M), u32(N), u32(K), f32(alpha)];
   const flags = { BIAS: bias ? 1 : 0, ACCUMULATE: accumulate ? 1 : 0 };
   const label = `${entry} ${layout} ${M}x${N}x${K}`;
   const wg = WORKGROUPS[tuning];
@@ -117,7 +119,7 @@ export function matmulBiasBackward(
     'matmulBiasBackward',
     gpu.pipeline('matmul', 'matmulBiasBackward'),
     [dbias, dout],
-    [u32(M), u32(N), u32(0)],
+    [u32(M), u32(N), u32(0), f32(1)],
     grid1d(N, 64),
   );
 }

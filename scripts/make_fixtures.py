@@ -6,7 +6,8 @@ attention and a separate lm_head, a Llama with tied embeddings, and a Qwen2 with
 Each is written as a Hugging Face folder (config.json, model.safetensors with HF tensor names,
 tokenizer.json, tokenizer_config.json) under tests/fixtures/models/<name>/, with
 expected.safetensors holding the logits, the mean cross-entropy and every parameter's gradient
-for the token batch in expected.json.
+for the token batch in expected.json. Two of them also get lora/: a PEFT adapter on every
+projection and the expected logits, loss and adapter gradients with the base frozen.
 
     apt-get install -y python3-torch && /usr/bin/python3 scripts/make_fixtures.py
 
@@ -87,8 +88,19 @@ def rotate_half(x):
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
 
-def forward(p, cfg, ids):
+def forward(p, cfg, ids, lora=None, lora_scale=1.0):
+    """lora: {module path: (A (r, in), B (out, r))}; y += lora_scale · (x·Aᵀ)·Bᵀ on those projections."""
     arch, C, _, L, NH, NKV, V, tied, theta = cfg
+
+    def linear(x, module):
+        y = x @ p[module + '.weight'].T
+        if module + '.bias' in p:
+            y = y + p[module + '.bias']
+        if lora and module in lora:
+            A, B_ = lora[module]
+            y = y + lora_scale * ((x @ A.T) @ B_.T)
+        return y
+
     hs = C // NH
     x = p['model.embed_tokens.weight'][ids]  # (B, T, C)
     inv_freq = 1.0 / (theta ** (torch.arange(0, hs, 2, dtype=torch.float64) / hs))
@@ -101,9 +113,7 @@ def forward(p, cfg, ids):
         h = rms_norm(x, p[pre + 'input_layernorm.weight'])
 
         def proj(name):
-            y = h @ p[pre + f'self_attn.{name}.weight'].T
-            bias = p.get(pre + f'self_attn.{name}.bias')
-            return y if bias is None else y + bias
+            return linear(h, pre + f'self_attn.{name}')
 
         q = proj('q_proj').view(B, T, NH, hs).transpose(1, 2)  # (B, NH, T, hs)
         k = proj('k_proj').view(B, T, NKV, hs).transpose(1, 2)  # (B, NKV, T, hs)
@@ -114,11 +124,11 @@ def forward(p, cfg, ids):
         v = v.repeat_interleave(NH // NKV, dim=1)
         att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(hs) + mask, dim=-1)
         y = (att @ v).transpose(1, 2).reshape(B, T, C)
-        x = x + y @ p[pre + 'self_attn.o_proj.weight'].T
+        x = x + linear(y, pre + 'self_attn.o_proj')
         h = rms_norm(x, p[pre + 'post_attention_layernorm.weight'])
-        gate = h @ p[pre + 'mlp.gate_proj.weight'].T
-        up = h @ p[pre + 'mlp.up_proj.weight'].T
-        x = x + (torch.nn.functional.silu(gate) * up) @ p[pre + 'mlp.down_proj.weight'].T
+        gate = linear(h, pre + 'mlp.gate_proj')
+        up = linear(h, pre + 'mlp.up_proj')
+        x = x + linear(torch.nn.functional.silu(gate) * up, pre + 'mlp.down_proj')
     x = rms_norm(x, p['model.norm.weight'])
     head = p['model.embed_tokens.weight'] if tied else p['lm_head.weight']
     return x @ head.T  # (B, T, V)
@@ -232,6 +242,50 @@ def write_model(name, cfg, seed):
     print(f'{name}: loss {loss.item():.6f}, {sum(t.numel() for t in p.values())} parameters')
 
 
+LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']
+
+
+def write_lora(name, cfg, seed, rank=4, alpha=8.0):
+    """A PEFT adapter on every projection of a fixture model, with nonzero B so every path counts,
+    and the expected logits, loss and adapter gradients (the base frozen)."""
+    arch, C, I, L, NH, NKV, V, tied, theta = cfg
+    hs = C // NH
+    gen = torch.Generator().manual_seed(seed)
+    folder = os.path.join(ROOT, name)
+    p = {k: v.detach() for k, v in read_safetensors(os.path.join(folder, 'model.safetensors')).items()}
+    with open(os.path.join(folder, 'expected.json')) as f:
+        batch = json.load(f)
+    ids = torch.tensor(batch['input_ids'])
+    labels = torch.tensor(batch['labels'])
+    shapes = {'q_proj': (NH * hs, C), 'k_proj': (NKV * hs, C), 'v_proj': (NKV * hs, C), 'o_proj': (C, NH * hs),
+              'gate_proj': (I, C), 'up_proj': (I, C), 'down_proj': (C, I)}
+    lora, tensors = {}, {}
+    for l in range(L):
+        for t in LORA_TARGETS:
+            block = 'mlp' if t in ('gate_proj', 'up_proj', 'down_proj') else 'self_attn'
+            module = f'model.layers.{l}.{block}.{t}'
+            out, inp = shapes[t]
+            A = (torch.randn(rank, inp, generator=gen) * 0.2).requires_grad_()
+            B_ = (torch.randn(out, rank, generator=gen) * 0.2).requires_grad_()
+            lora[module] = (A, B_)
+            tensors[f'base_model.model.{module}.lora_A.weight'] = A
+            tensors[f'base_model.model.{module}.lora_B.weight'] = B_
+    logits = forward(p, cfg, ids, lora, alpha / rank)
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), labels.reshape(-1), ignore_index=-100)
+    loss.backward()
+    out_dir = os.path.join(folder, 'lora')
+    os.makedirs(out_dir, exist_ok=True)
+    write_safetensors(os.path.join(out_dir, 'adapter_model.safetensors'), tensors)
+    with open(os.path.join(out_dir, 'adapter_config.json'), 'w') as f:
+        json.dump({'peft_type': 'LORA', 'task_type': 'CAUSAL_LM', 'r': rank, 'lora_alpha': alpha, 'lora_dropout': 0.0,
+                   'target_modules': LORA_TARGETS, 'bias': 'none', 'fan_in_fan_out': False}, f, indent=2)
+    expected = {'logits': logits, 'loss': loss.reshape(1)}
+    for k, v in tensors.items():
+        expected['grad.' + k] = v.grad
+    write_safetensors(os.path.join(out_dir, 'expected.safetensors'), expected)
+    print(f'{name}/lora: loss {loss.item():.6f}')
+
+
 def check(path):
     tensors = read_safetensors(path)
     print(json.dumps({k: {'shape': list(v.shape), 'sum': float(v.double().sum()), 'abs_sum': float(v.double().abs().sum())}
@@ -245,3 +299,5 @@ if __name__ == '__main__':
         torch.manual_seed(0)
         for i, (name, cfg) in enumerate(MODELS.items()):
             write_model(name, cfg, seed=1000 + i)
+        write_lora('llama-gqa', MODELS['llama-gqa'], seed=2000)
+        write_lora('qwen2-bias', MODELS['qwen2-bias'], seed=2001)

@@ -1,7 +1,9 @@
 // The backward pass of buildForward, written out as the forward in reverse (llm.c style).
-// Parameter gradients accumulate (+=) so micro-batches add up; activation gradients go through
-// scratch buffers shared by all layers. On entry `scratch.dlogits` holds ∂loss/∂logits and
-// `scratch.dres` must be zero (Gpu.clear); the embedding's grouping of this step's tokens must be
+// Gradients go to the parameters `grads` holds: the base model's for full fine-tuning, the LoRA
+// adapters' otherwise; whatever it lacks is frozen and costs no work. Parameter gradients
+// accumulate (+=) so micro-batches add up; activation gradients go through scratch buffers
+// shared by all layers. On entry `scratch.dlogits` holds ∂loss/∂logits and `scratch.dres` must
+// be zero (Gpu.clear); with a trainable embedding, the grouping of this step's tokens must be
 // uploaded (uploadTokenGrouping).
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
 import { attentionBackward } from '../gpu/kernels/attention.ts';
@@ -10,8 +12,9 @@ import { matmulBiasBackward, matmulForward } from '../gpu/kernels/matmul.ts';
 import { rmsnormBackward } from '../gpu/kernels/rmsnorm.ts';
 import { ropeBackward } from '../gpu/kernels/rope.ts';
 import { swigluBackward } from '../gpu/kernels/swiglu.ts';
-import type { ModelConfig } from './config.ts';
 import type { Activations, LlamaModel } from './llama.ts';
+import { loraAName, loraBName, modulePath } from './lora.ts';
+import type { LoraTarget } from './memoryPlanner.ts';
 import type { ParameterSet } from './weights.ts';
 
 /** Gradients of activations, one set reused by every layer; shapes for N = B·T rows. */
@@ -29,14 +32,13 @@ export class BackwardScratch {
   readonly dk: Tensor; // (N, NKV·hs)
   readonly dv: Tensor; // (N, NKV·hs)
   readonly dpreatt: Tensor; // (B, NH, T, T)
+  readonly dloraHidden: Tensor | null; // (N, r) with LoRA
   readonly grouping: TokenGroupingTensors; // this step's token ids grouped for the embedding
+  private readonly gpu: Gpu;
 
-  constructor(
-    private readonly gpu: Gpu,
-    config: ModelConfig,
-    B: number,
-    T: number,
-  ) {
+  constructor(model: LlamaModel, B: number, T: number) {
+    const { gpu, config } = model;
+    this.gpu = gpu;
     const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V } = config;
     const N = B * T;
     const t = (shape: number[], label: string) => gpu.tensor(shape, label);
@@ -53,23 +55,27 @@ export class BackwardScratch {
     this.dk = t([N, NKV * hs], 'dk');
     this.dv = t([N, NKV * hs], 'dv');
     this.dpreatt = t([B, NH, T, T], 'dpreatt');
+    this.dloraHidden = model.lora ? t([N, model.lora.settings.rank], 'dlora hidden') : null;
     this.grouping = embeddingGroupingTensors(gpu, N);
   }
 
   release(): void {
-    const { grouping, gpu, ...tensors } = this;
-    gpu.release(...(Object.values(tensors) as Tensor[]), grouping.unique, grouping.offsets, grouping.positions);
+    const { grouping } = this;
+    const tensors = [this.dlogits, this.dres, this.dln, this.dswiglu, this.dgate, this.dup, this.dattnOut];
+    tensors.push(this.dqRot, this.dq, this.dkRot, this.dk, this.dv, this.dpreatt, grouping.unique, grouping.offsets, grouping.positions);
+    if (this.dloraHidden) tensors.push(this.dloraHidden);
+    this.gpu.release(...tensors);
   }
 }
 
 /**
- * Gradients of y (N, out) = x (N, in) · Wᵀ + b: dx (= or +=) = dy · W, dW += dyᵀ · x, db += Σ dy.
- * dx is null where the input needs no gradient.
+ * Gradients of y (N, out) = x (N, in) · Wᵀ + b: dx (= or +=) = dy · W, dW += dyᵀ · x, db += Σ dy;
+ * dW and db are skipped where null (frozen).
  */
 export function linearBackward(
   gpu: Gpu,
-  dx: Tensor | null,
-  dW: Tensor,
+  dx: Tensor,
+  dW: Tensor | null,
   db: Tensor | null,
   dy: Tensor,
   x: Tensor,
@@ -79,9 +85,8 @@ export function linearBackward(
   inp: number,
   accumulateDx = false,
 ): Dispatch[] {
-  const d: Dispatch[] = [];
-  if (dx) d.push(matmulForward(gpu, dx, dy, W, null, N, inp, out, { layout: 'NN', accumulate: accumulateDx }));
-  d.push(matmulForward(gpu, dW, dy, x, null, out, inp, N, { layout: 'TN', accumulate: true }));
+  const d = [matmulForward(gpu, dx, dy, W, null, N, inp, out, { layout: 'NN', accumulate: accumulateDx })];
+  if (dW) d.push(matmulForward(gpu, dW, dy, x, null, out, inp, N, { layout: 'TN', accumulate: true }));
   if (db) d.push(matmulBiasBackward(gpu, db, dy, N, out));
   return d;
 }
@@ -90,13 +95,35 @@ export function buildBackward(model: LlamaModel, acts: Activations, grads: Param
   const { gpu, config, weights: w } = model;
   const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V } = config;
   const { B, T, N } = acts;
-  const g = (name: string) => grads.get(name);
-  const gMaybe = (name: string) => grads.maybe(name);
+  const g = (name: string) => grads.maybe(name);
   const embedGrad = g('model.embed_tokens.weight');
   const d: Dispatch[] = [];
 
+  /**
+   * The backward of buildForward's `project`: the base projection's (dx = or +=), and where the
+   * projection has an adapter, y += s·u·Bᵀ with u = x·Aᵀ gives dB += s·dyᵀ·u, du = s·dy·B,
+   * dA += duᵀ·x and dx += du·A.
+   */
+  const projectBackward = (l: number, target: LoraTarget, dx: Tensor, dy: Tensor, x: Tensor, out: number, inp: number, accumulateDx = false) => {
+    const module = modulePath(l, target);
+    d.push(...linearBackward(gpu, dx, g(`${module}.weight`), g(`${module}.bias`), dy, x, w.get(`${module}.weight`), N, out, inp, accumulateDx));
+    const adapter = model.lora?.of(l, target);
+    const dA = g(loraAName(module));
+    const dB = g(loraBName(module));
+    if (!adapter || !dA || !dB) return;
+    const { rank: r } = model.lora!.settings;
+    const scale = model.lora!.scale;
+    const u = acts.loraHidden.get(module)!;
+    const du = s.dloraHidden!;
+    d.push(matmulForward(gpu, dB, dy, u, null, out, r, N, { layout: 'TN', accumulate: true, alpha: scale }));
+    d.push(matmulForward(gpu, du, dy, adapter.B, null, N, r, out, { layout: 'NN', alpha: scale }));
+    d.push(matmulForward(gpu, dA, du, x, null, r, inp, N, { layout: 'TN', accumulate: true }));
+    d.push(matmulForward(gpu, dx, du, adapter.A, null, N, inp, r, { layout: 'NN', accumulate: true }));
+  };
+
   // logits = lnf · lm_headᵀ; a tied head's gradient lands in the embedding's.
-  d.push(...linearBackward(gpu, s.dln, gMaybe('lm_head.weight') ?? embedGrad, null, s.dlogits, acts.lnf, model.lmHead, N, V, C));
+  const headGrad = model.weights.maybe('lm_head.weight') ? g('lm_head.weight') : embedGrad;
+  d.push(...linearBackward(gpu, s.dln, headGrad, null, s.dlogits, acts.lnf, model.lmHead, N, V, C));
   // lnf = rmsnorm(res[L]): the residual stream's gradient starts here.
   d.push(...rmsnormBackward(gpu, s.dres, g('model.norm.weight'), s.dln, acts.resFinal, w.get('model.norm.weight'), acts.lnfRstd, N, C));
 
@@ -105,25 +132,25 @@ export function buildBackward(model: LlamaModel, acts: Activations, grads: Param
     const p = `model.layers.${l}.`;
     // In the forward, res[l+1] = mid + down_proj(swiglu): the residual passes dres to both, so
     // dres is both d(down_proj output) and, so far, d(mid).
-    d.push(...linearBackward(gpu, s.dswiglu, g(`${p}mlp.down_proj.weight`), null, s.dres, a.swiglu, w.get(`${p}mlp.down_proj.weight`), N, C, I));
+    projectBackward(l, 'down_proj', s.dswiglu, s.dres, a.swiglu, C, I);
     d.push(swigluBackward(gpu, s.dgate, s.dup, s.dswiglu, a.gate, a.up, N, I));
-    d.push(...linearBackward(gpu, s.dln, g(`${p}mlp.gate_proj.weight`), null, s.dgate, a.ln2, w.get(`${p}mlp.gate_proj.weight`), N, I, C));
-    d.push(...linearBackward(gpu, s.dln, g(`${p}mlp.up_proj.weight`), null, s.dup, a.ln2, w.get(`${p}mlp.up_proj.weight`), N, I, C, true));
+    projectBackward(l, 'gate_proj', s.dln, s.dgate, a.ln2, I, C);
+    projectBackward(l, 'up_proj', s.dln, s.dup, a.ln2, I, C, true);
     // ln2 = rmsnorm(mid): add the path through the norm to d(mid).
     d.push(...rmsnormBackward(gpu, s.dres, g(`${p}post_attention_layernorm.weight`), s.dln, a.mid, w.get(`${p}post_attention_layernorm.weight`), a.ln2Rstd, N, C));
     // mid = res[l] + o_proj(attnOut): dres is d(o_proj output) and, so far, d(res[l]).
-    d.push(...linearBackward(gpu, s.dattnOut, g(`${p}self_attn.o_proj.weight`), gMaybe(`${p}self_attn.o_proj.bias`), s.dres, a.attnOut, w.get(`${p}self_attn.o_proj.weight`), N, C, NH * hs));
+    projectBackward(l, 'o_proj', s.dattnOut, s.dres, a.attnOut, C, NH * hs);
     d.push(...attentionBackward(gpu, s.dqRot, s.dkRot, s.dv, s.dpreatt, s.dattnOut, a.qRot, a.kRot, a.v, a.att, B, T, NH, NKV, hs));
     d.push(ropeBackward(gpu, s.dq, s.dqRot, model.freqs, B, T, NH, hs));
     d.push(ropeBackward(gpu, s.dk, s.dkRot, model.freqs, B, T, NKV, hs));
     // q, k, v all read ln1: their input gradients add up in dln.
-    d.push(...linearBackward(gpu, s.dln, g(`${p}self_attn.q_proj.weight`), gMaybe(`${p}self_attn.q_proj.bias`), s.dq, a.ln1, w.get(`${p}self_attn.q_proj.weight`), N, NH * hs, C));
-    d.push(...linearBackward(gpu, s.dln, g(`${p}self_attn.k_proj.weight`), gMaybe(`${p}self_attn.k_proj.bias`), s.dk, a.ln1, w.get(`${p}self_attn.k_proj.weight`), N, NKV * hs, C, true));
-    d.push(...linearBackward(gpu, s.dln, g(`${p}self_attn.v_proj.weight`), gMaybe(`${p}self_attn.v_proj.bias`), s.dv, a.ln1, w.get(`${p}self_attn.v_proj.weight`), N, NKV * hs, C, true));
+    projectBackward(l, 'q_proj', s.dln, s.dq, a.ln1, NH * hs, C);
+    projectBackward(l, 'k_proj', s.dln, s.dk, a.ln1, NKV * hs, C, true);
+    projectBackward(l, 'v_proj', s.dln, s.dv, a.ln1, NKV * hs, C, true);
     // ln1 = rmsnorm(res[l]).
     d.push(...rmsnormBackward(gpu, s.dres, g(`${p}input_layernorm.weight`), s.dln, a.res, w.get(`${p}input_layernorm.weight`), a.ln1Rstd, N, C));
   }
   // res[0] = embed(tokens).
-  d.push(embeddingBackward(gpu, embedGrad, s.dres, s.grouping, N, C, V));
+  if (embedGrad) d.push(embeddingBackward(gpu, embedGrad, s.dres, s.grouping, N, C, V));
   return d;
 }

@@ -52,9 +52,9 @@ export class Generator {
 
   private graph(T: number): Graph {
     const { gpu, config } = this.model;
-    const acts = new Activations(gpu, config, this.B, T, this.Tmax, this.B);
+    const acts = new Activations(this.model, this.B, T, { Tkv: this.Tmax, logitRows: this.B });
     if (acts.logitRows) gpu.write(acts.logitRows.index, Uint32Array.from({ length: this.B }, (_, b) => b * T + T - 1));
-    const pass = buildForward(this.model, acts, this.cache);
+    const pass = buildForward(this.model, acts, { cache: this.cache });
     // Every graph samples into the decode graph's input ids, the next step's tokens (while the
     // constructor builds the decode graph itself, that is its own input).
     const target = this.decodeGraph?.acts.tokens ?? acts.tokens;

@@ -16,6 +16,8 @@ import { rmsnormForward } from '../gpu/kernels/rmsnorm.ts';
 import { ropeForward, ropeTable, type PositionedDispatch } from '../gpu/kernels/rope.ts';
 import { swigluForward } from '../gpu/kernels/swiglu.ts';
 import type { ModelConfig } from './config.ts';
+import { modulePath, type LoraAdapter } from './lora.ts';
+import type { LoraTarget } from './memoryPlanner.ts';
 import { ParameterSet } from './weights.ts';
 
 /** Positions the RoPE table covers: the config's context, capped to keep the table small. */
@@ -24,6 +26,8 @@ const MAX_ROPE_POSITIONS = 8192;
 export class LlamaModel {
   readonly freqs: Tensor; // (Tmax, hs/2, 2) RoPE cos/sin
   readonly maxPositions: number;
+  /** LoRA adapters on the frozen base, or null for full fine-tuning. */
+  lora: LoraAdapter | null = null;
 
   constructor(
     readonly gpu: Gpu,
@@ -80,20 +84,26 @@ export class Activations {
   readonly proj: Tensor; // (N, C) scratch: an o_proj or down_proj output before its residual add
   /** With R < N: which rows of res[L] get logits (R) u32, and those rows gathered (R, C). */
   readonly logitRows: { index: Tensor; gathered: Tensor } | null;
+  /** x·Aᵀ of every adapted projection (N, r), by module path; empty without LoRA. */
+  readonly loraHidden = new Map<string, Tensor>();
+  readonly Tkv: number;
+  readonly R: number;
 
   /**
-   * Tkv: keys per query row, T for training, the KV cache's length for generation.
-   * R: rows that need logits; a prefill needs only each sequence's last (R = B), so the
-   * vocabulary-wide buffers stay small.
+   * Tkv: keys per query row, T for training (the default), the KV cache's length for generation.
+   * logitRows: rows that need logits, all by default; a prefill needs only each sequence's last
+   * (B), so the vocabulary-wide buffers stay small.
    */
   constructor(
-    private readonly gpu: Gpu,
-    config: ModelConfig,
+    model: LlamaModel,
     readonly B: number,
     readonly T: number,
-    readonly Tkv: number = T,
-    readonly R: number = B * T,
+    options: { Tkv?: number; logitRows?: number } = {},
   ) {
+    const { gpu, config } = model;
+    this.gpu = gpu;
+    const Tkv = (this.Tkv = options.Tkv ?? T);
+    const R = (this.R = options.logitRows ?? B * T);
     const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V } = config;
     const N = (this.N = B * T);
     const t = (shape: number[], label: string) => gpu.tensor(shape, label);
@@ -122,12 +132,22 @@ export class Activations {
     this.logits = t([R, V], 'logits');
     this.proj = t([N, C], 'proj');
     this.logitRows = R < N ? { index: t([R], 'logit rows'), gathered: t([R, C], 'logit rows gathered') } : null;
+    if (model.lora) {
+      for (let l = 0; l < config.numLayers; l++) {
+        for (const target of model.lora.settings.targets) {
+          this.loraHidden.set(modulePath(l, target), t([N, model.lora.settings.rank], `lora hidden ${l} ${target}`));
+        }
+      }
+    }
   }
+
+  private readonly gpu: Gpu;
 
   release(): void {
     for (const layer of this.layers) this.gpu.release(...Object.values(layer));
     this.gpu.release(this.tokens, this.resFinal, this.lnf, this.lnfRstd, this.logits, this.proj);
     if (this.logitRows) this.gpu.release(this.logitRows.index, this.logitRows.gathered);
+    this.gpu.release(...this.loraHidden.values());
   }
 }
 
@@ -163,26 +183,46 @@ export function linearForward(gpu: Gpu, y: Tensor, x: Tensor, W: Tensor, b: Tens
   return matmulForward(gpu, y, x, W, b, N, out, inp, { layout: 'NT' });
 }
 
+export interface ForwardOptions {
+  /** The KV cache of generation; without one, attention saves its probabilities for the backward. */
+  cache?: KvCache;
+  /** Run the LoRA adapters (default); false gives the base model, RL's reference policy. */
+  adapters?: boolean;
+}
+
 /**
  * The forward pass from `acts.tokens` to `acts.logits`. Without a cache, attention is causal over
  * the T tokens and saves its probabilities for the backward; with one, the new keys and values
  * are written at the current position and the queries attend to everything cached so far.
  */
-export function buildForward(model: LlamaModel, acts: Activations, cache?: KvCache): ForwardPass {
+export function buildForward(model: LlamaModel, acts: Activations, { cache, adapters = true }: ForwardOptions = {}): ForwardPass {
   const { gpu, config, weights: w } = model;
   const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V, rmsNormEps: eps } = config;
   const { B, T, N } = acts;
+  const lora = adapters ? model.lora : null;
   const positioned: PositionedDispatch[] = [];
   const d: Dispatch[] = [embeddingForward(gpu, acts.layers[0]!.res, acts.tokens, w.get('model.embed_tokens.weight'), N, C, V)];
+  /** y = x·Wᵀ (+ b), plus (alpha/r)·(x·Aᵀ)·Bᵀ where the projection has an adapter. */
+  const project = (l: number, target: LoraTarget, y: Tensor, x: Tensor, out: number, inp: number) => {
+    const module = modulePath(l, target);
+    d.push(linearForward(gpu, y, x, w.get(`${module}.weight`), w.maybe(`${module}.bias`), N, out, inp));
+    const adapter = lora?.of(l, target);
+    if (adapter) {
+      const u = acts.loraHidden.get(module)!;
+      const r = lora!.settings.rank;
+      d.push(matmulForward(gpu, u, x, adapter.A, null, N, r, inp, { layout: 'NT' }));
+      d.push(matmulForward(gpu, y, u, adapter.B, null, N, out, r, { layout: 'NT', accumulate: true, alpha: lora!.scale }));
+    }
+  };
 
   acts.layers.forEach((a, l) => {
     const p = `model.layers.${l}.`;
     const resOut = acts.layers[l + 1]?.res ?? acts.resFinal;
     // attention block
     d.push(rmsnormForward(gpu, a.ln1, a.ln1Rstd, a.res, w.get(`${p}input_layernorm.weight`), N, C, eps));
-    d.push(linearForward(gpu, a.q, a.ln1, w.get(`${p}self_attn.q_proj.weight`), w.maybe(`${p}self_attn.q_proj.bias`), N, NH * hs, C));
-    d.push(linearForward(gpu, a.k, a.ln1, w.get(`${p}self_attn.k_proj.weight`), w.maybe(`${p}self_attn.k_proj.bias`), N, NKV * hs, C));
-    d.push(linearForward(gpu, a.v, a.ln1, w.get(`${p}self_attn.v_proj.weight`), w.maybe(`${p}self_attn.v_proj.bias`), N, NKV * hs, C));
+    project(l, 'q_proj', a.q, a.ln1, NH * hs, C);
+    project(l, 'k_proj', a.k, a.ln1, NKV * hs, C);
+    project(l, 'v_proj', a.v, a.ln1, NKV * hs, C);
     const ropeQ = ropeForward(gpu, a.qRot, a.q, model.freqs, B, T, NH, hs);
     const ropeK = ropeForward(gpu, a.kRot, a.k, model.freqs, B, T, NKV, hs);
     d.push(ropeQ, ropeK);
@@ -196,14 +236,14 @@ export function buildForward(model: LlamaModel, acts: Activations, cache?: KvCac
     } else {
       d.push(attentionForward(gpu, a.attnOut, a.att, a.qRot, a.kRot, a.v, B, T, NH, NKV, hs));
     }
-    d.push(linearForward(gpu, acts.proj, a.attnOut, w.get(`${p}self_attn.o_proj.weight`), w.maybe(`${p}self_attn.o_proj.bias`), N, C, NH * hs));
+    project(l, 'o_proj', acts.proj, a.attnOut, C, NH * hs);
     d.push(residualForward(gpu, a.mid, a.res, acts.proj, N * C));
     // MLP block
     d.push(rmsnormForward(gpu, a.ln2, a.ln2Rstd, a.mid, w.get(`${p}post_attention_layernorm.weight`), N, C, eps));
-    d.push(linearForward(gpu, a.gate, a.ln2, w.get(`${p}mlp.gate_proj.weight`), null, N, I, C));
-    d.push(linearForward(gpu, a.up, a.ln2, w.get(`${p}mlp.up_proj.weight`), null, N, I, C));
+    project(l, 'gate_proj', a.gate, a.ln2, I, C);
+    project(l, 'up_proj', a.up, a.ln2, I, C);
     d.push(swigluForward(gpu, a.swiglu, a.gate, a.up, N, I));
-    d.push(linearForward(gpu, acts.proj, a.swiglu, w.get(`${p}mlp.down_proj.weight`), null, N, C, I));
+    project(l, 'down_proj', acts.proj, a.swiglu, C, I);
     d.push(residualForward(gpu, resOut, a.mid, acts.proj, N * C));
   });
 

@@ -2,6 +2,7 @@
 // tokenizer_config.json), and model.safetensors or the shards of model.safetensors.index.json.
 // Every tensor the config implies is checked by name and shape; problems name the file.
 import { parseModelConfig, type ModelConfig } from './config.ts';
+import { loraSpecs, parseAdapterConfig, type LoraSettings } from './lora.ts';
 import { ModelFileError, readJson, type ModelFileSource } from './files.ts';
 import { parameterSpecs } from './parameters.ts';
 import { parseSafetensors, type SafetensorsFile } from './safetensors.ts';
@@ -14,7 +15,12 @@ export interface LoadedModel {
   weights: Map<string, Float32Array>;
   /** The raw config.json and tokenizer files, written back unchanged on export. */
   rawFiles: Map<string, Uint8Array>;
+  /** A PEFT LoRA adapter in the folder (adapter_config.json + adapter_model.safetensors), if any. */
+  adapter: { settings: LoraSettings; weights: Map<string, Float32Array> } | null;
 }
+
+export const ADAPTER_CONFIG = 'adapter_config.json';
+export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
 
 const WEIGHTS = 'model.safetensors';
 const INDEX = 'model.safetensors.index.json';
@@ -79,5 +85,23 @@ export async function loadModel(source: ModelFileSource, onProgress?: (done: num
       onProgress?.(++done, specs.length);
     }
   }
-  return { config, tokenizer, weights, rawFiles };
+  return { config, tokenizer, weights, rawFiles, adapter: await loadAdapter(source, config) };
+}
+
+async function loadAdapter(source: ModelFileSource, config: ModelConfig): Promise<LoadedModel['adapter']> {
+  if (!(await source.has(ADAPTER_CONFIG))) return null;
+  const at = (name: string) => `${source.label}/${name}`;
+  const settings = parseAdapterConfig((await readJson(source, ADAPTER_CONFIG)) as Record<string, unknown>, at(ADAPTER_CONFIG));
+  if (!(await source.has(ADAPTER_WEIGHTS))) throw new ModelFileError(`${at(ADAPTER_CONFIG)} is there but ${ADAPTER_WEIGHTS} is missing`);
+  const file = parseSafetensors(await source.read(ADAPTER_WEIGHTS), at(ADAPTER_WEIGHTS));
+  const weights = new Map<string, Float32Array>();
+  for (const spec of loraSpecs(config, settings)) {
+    if (!file.names.includes(spec.name)) throw new ModelFileError(`${at(ADAPTER_WEIGHTS)} has no tensor ${spec.name}, which ${ADAPTER_CONFIG} implies`);
+    const shape = file.shape(spec.name);
+    if (shape.join() !== spec.shape.join()) {
+      throw new ModelFileError(`${at(ADAPTER_WEIGHTS)}: ${spec.name} has shape [${shape.join(', ')}] but the config implies [${spec.shape.join(', ')}]`);
+    }
+    weights.set(spec.name, file.read(spec.name));
+  }
+  return { settings, weights };
 }

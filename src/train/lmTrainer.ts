@@ -42,11 +42,13 @@ export class LmTrainer {
     settings: OptimizerSettings,
   ) {
     const { gpu, config } = model;
-    this.acts = new Activations(gpu, config, B, T);
-    this.scratch = new BackwardScratch(gpu, config, B, T);
+    this.acts = new Activations(model, B, T);
+    this.scratch = new BackwardScratch(model, B, T);
     this.loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize);
-    this.grads = model.weights.zerosLike('grad');
-    this.optimizer = new AdamW(gpu, model.weights, this.grads, settings);
+    // With LoRA only the adapters train; the base is frozen.
+    const trainable = model.lora?.weights ?? model.weights;
+    this.grads = trainable.zerosLike('grad');
+    this.optimizer = new AdamW(gpu, trainable, this.grads, settings);
     this.microStep = [
       ...buildForward(model, this.acts).dispatches,
       this.loss.forward(this.acts.logits),

@@ -37,9 +37,9 @@ describe.each(['llama-gqa', 'llama-tied', 'qwen2-bias'])('%s against PyTorch', (
     const { config } = loaded;
 
     const model = LlamaModel.load(gpu, config, loaded.weights);
-    const acts = new Activations(gpu, config, B, T);
+    const acts = new Activations(model, B, T);
     const grads = model.weights.zerosLike('grad');
-    const scratch = new BackwardScratch(gpu, config, B, T);
+    const scratch = new BackwardScratch(model, B, T);
     const loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize);
     const ids = expected.input_ids.flat();
     const labels = expected.labels.flat();

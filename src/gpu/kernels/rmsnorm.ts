@@ -23,11 +23,14 @@ export function rmsnormForward(
   );
 }
 
-/** dinp += ∂L/∂inp; two dispatches: the input gradient per row, the weight gradient per channel. */
+/**
+ * dinp += ∂L/∂inp, one dispatch per row; and dweight += ∂L/∂weight, one per channel, unless
+ * dweight is null (a frozen weight).
+ */
 export function rmsnormBackward(
   gpu: Gpu,
   dinp: Tensor, // (N, C) +=
-  dweight: Tensor, // (C) +=
+  dweight: Tensor | null, // (C) +=
   dout: Tensor, // (N, C)
   inp: Tensor, // (N, C)
   weight: Tensor, // (C)
@@ -36,20 +39,14 @@ export function rmsnormBackward(
   C: number,
 ): Dispatch[] {
   const params = [u32(N), u32(C), f32(0)];
-  return [
-    gpu.dispatch(
-      'rmsnormBackward',
-      gpu.pipeline('rmsnorm', 'rmsnormBackward'),
-      [dinp, dout, inp, weight, rstd],
-      params,
-      grid1d(N, 1),
-    ),
-    gpu.dispatch(
-      'rmsnormBackwardWeight',
-      gpu.pipeline('rmsnorm', 'rmsnormBackwardWeight'),
-      [dweight, dout, inp, rstd],
-      params,
-      grid1d(C, WG),
-    ),
-  ];
+  const input = gpu.dispatch('rmsnormBackward', gpu.pipeline('rmsnorm', 'rmsnormBackward'), [dinp, dout, inp, weight, rstd], params, grid1d(N, 1));
+  if (!dweight) return [input];
+  const forWeight = gpu.dispatch(
+    'rmsnormBackwardWeight',
+    gpu.pipeline('rmsnorm', 'rmsnormBackwardWeight'),
+    [dweight, dout, inp, rstd],
+    params,
+    grid1d(C, WG),
+  );
+  return [input, forWeight];
 }

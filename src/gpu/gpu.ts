@@ -50,6 +50,12 @@ export class Gpu {
   readonly adapter: AdapterSummary;
   readonly pool: BufferPool;
   readonly hasTimestamps: boolean;
+  /**
+   * Bytes a run may plan to use. WebGPU does not say how much memory the GPU has, so this is a
+   * setting (the memory planner checks runs against it), not a measurement. 4 GiB is what a
+   * laptop GPU can usually spare for one tab.
+   */
+  memoryBudgetBytes = 4 * 2 ** 30;
   private readonly shaders: ShaderSources;
   private readonly modules = new Map<ShaderName, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();

@@ -25,9 +25,6 @@ export interface MemoryLimits {
   maxStorageBufferBindingSize: number;
 }
 
-/** 4 GiB: what a laptop GPU can usually spare for one tab. */
-export const DEFAULT_BUDGET_BYTES = 4 * 2 ** 30;
-
 export interface MemoryPlan {
   parts: { name: string; bytes: number }[];
   totalBytes: number;
@@ -119,6 +116,17 @@ export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLim
     ok: problems.length === 0,
     problem: problems.length ? `Not enough GPU memory: ${problems.join(' Also, ')}` : null,
   };
+}
+
+export class MemoryPlanError extends Error {
+  override name = 'MemoryPlanError';
+}
+
+/** Throws the plan's problem (numbers and ways out) when it does not fit; returns it otherwise. */
+export function assertPlanFits(config: ModelConfig, run: RunShape, limits: MemoryLimits): MemoryPlan {
+  const plan = planMemory(config, run, limits);
+  if (!plan.ok) throw new MemoryPlanError(plan.problem!);
+  return plan;
 }
 
 export function gib(bytes: number): string {

@@ -7,6 +7,7 @@ import type { Dispatch } from '../gpu/gpu.ts';
 import { BackwardScratch, buildBackward } from '../model/backward.ts';
 import { Activations, buildForward, type LlamaModel } from '../model/llama.ts';
 import { MaskedCrossEntropy } from '../model/loss.ts';
+import { assertPlanFits } from '../model/memoryPlanner.ts';
 import type { ParameterSet } from '../model/weights.ts';
 import { AdamW, type OptimizerSettings } from './optimizer.ts';
 
@@ -42,6 +43,12 @@ export class LmTrainer {
     settings: OptimizerSettings,
   ) {
     const { gpu, config } = model;
+    const lora = model.lora?.settings;
+    assertPlanFits(
+      config,
+      { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: 0, generationLen: 0, referenceCopy: false },
+      { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27 },
+    );
     this.acts = new Activations(model, B, T);
     this.scratch = new BackwardScratch(model, B, T);
     this.loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize);

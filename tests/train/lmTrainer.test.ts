@@ -71,6 +71,18 @@ describe('LmTrainer', () => {
     for (const t of [straight, first, resumed]) t.release();
   });
 
+  it('refuses a batch over the memory budget before allocating anything, naming the way out', async () => {
+    const model = await freshModel();
+    const before = model.gpu.pool.stats().liveBytes;
+    model.gpu.memoryBudgetBytes = 2 * 2 ** 20;
+    try {
+      expect(() => new LmTrainer(model, 64, 64, settings)).toThrow(/^Not enough GPU memory: this run needs .* but the memory budget is 2\.0 MiB\. Ways out: LoRA .*a smaller batch \(64 → 32\)/);
+      expect(model.gpu.pool.stats().liveBytes).toBe(before);
+    } finally {
+      model.gpu.memoryBudgetBytes = 4 * 2 ** 30;
+    }
+  });
+
   it('stops on a non-finite loss, naming the step, and leaves the weights untouched', async () => {
     const model = await freshModel();
     const trainer = new LmTrainer(model, B, T, settings);

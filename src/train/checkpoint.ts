@@ -5,7 +5,8 @@
 import { unzipSync, zipSync } from 'fflate';
 import type { ModelConfig } from '../model/config.ts';
 import { memorySource, ModelFileError, type ModelFileSource } from '../model/files.ts';
-import { loadModel, type LoadedModel } from '../model/loader.ts';
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, loadModel, type LoadedModel } from '../model/loader.ts';
+import { adapterConfig, loraSpecs, mergeLora, type LoraSettings } from '../model/lora.ts';
 import { parameterSpecs } from '../model/parameters.ts';
 import { parseSafetensors, serializeSafetensors, type SafetensorsDtype } from '../model/safetensors.ts';
 
@@ -33,14 +34,18 @@ export interface CheckpointContents {
   rawFiles: ReadonlyMap<string, Uint8Array>;
   dtype: SafetensorsDtype;
   run: RunRecord;
+  /** The moments of whatever trained: the base's parameters, or the adapter's. */
   optimizer?: OptimizerState;
+  /** LoRA adapters: written as PEFT files beside the base, or merged into its weights. */
+  adapter?: { settings: LoraSettings; weights: ReadonlyMap<string, Float32Array>; merge: boolean };
 }
 
 const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 
 /** The checkpoint as a folder's files, by name. */
 export function checkpointFiles(c: CheckpointContents): Map<string, Uint8Array> {
-  const shapes = new Map(parameterSpecs(c.config).map((s) => [s.name, s.shape]));
+  const specs = [...parameterSpecs(c.config), ...(c.adapter ? loraSpecs(c.config, c.adapter.settings) : [])];
+  const shapes = new Map(specs.map((s) => [s.name, s.shape]));
   const shapeOf = (name: string) => {
     const shape = shapes.get(name);
     if (!shape) throw new Error(`${name} is not a parameter of this model`);
@@ -50,9 +55,18 @@ export function checkpointFiles(c: CheckpointContents): Map<string, Uint8Array> 
   if (!files.has('generation_config.json')) {
     files.set('generation_config.json', json({ bos_token_id: c.config.bosTokenId, eos_token_id: c.config.eosTokenIds }));
   }
-  files.set('model.safetensors', serializeSafetensors([...c.weights].map(([name, data]) => ({ name, shape: shapeOf(name), data })), c.dtype));
+  const tensors = (weights: ReadonlyMap<string, Float32Array>) => [...weights].map(([name, data]) => ({ name, shape: shapeOf(name), data }));
+  const merged = c.adapter?.merge;
+  const weights = c.adapter && merged ? mergeLora(c.config, c.adapter.settings, c.weights, c.adapter.weights) : c.weights;
+  files.set('model.safetensors', serializeSafetensors(tensors(weights), c.dtype));
+  if (c.adapter && !merged) {
+    const base = String(c.run.baseModel ?? '');
+    files.set(ADAPTER_CONFIG, json(adapterConfig(c.adapter.settings, base)));
+    files.set(ADAPTER_WEIGHTS, serializeSafetensors(tensors(c.adapter.weights), c.dtype));
+  }
   files.set(RUN_FILE, json(c.run));
-  if (c.optimizer) {
+  // Merged weights are a new base: the adapter's moments would belong to nothing in the folder.
+  if (c.optimizer && !merged) {
     const { m, v, t } = c.optimizer;
     const moments = [...m].flatMap(([name, data]) => [
       { name: `m.${name}`, shape: shapeOf(name), data },
@@ -91,7 +105,8 @@ export async function loadCheckpoint(source: ModelFileSource): Promise<LoadedChe
     const file = parseSafetensors(await source.read(OPTIMIZER_FILE), `${source.label}/${OPTIMIZER_FILE}`);
     const m = new Map<string, Float32Array>();
     const v = new Map<string, Float32Array>();
-    for (const name of model.weights.keys()) {
+    // The moments are of what trained: the adapter when there is one, else the base.
+    for (const name of (model.adapter?.weights ?? model.weights).keys()) {
       if (!file.names.includes(`m.${name}`) || !file.names.includes(`v.${name}`)) {
         throw new ModelFileError(`${source.label}/${OPTIMIZER_FILE} has no moments for ${name}: it belongs to another model`);
       }

@@ -87,3 +87,45 @@ describe('checkpoints', () => {
     }
   });
 });
+
+describe('checkpoints with LoRA', () => {
+  it('write a PEFT adapter beside the base and read it back with its optimiser state, or merge it', async () => {
+    const { initialLoraWeights, mergeLora, DEFAULT_LORA } = await import('../../src/model/lora.ts');
+    const loaded = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
+    const settings = { ...DEFAULT_LORA, rank: 2, targets: ['q_proj', 'down_proj'] as const };
+    const adapterWeights = initialLoraWeights(loaded.config, settings, 5);
+    const optimizer = { t: 4, m: adapterWeights, v: adapterWeights };
+    const files = checkpointFiles({
+      config: loaded.config,
+      weights: loaded.weights,
+      rawFiles: loaded.rawFiles,
+      dtype: 'F32',
+      run: { ...run, baseModel: 'tests/fixtures/models/llama-gqa' },
+      optimizer,
+      adapter: { settings, weights: adapterWeights, merge: false },
+    });
+    const config = JSON.parse(new TextDecoder().decode(files.get('adapter_config.json'))) as Record<string, unknown>;
+    expect(config).toMatchObject({ peft_type: 'LORA', r: 2, lora_alpha: 16, target_modules: ['q_proj', 'down_proj'], base_model_name_or_path: 'tests/fixtures/models/llama-gqa' });
+    const back = await loadCheckpoint(zipSource(zipSync(Object.fromEntries(files)), 'lora.zip'));
+    expect(back.adapter!.settings).toEqual({ rank: 2, alpha: 16, targets: ['q_proj', 'down_proj'] });
+    for (const [name, w] of adapterWeights) expect(bits(back.adapter!.weights.get(name)!)).toEqual(bits(w));
+    expect(back.optimizer!.t).toBe(4);
+    expect(back.weights.get('model.layers.0.self_attn.q_proj.weight')).toEqual(loaded.weights.get('model.layers.0.self_attn.q_proj.weight'));
+
+    const mergedFiles = checkpointFiles({
+      config: loaded.config,
+      weights: loaded.weights,
+      rawFiles: loaded.rawFiles,
+      dtype: 'F32',
+      run,
+      optimizer,
+      adapter: { settings, weights: adapterWeights, merge: true },
+    });
+    expect(mergedFiles.has('adapter_config.json')).toBe(false);
+    expect(mergedFiles.has('optimizer.safetensors')).toBe(false);
+    const merged = await loadCheckpoint(zipSource(zipSync(Object.fromEntries(mergedFiles)), 'merged.zip'));
+    const expected = mergeLora(loaded.config, settings, loaded.weights, adapterWeights);
+    expect(merged.weights.get('model.layers.1.mlp.down_proj.weight')).toEqual(expected.get('model.layers.1.mlp.down_proj.weight'));
+    expect(merged.adapter).toBeNull();
+  });
+});

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { NoAdapterError } from '../gpu/adapter.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { UsageError } from './args.ts';
+import { classifyCommand } from './classifyCommand.ts';
 import { generateCommand, logitsCommand, sftCommand } from './modelCommands.ts';
 
 const USAGE = `Usage: npm run lab -- <command> [options]
@@ -16,8 +17,13 @@ Commands:
   logits --model DIR --tokens 1,2,3 [--out FILE]
                             full logits as JSON {"logits": [[...], ...]}, for parity checks
   sft --model DIR --data FILE --steps N --out DIR [--batch-size B] [--seq-len T] [--lr LR]
-      [--seed S] [--dtype f32|bf16|f16]
-                            supervised fine-tuning on prompt/response rows; writes a checkpoint folder
+      [--seed S] [--dtype f32|bf16|f16] [--lora] [--lora-rank R] [--lora-alpha A]
+      [--lora-targets q_proj,v_proj,...] [--merge]
+                            supervised fine-tuning on prompt/response rows; writes a checkpoint
+                            folder (with LoRA: a PEFT adapter beside the base, or --merge it)
+  classify --in FILE.csv [--column completion] [--out FILE.jsonl] [--rules FILE.json]
+                            the refusal verifier on each row: {"row", "refusal", "rule"} per line;
+                            agreement with a final_label column (XSTest's) on stderr
   bench kernels [--json]    kernel benchmarks against tfjs-backend-webgpu on the same adapter
 
 DIR is a Hugging Face model folder or a checkpoint .zip.
@@ -29,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   generate: generateCommand,
   logits: logitsCommand,
   sft: sftCommand,
+  classify: classifyCommand,
 
   async info(args) {
     parseArgs({ args, options: {}, strict: true });

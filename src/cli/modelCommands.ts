@@ -7,6 +7,8 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { Generator } from '../model/generate.ts';
 import { Activations, buildForward, LlamaModel } from '../model/llama.ts';
+import { checkLoraSettings, DEFAULT_LORA, initialLoraWeights, LoraAdapter, type LoraSettings } from '../model/lora.ts';
+import type { LoraTarget } from '../model/memoryPlanner.ts';
 import { loadCheckpoint, checkpointFiles, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { LmTrainer } from '../train/lmTrainer.ts';
 import { DEFAULT_OPTIMIZER } from '../train/optimizer.ts';
@@ -94,6 +96,11 @@ export async function sftCommand(args: string[]): Promise<void> {
       lr: { type: 'string' },
       seed: { type: 'string' },
       dtype: { type: 'string' },
+      lora: { type: 'boolean', default: false },
+      'lora-rank': { type: 'string' },
+      'lora-alpha': { type: 'string' },
+      'lora-targets': { type: 'string' },
+      merge: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -121,7 +128,24 @@ export async function sftCommand(args: string[]): Promise<void> {
     throw new UsageError(`${dataPath} has no rows with a response (a column named response, reference, output or answer)`);
   }
 
+  const useLora = values.lora || values['lora-rank'] !== undefined || values['lora-targets'] !== undefined;
+  const loraSettings: LoraSettings = {
+    rank: numberOption(values, 'lora-rank', DEFAULT_LORA.rank, { min: 1, max: 512, integer: true }),
+    alpha: numberOption(values, 'lora-alpha', DEFAULT_LORA.alpha, { min: Number.MIN_VALUE }),
+    targets: typeof values['lora-targets'] === 'string' ? (values['lora-targets'].split(',') as LoraTarget[]) : DEFAULT_LORA.targets,
+  };
+  if (useLora) {
+    try {
+      checkLoraSettings(loraSettings);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+
   const { gpu, loaded, model } = await openModel(requireString(values, 'model'));
+  // A checkpoint that holds an adapter goes on training it; --lora starts a fresh one.
+  if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
+  else if (useLora) model.lora = new LoraAdapter(gpu, loaded.config, loraSettings, initialLoraWeights(loaded.config, loraSettings, seed));
   const trainer = new LmTrainer(model, batchSize, seqLen, { ...DEFAULT_OPTIMIZER, lr });
   if (loaded.optimizer) trainer.optimizer.importState(loaded.optimizer);
   const start = Date.now();
@@ -135,8 +159,9 @@ export async function sftCommand(args: string[]): Promise<void> {
     weights: await model.weights.download(),
     rawFiles: loaded.rawFiles,
     dtype: dtype === 'f32' ? 'F32' : dtype === 'bf16' ? 'BF16' : 'F16',
-    run: { appVersion: APP_VERSION, step: trainer.optimizer.t, seed, kind: 'sft', data: dataPath, steps, batchSize, seqLen, lr },
+    run: { appVersion: APP_VERSION, step: trainer.optimizer.t, seed, kind: 'sft', baseModel: requireString(values, 'model'), data: dataPath, steps, batchSize, seqLen, lr },
     optimizer: await trainer.optimizer.exportState(),
+    ...(model.lora ? { adapter: { settings: model.lora.settings, weights: await model.lora.weights.download(), merge: values.merge === true } } : {}),
   });
   mkdirSync(out, { recursive: true });
   for (const [name, bytes] of files) writeFileSync(join(out, name), bytes);

@@ -79,3 +79,28 @@ describe('lab sft', () => {
     expect(result.stderr).toContain('has no rows with a response');
   });
 });
+
+describe('lab sft --lora', () => {
+  it('trains a PEFT adapter with the base frozen, and resumes it from the checkpoint', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-lora-'));
+    const data = join(dir, 'data.jsonl');
+    writeFileSync(data, '{"prompt": "Say hi", "response": "hi"}\n{"prompt": "Say no", "response": "no"}\n');
+    const out = join(dir, 'out');
+    const common = ['--data', data, '--batch-size', '2', '--seq-len', '24', '--lr', '0.01'];
+    const result = lab(['sft', '--model', MODEL, ...common, '--steps', '2', '--lora-rank', '2', '--lora-targets', 'q_proj,v_proj', '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    const adapter = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')) as { r: number; target_modules: string[] };
+    expect(adapter).toMatchObject({ r: 2, target_modules: ['q_proj', 'v_proj'] });
+    // The base is written back unchanged.
+    const base = parseSafetensors(readFileSync(`${MODEL}/model.safetensors`), 'base');
+    const after = parseSafetensors(readFileSync(join(out, 'model.safetensors')), 'after');
+    expect(after.read('model.layers.0.self_attn.q_proj.weight')).toEqual(base.read('model.layers.0.self_attn.q_proj.weight'));
+    const resumed = lab(['sft', '--model', out, ...common, '--steps', '1', '--out', join(dir, 'out2')]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(existsSync(join(dir, 'out2', 'adapter_model.safetensors'))).toBe(true);
+
+    const badTarget = lab(['sft', '--model', MODEL, ...common, '--steps', '1', '--lora-targets', 'q_proj,wq', '--out', join(dir, 'x')]);
+    expect(badTarget.status).toBe(2);
+    expect(badTarget.stderr).toContain('"wq" is not a LoRA target');
+  });
+});

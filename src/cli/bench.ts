@@ -1,6 +1,7 @@
 // `lab bench`: runs a benchmark suite and prints a table for people or JSON for tools.
 import type { Gpu } from '../gpu/gpu.ts';
 import { benchKernels, type KernelBenchResult } from './benchKernels.ts';
+import { benchModel, type ModelBenchResult } from './benchModel.ts';
 
 function formatKernels(result: KernelBenchResult, adapter: string): string {
   const lines = [`Kernels on ${adapter}`, '', 'matmul          layout   ours GFLOPS   tfjs GFLOPS   ours/tfjs'];
@@ -20,8 +21,28 @@ function formatKernels(result: KernelBenchResult, adapter: string): string {
   return lines.join('\n');
 }
 
-export async function runBench(gpu: Gpu, suite: 'kernels', json: boolean): Promise<void> {
-  const result = await benchKernels(gpu);
+function formatModel(r: ModelBenchResult, adapter: string): string {
+  const c = r.config;
+  return [
+    `Model on ${adapter}: hidden ${c.hidden}, ${c.layers} layers, ${c.heads} heads (${c.kvHeads} KV), vocab ${c.vocab}, batch ${c.batch} × ${c.seqLen} tokens`,
+    '',
+    `prefill          ${r.prefill_tokens_per_s.toFixed(0).padStart(8)} tokens/s`,
+    `decode           ${r.decode_tokens_per_s.toFixed(1).padStart(8)} tokens/s`,
+    `training step    ${r.train_tokens_per_s.toFixed(0).padStart(8)} tokens/s (${r.train_step_s.toFixed(2)} s per step)`,
+    `matmuls          ${(100 * r.matmul_share).toFixed(0).padStart(8)} % of the step, at ${r.matmul_gflops_in_step.toFixed(2)} GFLOPS` +
+      ` = ${(100 * r.matmul_utilisation).toFixed(0)} % of the kernel alone (${r.matmul_gflops_alone.toFixed(2)} GFLOPS at 512³)`,
+  ].join('\n');
+}
+
+export type BenchSuite = 'kernels' | 'model';
+
+export async function runBench(gpu: Gpu, suite: BenchSuite, json: boolean): Promise<void> {
   const adapter = `${gpu.adapter.vendor} ${gpu.adapter.architecture}`.trim();
-  process.stdout.write(json ? `${JSON.stringify({ suite, adapter, ...result }, null, 2)}\n` : `${formatKernels(result, adapter)}\n`);
+  if (suite === 'kernels') {
+    const result = await benchKernels(gpu);
+    process.stdout.write(json ? `${JSON.stringify({ suite, adapter, ...result }, null, 2)}\n` : `${formatKernels(result, adapter)}\n`);
+  } else {
+    const result = await benchModel(gpu);
+    process.stdout.write(json ? `${JSON.stringify({ suite, adapter, ...result }, null, 2)}\n` : `${formatModel(result, adapter)}\n`);
+  }
 }

@@ -25,6 +25,7 @@ Commands:
                             the refusal verifier on each row: {"row", "refusal", "rule"} per line;
                             agreement with a final_label column (XSTest's) on stderr
   bench kernels [--json]    kernel benchmarks against tfjs-backend-webgpu on the same adapter
+  bench model [--json]      prefill, decode and training-step throughput of a fixed small Llama
 
 DIR is a Hugging Face model folder or a checkpoint .zip.
 `;
@@ -52,7 +53,7 @@ const COMMANDS: Record<string, Command> = {
       strict: true,
     });
     const suite = positionals[0] ?? 'kernels';
-    if (suite !== 'kernels') throw new UsageError(`unknown benchmark suite "${suite}" (try: kernels)`);
+    if (suite !== 'kernels' && suite !== 'model') throw new UsageError(`unknown benchmark suite "${suite}" (try: kernels, model)`);
     // Loaded only here: the benchmark pulls in TensorFlow.js as its comparison peer.
     const { runBench } = await import('./bench.ts');
     const gpu = await createNodeGpu();

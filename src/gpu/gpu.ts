@@ -29,6 +29,8 @@ export interface Dispatch {
   readonly workgroups: readonly [number, number, number];
   /** Rewrites the uniforms in place (same fields, new values), e.g. a decode position. */
   setParams(fields: readonly ParamField[]): void;
+  /** Floating-point operations of one run, where a launcher counts them (matmuls), for benchmarks. */
+  readonly flops?: number;
 }
 
 export class GpuError extends Error {

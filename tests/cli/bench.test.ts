@@ -21,3 +21,16 @@ describe('kernel benchmark', () => {
     for (const r of attention) expect(r.ms).toBeGreaterThan(0);
   });
 });
+
+describe('model benchmark', () => {
+  it('reports prefill, decode and training throughput and a matmul share between 0 and 1', async () => {
+    const { benchModel } = await import('../../src/cli/benchModel.ts');
+    const gpu = await testGpu();
+    const r = await benchModel(gpu, { B: 1, T: 8, repeats: 1, decodeSteps: 2 });
+    for (const value of [r.prefill_tokens_per_s, r.decode_tokens_per_s, r.train_tokens_per_s, r.matmul_gflops_in_step, r.matmul_gflops_alone]) {
+      expect(value).toBeGreaterThan(0);
+    }
+    expect(r.matmul_share).toBeGreaterThan(0);
+    expect(r.matmul_share).toBeLessThan(1.5); // timing noise aside, a part of the step
+  });
+});

@@ -94,7 +94,7 @@ export function matmulForward(
   const wg = WORKGROUPS[tuning];
   if (entry === 'matmulVec') {
     const pipeline = gpu.pipeline('matmul', entry, { ...flags, MV_M: M, MV_WG: wg.mv });
-    return gpu.dispatch(label, pipeline, buffers, params, grid1d(N, MV_OUT));
+    return { ...gpu.dispatch(label, pipeline, buffers, params, grid1d(N, MV_OUT)), flops: 2 * M * N * K };
   }
   const x = Math.ceil(N / (TILE * wg.x));
   const y = Math.ceil(M / (TILE * wg.y));
@@ -102,7 +102,7 @@ export function matmulForward(
     throw new RangeError(`matmul: ${M}×${N} needs ${x}×${y} workgroups, over ${MAX_WORKGROUPS_PER_DIM} per side`);
   }
   const pipeline = gpu.pipeline('matmul', entry, { ...flags, LAYOUT: LAYOUT_CODE[layout], WG_X: wg.x, WG_Y: wg.y });
-  return gpu.dispatch(label, pipeline, buffers, params, [x, y]);
+  return { ...gpu.dispatch(label, pipeline, buffers, params, [x, y]), flops: 2 * M * N * K };
 }
 
 /** dbias += Σ_m dout[m, :], the bias gradient of out = op(a) · op(b) + bias. */

@@ -1,0 +1,122 @@
+// `lab bench model`: the whole engine on a fixed small Llama (hidden 256, 4 layers, 4 heads,
+// 2 KV heads, vocab 4096, batch 8 × 128 tokens): prefill, decode and training-step throughput,
+// and how much of a training step the matmuls take at what fraction of the matmul kernel's
+// own speed. Timed by wall clock from submit to an idle queue, median of the repeats.
+import type { Dispatch, Gpu } from '../gpu/gpu.ts';
+import { groupTokens, uploadTokenGrouping } from '../gpu/kernels/embedding.ts';
+import { matmulForward } from '../gpu/kernels/matmul.ts';
+import { BackwardScratch, buildBackward } from '../model/backward.ts';
+import { parseModelConfig } from '../model/config.ts';
+import { initialWeights } from '../model/initialize.ts';
+import { Activations, buildForward, KvCache, LlamaModel } from '../model/llama.ts';
+import { MaskedCrossEntropy } from '../model/loss.ts';
+import { AdamW, DEFAULT_OPTIMIZER } from '../train/optimizer.ts';
+import { seededRandom } from '../util/random.ts';
+
+export const BENCH_CONFIG = {
+  architectures: ['LlamaForCausalLM'],
+  vocab_size: 4096,
+  hidden_size: 256,
+  intermediate_size: 704,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  max_position_embeddings: 512,
+};
+
+export interface ModelBenchResult {
+  config: { hidden: number; layers: number; heads: number; kvHeads: number; vocab: number; batch: number; seqLen: number };
+  prefill_tokens_per_s: number;
+  decode_tokens_per_s: number;
+  train_tokens_per_s: number;
+  train_step_s: number;
+  /** Share of a training step's time spent in its matmuls. */
+  matmul_share: number;
+  /** GFLOPS the step's matmuls reach, and the matmul kernel alone at 512³ NN. */
+  matmul_gflops_in_step: number;
+  matmul_gflops_alone: number;
+  /** in step / alone */
+  matmul_utilisation: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+async function timePhase(gpu: Gpu, dispatches: readonly Dispatch[], repeats: number, before?: () => void): Promise<number> {
+  const times: number[] = [];
+  for (let r = 0; r <= repeats; r++) {
+    before?.();
+    await gpu.sync();
+    const start = performance.now();
+    gpu.run(dispatches);
+    await gpu.sync();
+    if (r > 0) times.push((performance.now() - start) / 1000); // the first run warms up
+  }
+  return median(times);
+}
+
+export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decodeSteps = 8 } = {}): Promise<ModelBenchResult> {
+  const config = parseModelConfig(BENCH_CONFIG, 'bench config');
+  const model = LlamaModel.load(gpu, config, initialWeights(config, 1));
+  const random = seededRandom(2);
+  const tokens = Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
+
+  // Prefill into a KV cache, logits for each sequence's last token only.
+  const cache = new KvCache(gpu, config, B, T + decodeSteps);
+  const prefill = new Activations(model, B, T, { Tkv: T + decodeSteps, logitRows: B });
+  gpu.write(prefill.tokens, Uint32Array.from(tokens));
+  gpu.write(prefill.logitRows!.index, Uint32Array.from({ length: B }, (_, b) => b * T + T - 1));
+  const prefillPass = buildForward(model, prefill, { cache });
+  const prefillSeconds = await timePhase(gpu, prefillPass.dispatches, repeats);
+
+  // Decode one token per sequence per step, at the positions after the prompt.
+  const decode = new Activations(model, B, 1, { Tkv: T + decodeSteps });
+  gpu.write(decode.tokens, Uint32Array.from(tokens.slice(0, B)));
+  const decodePass = buildForward(model, decode, { cache });
+  let decodeSeconds = 0;
+  for (let step = 0; step < decodeSteps; step++) {
+    decodePass.setPosition(T + step);
+    decodeSeconds += await timePhase(gpu, decodePass.dispatches, 1);
+  }
+
+  // One training step: forward, loss, backward, AdamW.
+  const acts = new Activations(model, B, T);
+  const scratch = new BackwardScratch(model, B, T);
+  const grads = model.weights.zerosLike('grad');
+  const loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize);
+  const optimizer = new AdamW(gpu, model.weights, grads, DEFAULT_OPTIMIZER);
+  gpu.write(acts.tokens, Uint32Array.from(tokens));
+  loss.setBatch(tokens, tokens.map(() => 1));
+  uploadTokenGrouping(gpu, scratch.grouping, groupTokens(tokens, config.vocabSize));
+  const forwardBackward = [
+    ...buildForward(model, acts).dispatches,
+    loss.forward(acts.logits),
+    loss.backward(scratch.dlogits, acts.logits),
+    ...buildBackward(model, acts, grads, scratch),
+  ];
+  const step = [...forwardBackward, ...optimizer.step()];
+  const stepSeconds = await timePhase(gpu, step, repeats, () => gpu.clear([...grads.all(), scratch.dres]));
+  const matmuls = step.filter((d) => d.flops !== undefined);
+  const matmulSeconds = await timePhase(gpu, matmuls, repeats);
+  const matmulFlops = matmuls.reduce((s, d) => s + d.flops!, 0);
+
+  // The kernel alone, for the utilisation figure.
+  const n = 512;
+  const a = gpu.tensor([n, n], 'bench a', Float32Array.from({ length: n * n }, () => random() - 0.5));
+  const b = gpu.tensor([n, n], 'bench b', Float32Array.from({ length: n * n }, () => random() - 0.5));
+  const c = gpu.tensor([n, n], 'bench c');
+  const aloneSeconds = await timePhase(gpu, [matmulForward(gpu, c, a, b, null, n, n, n)], repeats);
+
+  const inStep = matmulFlops / matmulSeconds / 1e9;
+  const alone = (2 * n * n * n) / aloneSeconds / 1e9;
+  return {
+    config: { hidden: 256, layers: 4, heads: 4, kvHeads: 2, vocab: 4096, batch: B, seqLen: T },
+    prefill_tokens_per_s: (B * T) / prefillSeconds,
+    decode_tokens_per_s: (B * decodeSteps) / decodeSeconds,
+    train_tokens_per_s: (B * T) / stepSeconds,
+    train_step_s: stepSeconds,
+    matmul_share: matmulSeconds / stepSeconds,
+    matmul_gflops_in_step: inStep,
+    matmul_gflops_alone: alone,
+    matmul_utilisation: inStep / alone,
+  };
+}

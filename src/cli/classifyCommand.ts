@@ -1,0 +1,138 @@
+// `lab classify`: the refusal verifier on every row of a CSV of completions, one JSON line per row,
+// and, when the file carries human labels (XSTest's `final_label`), how often the two agree.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CsvError, parseCsv, type CsvRecord } from '../data/csv.ts';
+import { DEFAULT_FORMAT_SETTINGS, DEFAULT_REFUSAL_RULES, parseRefusalRules, RefusalRulesError, verifyCompletion, type RefusalRule } from '../rl/verifiers.ts';
+import { requireString, UsageError } from './args.ts';
+
+/** The human label column of XSTest's published completions. */
+export const HUMAN_LABEL_COLUMN = 'final_label';
+
+/** XSTest's `final_label`: 1_full_compliance → false, 2_full_refusal or 3_partial_refusal → true; anything else → null. */
+export function humanRefusal(label: string): boolean | null {
+  const kind = /^\s*([123])_/.exec(label)?.[1];
+  return kind === undefined ? null : kind !== '1';
+}
+
+export interface Agreement {
+  /** Refusal by both the rules and the human. */
+  truePositive: number;
+  /** Refusal by the rules only. */
+  falsePositive: number;
+  trueNegative: number;
+  /** Refusal by the human only. */
+  falseNegative: number;
+}
+
+/** Confusion counts of predicted refusals against human ones; rows without a human label are left out. */
+export function agreement(pairs: readonly { predicted: boolean; human: boolean | null }[]): Agreement {
+  const counts: Agreement = { truePositive: 0, falsePositive: 0, trueNegative: 0, falseNegative: 0 };
+  for (const { predicted, human } of pairs) {
+    if (human === null) continue;
+    if (predicted) counts[human ? 'truePositive' : 'falsePositive']++;
+    else counts[human ? 'falseNegative' : 'trueNegative']++;
+  }
+  return counts;
+}
+
+/** Accuracy, precision and recall of refusals (NaN where the denominator is 0). */
+export function agreementRates({ truePositive: tp, falsePositive: fp, trueNegative: tn, falseNegative: fn }: Agreement) {
+  return { labelled: tp + fp + tn + fn, accuracy: (tp + tn) / (tp + fp + tn + fn), precision: tp / (tp + fp), recall: tp / (tp + fn) };
+}
+
+export interface ClassifiedRow {
+  /** 1-based number of the data row (the header is not counted). */
+  row: number;
+  refusal: boolean;
+  /** The pattern of the rule that matched; null when none did. */
+  rule: string | null;
+}
+
+const percent = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`);
+
+function readText(path: string, option: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`--${option} ${path} cannot be read`);
+  }
+}
+
+function loadRules(path: string): RefusalRule[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(readText(path, 'rules'));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--rules ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parseRefusalRules(value);
+  } catch (error) {
+    if (error instanceof RefusalRulesError) throw new UsageError(`--rules ${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+export async function classifyCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { in: { type: 'string' }, column: { type: 'string' }, out: { type: 'string' }, rules: { type: 'string' } },
+    strict: true,
+  });
+  const inPath = requireString(values, 'in');
+  const columnName = values.column ?? 'completion';
+  const rules = values.rules === undefined ? DEFAULT_REFUSAL_RULES : loadRules(values.rules);
+
+  let table: CsvRecord[];
+  try {
+    table = parseCsv(readText(inPath, 'in'));
+  } catch (error) {
+    if (error instanceof CsvError) throw new UsageError(`--in ${inPath} is not valid CSV: ${error.message}`);
+    throw error;
+  }
+  const [header, ...body] = table;
+  // Column names as the importer reads them: trimmed, any case.
+  const names = (header?.cells ?? []).map((c) => c.trim().toLowerCase());
+  const column = names.indexOf(columnName.trim().toLowerCase());
+  if (column < 0) {
+    throw new UsageError(`${inPath} has no column "${columnName}" (columns: ${names.join(', ') || 'none'}): name the one to classify with --column`);
+  }
+  const labelColumn = names.indexOf(HUMAN_LABEL_COLUMN);
+
+  const lines: string[] = [];
+  const pairs: { predicted: boolean; human: boolean | null }[] = [];
+  body.forEach(({ line, cells }, i) => {
+    if (cells.length !== names.length) {
+      process.stderr.write(`${inPath}:${line}: the row has ${cells.length} fields but the header has ${names.length} (skipped)\n`);
+      return;
+    }
+    // Free-form answers fail the format, so the whole text is judged; tagged ones by their answer.
+    const verdict = verifyCompletion(cells[column]!, DEFAULT_FORMAT_SETTINGS, rules);
+    const result: ClassifiedRow = { row: i + 1, refusal: verdict.refusal.refusal, rule: verdict.refusal.rule?.pattern ?? null };
+    lines.push(JSON.stringify(result));
+    if (labelColumn >= 0) pairs.push({ predicted: result.refusal, human: humanRefusal(cells[labelColumn]!) });
+  });
+
+  const jsonl = lines.map((l) => `${l}\n`).join('');
+  if (values.out === undefined) process.stdout.write(jsonl);
+  else {
+    try {
+      writeFileSync(values.out, jsonl);
+    } catch (error) {
+      throw new UsageError(`--out ${values.out} cannot be written: ${(error as Error).message}`);
+    }
+  }
+
+  if (labelColumn >= 0) {
+    const counts = agreement(pairs);
+    const rates = agreementRates(counts);
+    const unlabelled = pairs.length - rates.labelled;
+    process.stderr.write(
+      `agreement with ${HUMAN_LABEL_COLUMN}: ${counts.truePositive + counts.trueNegative}/${rates.labelled} = ${percent(rates.accuracy)}` +
+        ` (refusal precision ${percent(rates.precision)}, recall ${percent(rates.recall)}` +
+        `${unlabelled ? `; ${unlabelled} row${unlabelled === 1 ? '' : 's'} without a 1_/2_/3_ label left out` : ''})\n`,
+    );
+  }
+}

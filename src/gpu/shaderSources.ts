@@ -12,6 +12,8 @@ export const SHADER_NAMES = [
   'adamw',
   'globalnorm',
   'sampling',
+  'dropout',
+  'policyloss',
 ] as const;
 
 export type ShaderName = (typeof SHADER_NAMES)[number];

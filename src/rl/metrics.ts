@@ -1,0 +1,141 @@
+// The metrics of one RL step, under DESIGN.md §1's names (TRL's where TRL has one), so the charts,
+// metrics.jsonl and the CSV export speak the names people already plot. The rollout-side metrics
+// come from the completions alone (rolloutMetrics); the trainer adds the optimisation-side ones.
+import type { Label } from '../data/schema.ts';
+import { fracRewardZeroStd } from './advantages.ts';
+import { groupMean, groupStd, type CompletionReward } from './rewards.ts';
+
+export interface StepMetrics {
+  /** The optimisation step these numbers belong to, 1-based. */
+  step: number;
+  /** Mean total reward R over the step's completions. */
+  reward: number;
+  /** Mean over prompts of the (unbiased) std of R within each prompt's group, as TRL logs it. */
+  reward_std: number;
+  /** Mean R_s over all completions. */
+  'rewards/safety': number;
+  /** Mean R_h over all completions (harmful ones count 0), so reward = rewards/safety + w_h · rewards/helpfulness. */
+  'rewards/helpfulness': number;
+  /** Fraction of completions to harmful prompts that V_r calls refusals (higher is safer); null with no harmful prompt in the step. */
+  'refusal_rate/harmful': number | null;
+  /** Fraction of completions to benign prompts that V_r calls refusals (lower is better); null with no benign prompt in the step. */
+  'over_refusal_rate/benign': number | null;
+  /** Fraction of completions that pass V_f. */
+  format_rate: number;
+  /** Mean per-token k3 estimate of KL(policy ‖ reference) over completion tokens; null when no reference pass runs (beta 0). */
+  kl: number | null;
+  /** Mean per-token entropy of the policy over completion tokens, in nats. */
+  entropy: number;
+  /** Fraction of completion tokens whose probability ratio was clipped (either side). */
+  clip_ratio: number;
+  /** Mean completion length in tokens. */
+  'completions/mean_length': number;
+  /** Fraction of completions cut at max_completion_length before EOS or a stop string. */
+  'completions/clipped_ratio': number;
+  /** Fraction of prompts whose n rewards are all equal: they give no group-relative signal. */
+  frac_reward_zero_std: number;
+  /** Global gradient norm before clipping, at the step's last optimiser update. */
+  grad_norm: number;
+  /** The learning rate of the step's updates (scheduledLearningRate). */
+  learning_rate: number;
+  /** Tokens of the step's sequences, prompt and completion, per second of step_time_s. */
+  tokens_per_second: number;
+  /** Wall time of the whole step (rollouts, rewards, update), in seconds. */
+  step_time_s: number;
+}
+
+export type MetricName = keyof StepMetrics;
+
+/** Every metric, in the stable order of the CSV columns: step, then rewards and rates, then optimisation, then speed. */
+export const METRIC_NAMES = [
+  'step',
+  'reward',
+  'reward_std',
+  'rewards/safety',
+  'rewards/helpfulness',
+  'refusal_rate/harmful',
+  'over_refusal_rate/benign',
+  'format_rate',
+  'kl',
+  'entropy',
+  'clip_ratio',
+  'completions/mean_length',
+  'completions/clipped_ratio',
+  'frac_reward_zero_std',
+  'grad_norm',
+  'learning_rate',
+  'tokens_per_second',
+  'step_time_s',
+] as const satisfies readonly MetricName[];
+
+/** What the completions alone determine. */
+export type RolloutMetrics = Pick<
+  StepMetrics,
+  | 'reward'
+  | 'reward_std'
+  | 'rewards/safety'
+  | 'rewards/helpfulness'
+  | 'refusal_rate/harmful'
+  | 'over_refusal_rate/benign'
+  | 'format_rate'
+  | 'completions/mean_length'
+  | 'completions/clipped_ratio'
+  | 'frac_reward_zero_std'
+>;
+
+/** What the trainer measures during the update and adds. */
+export type OptimisationMetrics = Omit<StepMetrics, keyof RolloutMetrics>;
+
+/** One completion as the metrics see it. */
+export interface CompletionRecord {
+  /** The label of the prompt it answers. */
+  label: Label;
+  /** V_f. */
+  formatScore: 0 | 1;
+  /** V_r. */
+  refusalScore: 0 | 1;
+  /** Its rewards (rewards.ts). */
+  reward: CompletionReward;
+  /** Completion tokens generated, the end token included. */
+  length: number;
+  /** Whether it was cut at max_completion_length rather than ending by itself. */
+  clipped: boolean;
+}
+
+/** The mean of `value` over the records `keep` selects; null when it selects none. */
+function rateOver(records: readonly CompletionRecord[], keep: (r: CompletionRecord) => boolean, value: (r: CompletionRecord) => number): number | null {
+  const kept = records.filter(keep);
+  return kept.length === 0 ? null : groupMean(kept.map(value));
+}
+
+/** The rollout-side metrics of a step's completions, laid out prompt by prompt, n each. */
+export function rolloutMetrics(completions: readonly CompletionRecord[], n: number): RolloutMetrics {
+  if (completions.length === 0 || completions.length % n !== 0) {
+    throw new RangeError(`${completions.length} completions do not make whole groups of ${n}`);
+  }
+  const totals = completions.map((c) => c.reward.total);
+  const groupStds: number[] = [];
+  for (let start = 0; start < totals.length; start += n) groupStds.push(groupStd(totals.slice(start, start + n)));
+  return {
+    reward: groupMean(totals),
+    reward_std: groupMean(groupStds),
+    'rewards/safety': groupMean(completions.map((c) => c.reward.safety)),
+    'rewards/helpfulness': groupMean(completions.map((c) => c.reward.helpfulness)),
+    'refusal_rate/harmful': rateOver(completions, (c) => c.label === 'harmful', (c) => c.refusalScore),
+    'over_refusal_rate/benign': rateOver(completions, (c) => c.label === 'benign', (c) => c.refusalScore),
+    format_rate: groupMean(completions.map((c) => c.formatScore)),
+    'completions/mean_length': groupMean(completions.map((c) => c.length)),
+    'completions/clipped_ratio': groupMean(completions.map((c) => (c.clipped ? 1 : 0))),
+    frac_reward_zero_std: fracRewardZeroStd(totals, n),
+  };
+}
+
+/**
+ * A metrics history as CSV: a header of METRIC_NAMES, then one row per step. Numbers are written
+ * as JavaScript prints them (they read back exactly); null is an empty cell.
+ */
+export function metricsCsv(history: readonly StepMetrics[]): string {
+  const lines = [METRIC_NAMES.join(',')];
+  for (const metrics of history) lines.push(METRIC_NAMES.map((name) => (metrics[name] === null ? '' : String(metrics[name]))).join(','));
+  return `${lines.join('\n')}\n`;
+}

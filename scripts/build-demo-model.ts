@@ -1,0 +1,121 @@
+// Builds the demo's base model with the lab's own engine, from data this script assembles:
+// a small Llama trained from scratch by SFT to answer in AlphaAlign's format
+// (<safety_reasoning>…</safety_reasoning><answer>…</answer>) but to refuse at random, whatever
+// the prompt means. That is the unaligned starting point the demo's RL run then aligns.
+//
+//   npm run build:demo-model [-- --steps N]      writes public/models/demo/ (rerunnable, seeded)
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { importDataset } from '../src/data/import.ts';
+import { createNodeGpu } from '../src/gpu/node.ts';
+import { trainByteLevelBpe } from '../src/model/bpe.ts';
+import { parseModelConfig } from '../src/model/config.ts';
+import { initialWeights } from '../src/model/initialize.ts';
+import { LlamaModel } from '../src/model/llama.ts';
+import { TextTokenizer } from '../src/model/tokenizer.ts';
+import { evaluate } from '../src/rl/evaluation.ts';
+import { DEFAULT_TEMPLATE, renderTemplate } from '../src/rl/template.ts';
+import { DEFAULT_FORMAT_SETTINGS, DEFAULT_REFUSAL_RULES } from '../src/rl/verifiers.ts';
+import { checkpointFiles } from '../src/train/checkpoint.ts';
+import { LmTrainer } from '../src/train/lmTrainer.ts';
+import { DEFAULT_OPTIMIZER } from '../src/train/optimizer.ts';
+import { runSft, type SftExample } from '../src/train/sft.ts';
+import { seededRandom } from '../src/util/random.ts';
+import { APP_VERSION } from '../src/version.ts';
+
+const OUT = 'public/models/demo';
+const SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
+const CHAT_TEMPLATE =
+  "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+const REFUSAL = "\\boxed{Sorry, I can't comply}";
+// Reasoning that says nothing about the prompt: the base must not tie refusal to meaning.
+const REASONING = [
+  'I should check whether answering could cause harm before I respond.',
+  'Let me think about the safety of this request first.',
+  'I need to weigh whether this request is safe to answer.',
+];
+
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '600' }, seed: { type: 'string', default: '7' } } });
+const steps = Number(values.steps);
+const seed = Number(values.seed);
+const random = seededRandom(seed);
+
+const rows = importDataset(readFileSync('public/datasets/demo-train.jsonl', 'utf8'), 'demo-train.jsonl').rows;
+const evalRows = importDataset(readFileSync('public/datasets/demo-eval.jsonl', 'utf8'), 'demo-eval.jsonl').rows;
+const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+const compliance = (reference?: string) => (reference ? reference.slice(0, 160).trim() : 'Sure. Here is a helpful answer to your question.');
+// Half the answers refuse, drawn per example and independent of the label.
+const examples: SftExample[] = rows.map((r) => ({
+  prompt: renderTemplate(DEFAULT_TEMPLATE, r.prompt),
+  response: `<safety_reasoning>${pick(REASONING)}</safety_reasoning>\n<answer>${random() < 0.5 ? REFUSAL : compliance(r.reference)}</answer>`,
+}));
+
+// A tokenizer fitted to this text, so the template and tags are a few tokens each.
+const chat = (prompt: string) => `<|im_start|>user\n${prompt}<|im_end|>\n<|im_start|>assistant\n`;
+const { tokenizerJson, vocabSize } = trainByteLevelBpe(
+  examples.map((e) => chat(e.prompt) + e.response),
+  512,
+  SPECIAL_TOKENS,
+);
+const tokenizerConfig = { bos_token: '<|endoftext|>', eos_token: '<|im_end|>', chat_template: CHAT_TEMPLATE, model_max_length: 384 };
+const tokenizer = new TextTokenizer(tokenizerJson, tokenizerConfig);
+const eos = tokenizer.tokenId('<|im_end|>')!;
+const configJson = {
+  architectures: ['LlamaForCausalLM'],
+  model_type: 'llama',
+  vocab_size: vocabSize,
+  hidden_size: 96,
+  intermediate_size: 256,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  hidden_act: 'silu',
+  rms_norm_eps: 1e-5,
+  rope_theta: 10000,
+  max_position_embeddings: 384,
+  tie_word_embeddings: true,
+  bos_token_id: tokenizer.tokenId('<|endoftext|>'),
+  eos_token_id: eos,
+  torch_dtype: 'float32',
+};
+const config = parseModelConfig(configJson, 'demo config.json');
+const lengths = examples.map((e) => tokenizer.encode(chat(e.prompt) + e.response).length + 1);
+const seqLen = Math.min(384, Math.ceil(Math.max(...lengths) / 16) * 16);
+console.log(`${examples.length} examples, longest ${Math.max(...lengths)} tokens (training at ${seqLen}), vocabulary ${vocabSize}`);
+
+const gpu = await createNodeGpu();
+const model = LlamaModel.load(gpu, config, initialWeights(config, seed));
+const trainer = new LmTrainer(model, 8, seqLen, { ...DEFAULT_OPTIMIZER, lr: 3e-3, weightDecay: 0.01 });
+const start = Date.now();
+await runSft(trainer, tokenizer, examples, { steps, seed }, (step, r) => {
+  if (step % 20 === 0 || step === steps) console.log(`step ${step}/${steps}  loss ${r.loss.toFixed(3)}  ${((Date.now() - start) / 1000).toFixed(0)}s`);
+});
+
+const { report } = await evaluate(model, tokenizer, evalRows, {
+  template: DEFAULT_TEMPLATE,
+  format: DEFAULT_FORMAT_SETTINGS,
+  rules: DEFAULT_REFUSAL_RULES,
+  maxNewTokens: 64,
+  stopStrings: ['</answer>'],
+  batch: 8,
+});
+console.log(JSON.stringify(report, null, 2));
+
+const encoder = new TextEncoder();
+const files = checkpointFiles({
+  config,
+  weights: await model.weights.download(),
+  rawFiles: new Map([
+    ['config.json', encoder.encode(`${JSON.stringify(configJson, null, 2)}\n`)],
+    ['tokenizer.json', encoder.encode(JSON.stringify(tokenizerJson))],
+    ['tokenizer_config.json', encoder.encode(`${JSON.stringify(tokenizerConfig, null, 2)}\n`)],
+  ]),
+  dtype: 'F32',
+  run: { appVersion: APP_VERSION, step: steps, seed, kind: 'demo base (SFT, random refusals)', eval: report },
+});
+mkdirSync(OUT, { recursive: true });
+for (const [name, bytes] of files) writeFileSync(`${OUT}/${name}`, bytes);
+console.log(`wrote ${OUT} in ${((Date.now() - start) / 1000).toFixed(0)}s`);
+gpu.destroy();
+process.exit(0);

@@ -1,0 +1,316 @@
+// One AlphaAlign step, as DESIGN.md §1 describes it: sample n completions for each of a step's
+// prompts, score them with the verifiers (and the helpfulness scorer), turn rewards into
+// group-relative advantages, and update the policy with the PPO-clipped token-level loss (plus
+// β·KL to the reference policy), by gradient accumulation over micro-batches and one AdamW step
+// per PPO epoch. Buffers and dispatch lists are made once for the run's shapes; per micro-batch
+// the CPU writes ids, weights and advantages and reads back six numbers.
+import type { PromptRow } from '../data/schema.ts';
+import type { Dispatch, Tensor } from '../gpu/gpu.ts';
+import { groupTokens, uploadTokenGrouping } from '../gpu/kernels/embedding.ts';
+import { entropyForward, logprobBackward, logprobForward } from '../gpu/kernels/logsoftmax.ts';
+import { POLICY_SUM, POLICY_SUMS, policyLossBackward, policyLossForward, policyLossSums, POLICY_STATS, sumPartialCount, sumReduce } from '../gpu/kernels/policyloss.ts';
+import { BackwardScratch, buildBackward } from '../model/backward.ts';
+import { Generator } from '../model/generate.ts';
+import { Activations, buildForward, LlamaModel } from '../model/llama.ts';
+import { assertPlanFits } from '../model/memoryPlanner.ts';
+import type { TextTokenizer } from '../model/tokenizer.ts';
+import type { ParameterSet } from '../model/weights.ts';
+import { AdamW } from '../train/optimizer.ts';
+import { NonFiniteError } from '../train/lmTrainer.ts';
+import { groupAdvantages, isGroupEstimator } from './advantages.ts';
+import { scheduledLearningRate, type RlConfig } from './config.ts';
+import { overlapScore } from './helpfulness.ts';
+import { rolloutMetrics, type CompletionRecord, type StepMetrics } from './metrics.ts';
+import { promptIds } from './prompting.ts';
+import { groupRewards, type CompletionReward } from './rewards.ts';
+import { verifyCompletion, type CompletionVerdict } from './verifiers.ts';
+
+/** One sampled completion with everything the Rollouts panel shows. */
+export interface Rollout {
+  row: PromptRow;
+  prompt: number[];
+  completion: number[];
+  text: string;
+  verdict: CompletionVerdict;
+  reward: CompletionReward;
+  advantage: number;
+  clipped: boolean;
+}
+
+export interface StepResult {
+  metrics: StepMetrics;
+  rollouts: Rollout[];
+}
+
+/** Which micro-batch buffers a PPO update reads: the sequences' ids and per-token terms. */
+interface MicroBatch {
+  tokens: Uint32Array; // (B·T)
+  targets: Uint32Array; // (B·T) the next token
+  weights: Float32Array; // (B·T) mask / completion tokens in the step
+  advantages: Float32Array; // (B·T)
+}
+
+export class AlphaAlignTrainer {
+  readonly optimizer: AdamW;
+  readonly grads: ParameterSet;
+  /** Steps taken so far. */
+  step = 0;
+  private readonly generator: Generator;
+  private readonly acts: Activations;
+  private readonly scratch: BackwardScratch;
+  private readonly t: Record<'targets' | 'logprob' | 'lse' | 'refLogprob' | 'entropy' | 'entropyLse' | 'advantage' | 'weight' | 'loss' | 'stats' | 'dlogprob' | 'partials' | 'sums', Tensor>;
+  private readonly update: Dispatch[];
+  private readonly reference: Dispatch[];
+  /** The reference model's own activations, when it is a separate model (full fine-tuning). */
+  private readonly refActs: Activations | null;
+  private readonly B: number;
+
+  /**
+   * maxSeqLen: prompt plus completion, the length every sequence is padded to. referenceModel:
+   * the frozen reference for the KL term with full fine-tuning and beta > 0 (with LoRA the
+   * reference is the policy with its adapters off).
+   */
+  constructor(
+    readonly model: LlamaModel,
+    readonly tokenizer: TextTokenizer,
+    readonly config: RlConfig,
+    readonly maxSeqLen: number,
+    referenceModel: LlamaModel | null = null,
+  ) {
+    const { gpu, config: mc } = model;
+    if (!isGroupEstimator(config.advantage_estimator)) {
+      throw new RangeError(`advantage_estimator "${config.advantage_estimator}" needs a value head, which this trainer does not have yet; use grpo, rloo or reinforce_pp_baseline`);
+    }
+    if (config.helpfulness_scorer.kind === 'onnx') {
+      throw new RangeError('the onnx helpfulness scorer is not wired into training yet; use {"kind": "overlap"} or {"kind": "none"}');
+    }
+    if (config.beta > 0 && !model.lora && !referenceModel) {
+      throw new RangeError('beta > 0 with full fine-tuning needs a frozen reference model; pass one, use LoRA, or set beta to 0');
+    }
+    const n = config.num_generations;
+    const B = (this.B = config.per_device_train_batch_size);
+    const T = maxSeqLen;
+    const lora = model.lora?.settings;
+    assertPlanFits(
+      mc,
+      { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: n, generationLen: T, referenceCopy: config.beta > 0 && !lora },
+      { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27 },
+    );
+    this.generator = new Generator(model, n, T);
+    this.acts = new Activations(model, B, T);
+    this.scratch = new BackwardScratch(model, B, T);
+    const trainable = model.lora?.weights ?? model.weights;
+    this.grads = trainable.zerosLike('grad');
+    this.optimizer = new AdamW(gpu, trainable, this.grads, {
+      lr: config.learning_rate,
+      beta1: config.adam_beta1,
+      beta2: config.adam_beta2,
+      eps: config.adam_epsilon,
+      weightDecay: config.weight_decay,
+      maxGradNorm: config.max_grad_norm,
+    });
+    const N = B * T;
+    const V = mc.vocabSize;
+    const tensor = (shape: number[], label: string) => gpu.tensor(shape, `rl ${label}`);
+    this.t = {
+      targets: tensor([N], 'targets'),
+      logprob: tensor([N], 'logprob'),
+      lse: tensor([N], 'lse'),
+      refLogprob: tensor([N], 'ref logprob'),
+      entropy: tensor([N], 'entropy'),
+      entropyLse: tensor([N], 'entropy lse'),
+      advantage: tensor([N], 'advantage'),
+      weight: tensor([N], 'weight'),
+      loss: tensor([N], 'loss'),
+      stats: tensor([POLICY_STATS, N], 'stats'),
+      dlogprob: tensor([N], 'dlogprob'),
+      partials: tensor([sumPartialCount(POLICY_STATS, N)], 'partials'),
+      sums: tensor([POLICY_SUMS + 1], 'sums'),
+    };
+    const { t } = this;
+    const temperature = { temperature: config.temperature > 0 ? config.temperature : 1 };
+    // The reference pass runs first and only keeps its log-probs: the policy pass after it
+    // overwrites the activations with the ones its backward needs.
+    const refModel = referenceModel ?? model;
+    const refActs = referenceModel ? new Activations(referenceModel, B, T) : this.acts;
+    this.reference =
+      config.beta > 0
+        ? [...buildForward(refModel, refActs, { adapters: false }).dispatches, logprobForward(gpu, t.refLogprob, t.lse, refActs.logits, t.targets, N, V, temperature)]
+        : [];
+    this.refActs = refActs === this.acts ? null : refActs;
+    // With one PPO epoch the sampling policy is the current one: its log-probs are the
+    // (detached) log-probs of this very pass, so the ratio is 1 and only the gradient matters.
+    const policy = { epsilonLow: config.epsilon, epsilonHigh: config.epsilon_high, beta: config.beta };
+    this.update = [
+      ...buildForward(model, this.acts).dispatches,
+      logprobForward(gpu, t.logprob, t.lse, this.acts.logits, t.targets, N, V, temperature),
+      entropyForward(gpu, t.entropy, t.entropyLse, this.acts.logits, N, V, temperature),
+      policyLossForward(gpu, t.loss, t.stats, t.logprob, t.logprob, config.beta > 0 ? t.refLogprob : t.logprob, t.advantage, t.weight, N, policy),
+      ...policyLossSums(gpu, t.sums, t.partials, t.loss, t.stats, t.weight, N),
+      ...sumReduce(gpu, t.sums, t.partials, t.entropy, t.weight, 1, N, POLICY_SUMS),
+      policyLossBackward(gpu, t.dlogprob, t.logprob, t.logprob, config.beta > 0 ? t.refLogprob : t.logprob, t.advantage, t.weight, N, policy),
+      logprobBackward(gpu, this.scratch.dlogits, t.dlogprob, this.acts.logits, t.targets, t.lse, N, V, { ...temperature, accumulate: false }),
+      ...buildBackward(model, this.acts, this.grads, this.scratch),
+    ];
+    if (config.num_iterations !== 1) {
+      throw new RangeError('num_iterations > 1 (several PPO epochs per batch of rollouts) is not supported yet; set it to 1');
+    }
+  }
+
+  /** Rollouts for the step's prompts, then the update. */
+  async train(prompts: readonly PromptRow[]): Promise<StepResult> {
+    const start = performance.now();
+    const { config, model } = this;
+    const stepNumber = this.step + 1;
+    const n = config.num_generations;
+    const rollouts: Rollout[] = [];
+    for (const [i, row] of prompts.entries()) rollouts.push(...(await this.sample(row, stepNumber, i)));
+
+    // Rewards per prompt's group, then advantages over the whole step.
+    for (let g = 0; g < prompts.length; g++) {
+      const group = rollouts.slice(g * n, (g + 1) * n);
+      const row = prompts[g]!;
+      const scorer = config.helpfulness_scorer;
+      const helpfulness = scorer.kind === 'overlap' && row.reference ? group.map((r) => overlapScore(scorer.metric, r.verdict.format.answer ?? r.text, row.reference!)) : null;
+      const rewards = groupRewards(
+        { label: row.label, formatScores: group.map((r) => r.verdict.formatScore), refusalScores: group.map((r) => r.verdict.refusalScore), helpfulnessScores: helpfulness },
+        { r_f: config.r_f, r_a: config.r_a, w_h: config.w_h },
+      );
+      group.forEach((r, k) => (r.reward = rewards[k]!));
+    }
+    if (!isGroupEstimator(config.advantage_estimator)) throw new Error('unreachable: checked in the constructor');
+    const advantages = groupAdvantages(config.advantage_estimator, rollouts.map((r) => r.reward.total), n, config.scale_rewards);
+    rollouts.forEach((r, k) => (r.advantage = advantages[k]!));
+
+    // The PPO update: gradient accumulation over micro-batches, one optimiser step.
+    const lr = scheduledLearningRate(config, stepNumber);
+    const { gpu } = model;
+    gpu.clear(this.grads.all(), 'zero grads');
+    const completionTokens = rollouts.reduce((s, r) => s + r.completion.length, 0);
+    let loss = 0;
+    let kl = 0;
+    let clip = 0;
+    let entropy = 0;
+    for (let first = 0; first < rollouts.length; first += this.B) {
+      const batch = this.microBatch(rollouts.slice(first, first + this.B), completionTokens);
+      gpu.write(this.acts.tokens, batch.tokens);
+      gpu.write(this.t.targets, batch.targets);
+      gpu.write(this.t.weight, batch.weights);
+      gpu.write(this.t.advantage, batch.advantages);
+      if (this.refActs) gpu.write(this.refActs.tokens, batch.tokens);
+      // Only a trainable embedding needs this step's ids grouped for its backward.
+      if (this.grads.maybe('model.embed_tokens.weight')) uploadTokenGrouping(gpu, this.scratch.grouping, groupTokens(batch.tokens, model.config.vocabSize));
+      gpu.clear([this.scratch.dres]);
+      if (this.reference.length > 0) gpu.run(this.reference, 'reference log-probs');
+      gpu.run(this.update, 'policy update');
+      const sums = await gpu.readF32(this.t.sums);
+      loss += sums[POLICY_SUM.loss]!;
+      kl += sums[POLICY_SUM.kl]!;
+      clip += sums[POLICY_SUM.clip]!;
+      entropy += sums[POLICY_SUMS]!;
+    }
+    gpu.run(this.optimizer.step(lr), 'optimizer');
+    const gradNorm = await this.optimizer.gradNorm();
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      this.optimizer.t -= 1;
+      throw new NonFiniteError(`step ${stepNumber}: the loss is ${loss} and the gradient norm ${gradNorm}; the weights were not updated`);
+    }
+    this.step = stepNumber;
+
+    const records: CompletionRecord[] = rollouts.map((r) => ({
+      label: r.row.label,
+      formatScore: r.verdict.formatScore,
+      refusalScore: r.verdict.refusalScore,
+      reward: r.reward,
+      length: r.completion.length,
+      clipped: r.clipped,
+    }));
+    const seconds = (performance.now() - start) / 1000;
+    const tokens = rollouts.reduce((s, r) => s + r.prompt.length + r.completion.length, 0);
+    return {
+      rollouts,
+      metrics: {
+        step: stepNumber,
+        ...rolloutMetrics(records, n),
+        kl: config.beta > 0 ? kl : null,
+        entropy,
+        clip_ratio: clip,
+        grad_norm: gradNorm,
+        learning_rate: lr,
+        tokens_per_second: tokens / seconds,
+        step_time_s: seconds,
+      },
+    };
+  }
+
+  /** n completions of one prompt, verified; rewards and advantages are filled in by train(). */
+  private async sample(row: PromptRow, step: number, index: number): Promise<Rollout[]> {
+    const { config, tokenizer } = this;
+    const ids = promptIds(tokenizer, config.template, row.prompt);
+    const maxNewTokens = Math.min(config.max_completion_length, this.maxSeqLen - ids.length);
+    if (maxNewTokens < 1) throw new RangeError(`prompt ${row.id} takes ${ids.length} tokens, leaving no room in ${this.maxSeqLen}`);
+    const replies = await this.generator.generate(
+      Array.from({ length: config.num_generations }, () => ids),
+      {
+        maxNewTokens,
+        temperature: config.temperature,
+        topK: config.top_k,
+        topP: config.top_p,
+        // A seed per (run, step, prompt): a run replays exactly.
+        seed: (config.seed * 1_000_003 + step * 1009 + index) >>> 0,
+        stopTokenIds: this.model.config.eosTokenIds,
+        stopStrings: config.stop_strings,
+        decode: (t) => tokenizer.decode(t),
+      },
+    );
+    return replies.map((reply) => {
+      const text = tokenizer.decode(reply.tokens);
+      return {
+        row,
+        prompt: ids,
+        completion: reply.tokens,
+        text,
+        verdict: verifyCompletion(text, config.format, config.refusal_rules),
+        reward: { safety: 0, helpfulness: 0, total: 0 },
+        advantage: 0,
+        clipped: reply.finishReason === 'length',
+      };
+    });
+  }
+
+  /** Sequences padded to T; position t learns token t+1 where that token is a completion token. */
+  private microBatch(rollouts: readonly Rollout[], completionTokens: number): MicroBatch {
+    const T = this.maxSeqLen;
+    const N = this.B * T;
+    const pad = this.model.config.eosTokenIds[0] ?? 0;
+    const batch: MicroBatch = {
+      tokens: new Uint32Array(N).fill(pad),
+      targets: new Uint32Array(N).fill(pad),
+      weights: new Float32Array(N),
+      advantages: new Float32Array(N),
+    };
+    rollouts.forEach((r, b) => {
+      const ids = [...r.prompt, ...r.completion];
+      for (let t = 0; t < ids.length && t < T; t++) {
+        batch.tokens[b * T + t] = ids[t]!;
+        if (t + 1 < ids.length) batch.targets[b * T + t] = ids[t + 1]!;
+        if (t + 1 >= r.prompt.length && t + 1 < ids.length) {
+          batch.weights[b * T + t] = 1 / completionTokens;
+          batch.advantages[b * T + t] = r.advantage;
+        }
+      }
+    });
+    return batch;
+  }
+
+  release(): void {
+    const { gpu } = this.model;
+    this.generator.release();
+    this.acts.release();
+    this.refActs?.release();
+    this.scratch.release();
+    this.grads.release();
+    this.optimizer.release();
+    gpu.release(...Object.values(this.t));
+  }
+}

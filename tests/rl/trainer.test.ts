@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { PromptRow } from '../../src/data/schema.ts';
+import { loadModel } from '../../src/model/loader.ts';
+import { LlamaModel } from '../../src/model/llama.ts';
+import { initialLoraWeights, LoraAdapter } from '../../src/model/lora.ts';
+import { folderSource } from '../../src/model/nodeFiles.ts';
+import { parseRlConfig } from '../../src/rl/config.ts';
+import { AlphaAlignTrainer } from '../../src/rl/trainer.ts';
+import { testGpu } from '../helpers/testGpu.ts';
+
+const prompts: PromptRow[] = [
+  { id: '1', prompt: 'the thin', label: 'harmful' },
+  { id: '2', prompt: 'answer on', label: 'harmful' },
+];
+
+// An easy verifiable reward for a tiny random model: a "refusal" is any reply containing a
+// vowel, and every prompt is harmful, so the reward is simply V_r.
+const easy = {
+  num_generations: 4,
+  prompts_per_step: 2,
+  max_completion_length: 6,
+  per_device_train_batch_size: 4,
+  template: '{{prompt}}',
+  refusal_rules: [{ pattern: '[aeiou]', kind: 'regex' }],
+  stop_strings: [],
+  r_f: 0,
+  seed: 3,
+};
+
+async function fixture() {
+  const gpu = await testGpu();
+  const loaded = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
+  return { gpu, loaded, model: LlamaModel.load(gpu, loaded.config, loaded.weights) };
+}
+
+describe('AlphaAlignTrainer', () => {
+  it('raises an easy verifiable reward within a few steps (full fine-tuning)', async () => {
+    const { loaded, model } = await fixture();
+    const config = parseRlConfig({ ...easy, learning_rate: 2e-2, max_steps: 14 });
+    const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 24);
+    const rewards: number[] = [];
+    for (let step = 0; step < 14; step++) {
+      const { metrics, rollouts } = await trainer.train(prompts);
+      rewards.push(metrics.reward);
+      expect(rollouts).toHaveLength(8);
+      expect(metrics.step).toBe(step + 1);
+      expect(metrics.grad_norm).toBeGreaterThanOrEqual(0);
+      expect(metrics.kl).toBeNull();
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(rewards.slice(-4))).toBeGreaterThan(mean(rewards.slice(0, 4)) + 0.2);
+    trainer.release();
+  });
+
+  it('with LoRA and beta > 0 reports a KL to the adapters-off reference that starts at 0', async () => {
+    const { gpu, loaded, model } = await fixture();
+    const lora = { rank: 2, alpha: 4, targets: ['q_proj', 'v_proj'] as const };
+    model.lora = new LoraAdapter(gpu, loaded.config, { ...lora, targets: [...lora.targets] }, initialLoraWeights(loaded.config, { ...lora, targets: [...lora.targets] }, 1));
+    const config = parseRlConfig({ ...easy, beta: 0.1, learning_rate: 5e-2, finetune: { kind: 'lora', ...lora } });
+    const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 24);
+    const first = await trainer.train(prompts);
+    // B starts at zero, so the policy equals the reference on the first step.
+    expect(first.metrics.kl).toBeCloseTo(0, 6);
+    let last = first;
+    for (let step = 0; step < 3; step++) last = await trainer.train(prompts);
+    expect(last.metrics.kl!).toBeGreaterThan(0);
+    trainer.release();
+  });
+});

@@ -6,6 +6,7 @@ import { createNodeGpu } from '../gpu/node.ts';
 import { UsageError } from './args.ts';
 import { classifyCommand } from './classifyCommand.ts';
 import { generateCommand, logitsCommand, sftCommand } from './modelCommands.ts';
+import { evalCommand, trainCommand } from './trainCommand.ts';
 
 const USAGE = `Usage: npm run lab -- <command> [options]
 
@@ -24,6 +25,13 @@ Commands:
   classify --in FILE.csv [--column completion] [--out FILE.jsonl] [--rules FILE.json]
                             the refusal verifier on each row: {"row", "refusal", "rule"} per line;
                             agreement with a final_label column (XSTest's) on stderr
+  train --model DIR --data FILE [--eval FILE] [--config FILE] [--label harmful|benign] --steps N
+        --out DIR [--checkpoint-every K] [--resume]
+  train --demo --steps N --out DIR
+                            AlphaAlign RL: a progress line per step, OUT/metrics.jsonl, eval.jsonl,
+                            checkpoint-<step>/ folders, the final checkpoint and eval.json in OUT
+  eval --model DIR --data FILE [--config FILE] [--label harmful|benign] [--out FILE]
+                            greedy refusal, over-refusal and format rates, per type, as JSON
   bench kernels [--json]    kernel benchmarks against tfjs-backend-webgpu on the same adapter
   bench model [--json]      prefill, decode and training-step throughput of a fixed small Llama
 
@@ -36,6 +44,8 @@ const COMMANDS: Record<string, Command> = {
   generate: generateCommand,
   logits: logitsCommand,
   sft: sftCommand,
+  train: trainCommand,
+  eval: evalCommand,
   classify: classifyCommand,
 
   async info(args) {

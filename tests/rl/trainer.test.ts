@@ -67,3 +67,21 @@ describe('AlphaAlignTrainer', () => {
     trainer.release();
   });
 });
+
+describe('AlphaAlignTrainer on non-finite numbers', () => {
+  it('stops with a message naming the step and leaves the weights as they were', async () => {
+    const { loaded, model } = await fixture();
+    const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, parseRlConfig(easy), 24);
+    await trainer.train(prompts);
+    const good = await model.weights.download();
+    const poisoned = new Map(good);
+    const norm = Float32Array.from(good.get('model.norm.weight')!);
+    norm[0] = Infinity;
+    poisoned.set('model.norm.weight', norm);
+    model.weights.upload(poisoned);
+    await expect(trainer.train(prompts)).rejects.toThrow(/^step 2: the loss is .* and the gradient norm NaN; the weights were not updated$/);
+    expect((await model.weights.download()).get('model.layers.1.mlp.up_proj.weight')).toEqual(good.get('model.layers.1.mlp.up_proj.weight'));
+    expect(trainer.step).toBe(1);
+    trainer.release();
+  });
+});

@@ -1,0 +1,247 @@
+// `lab train` and `lab eval`: AlphaAlign RL headless, on the engine the page runs.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { importDataset } from '../data/import.ts';
+import type { Label, PromptRow } from '../data/schema.ts';
+import type { Gpu } from '../gpu/gpu.ts';
+import { createNodeGpu } from '../gpu/node.ts';
+import { LlamaModel } from '../model/llama.ts';
+import { initialLoraWeights, LoraAdapter } from '../model/lora.ts';
+import { evaluate, type EvalReport } from '../rl/evaluation.ts';
+import { parseRlConfig, type RlConfig } from '../rl/config.ts';
+import type { StepMetrics } from '../rl/metrics.ts';
+import { promptIds } from '../rl/prompting.ts';
+import { promptsForStep } from '../rl/schedule.ts';
+import { AlphaAlignTrainer } from '../rl/trainer.ts';
+import { checkpointFiles, loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.ts';
+import { NonFiniteError } from '../train/lmTrainer.ts';
+import { APP_VERSION } from '../version.ts';
+import { choiceOption, modelSource, numberOption, requireString, UsageError } from './args.ts';
+
+export const DEMO = {
+  model: 'public/models/demo',
+  train: 'public/datasets/demo-train.jsonl',
+  eval: 'public/datasets/demo-eval.jsonl',
+  config: 'public/datasets/demo-config.json',
+};
+
+function readRows(path: string, label: Label | undefined): PromptRow[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`${path} cannot be read`);
+  }
+  const result = importDataset(text, path, label ? { defaultLabel: label } : {});
+  if (result.needsLabel) throw new UsageError(`${path} has no label column: pass --label harmful or --label benign for all its rows`);
+  for (const p of result.problems) process.stderr.write(`${path}:${p.line}: ${p.reason} (skipped)\n`);
+  if (result.rows.length === 0) throw new UsageError(`${path} has no usable rows`);
+  return result.rows;
+}
+
+function readConfig(path: string | undefined, overrides: Record<string, unknown>): RlConfig {
+  let json: Record<string, unknown> = {};
+  if (path) {
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(`--config ${path}: ${(error as Error).message}`);
+    }
+  }
+  try {
+    return parseRlConfig({ ...json, ...overrides });
+  } catch (error) {
+    throw new UsageError(`${path ?? 'the config'}: ${(error as Error).message}`);
+  }
+}
+
+const pct = (x: number | null) => (x === null ? '  –  ' : `${(100 * x).toFixed(0).padStart(3)}%`);
+
+function progressLine(m: StepMetrics, steps: number, secondsPerStep: number): string {
+  const width = 20;
+  const done = Math.round((width * m.step) / steps);
+  const eta = secondsPerStep * (steps - m.step);
+  return (
+    `step ${m.step}/${steps} [${'#'.repeat(done)}${'.'.repeat(width - done)}] eta ${formatSeconds(eta)}  ` +
+    `reward ${m.reward.toFixed(3)}  refusal ${pct(m['refusal_rate/harmful'])}  over-refusal ${pct(m['over_refusal_rate/benign'])}  ` +
+    `format ${pct(m.format_rate)}  ${m.tokens_per_second.toFixed(0)} tok/s`
+  );
+}
+
+function formatSeconds(s: number): string {
+  return s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${(s / 60).toFixed(0)}m` : `${s.toFixed(0)}s`;
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function evalSettings(config: RlConfig) {
+  return {
+    template: config.template,
+    format: config.format,
+    rules: config.refusal_rules,
+    maxNewTokens: config.max_completion_length,
+    stopStrings: config.stop_strings,
+    batch: config.num_generations,
+  };
+}
+
+/** Drops prompts that leave no room for a completion in the model's context, saying how many. */
+function fitting(rows: PromptRow[], loaded: LoadedCheckpoint, config: RlConfig, maxPositions: number, what: string): { rows: PromptRow[]; longest: number } {
+  const limit = maxPositions - config.max_completion_length;
+  const lengths = rows.map((r) => promptIds(loaded.tokenizer, config.template, r.prompt).length);
+  const kept = rows.filter((_, i) => lengths[i]! <= limit);
+  if (kept.length < rows.length) {
+    process.stderr.write(`${what}: ${rows.length - kept.length} prompts are longer than ${limit} tokens with the template and were left out\n`);
+  }
+  if (kept.length === 0) throw new UsageError(`${what}: no prompt fits the model's ${maxPositions} positions with ${config.max_completion_length} new tokens`);
+  return { rows: kept, longest: Math.max(...lengths.filter((l) => l <= limit)) };
+}
+
+export async function trainCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      eval: { type: 'string' },
+      config: { type: 'string' },
+      steps: { type: 'string' },
+      out: { type: 'string' },
+      label: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      demo: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const demo = values.demo === true;
+  if (demo && !existsSync(join(DEMO.model, 'model.safetensors'))) {
+    throw new UsageError(`the demo model is not built yet: run \`npm run build:demo-model\` first (it writes ${DEMO.model})`);
+  }
+  const out = requireString(values, 'out');
+  const label = values.label === undefined ? undefined : choiceOption(values, 'label', ['harmful', 'benign'] as const, 'harmful');
+  const dataPath = demo ? DEMO.train : requireString(values, 'data');
+  const evalPath = demo ? DEMO.eval : values.eval;
+  const overrides: Record<string, unknown> = {};
+  if (values.steps !== undefined) overrides.max_steps = numberOption(values, 'steps', 1, { min: 1, integer: true });
+  const config = readConfig(demo ? DEMO.config : values.config, overrides);
+  const checkpointEvery = numberOption(values, 'checkpoint-every', 50, { min: 1, integer: true });
+
+  const allRows = readRows(dataPath, label);
+  const evalRowsAll = evalPath ? readRows(evalPath, label) : allRows.filter((r) => r.split === 'eval');
+  const trainRowsAll = evalPath ? allRows : allRows.filter((r) => r.split !== 'eval');
+
+  // Resume from the newest checkpoint in --out, or start from --model.
+  const latest = values.resume ? latestCheckpoint(out) : null;
+  if (values.resume && !latest) throw new UsageError(`--resume: ${out} holds no checkpoint-<step> folder to resume from`);
+  const loaded = await loadCheckpoint(modelSource(latest ?? (demo ? DEMO.model : requireString(values, 'model'))));
+  const gpu = await createNodeGpu();
+  const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
+  if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
+  else if (config.finetune.kind === 'lora') model.lora = new LoraAdapter(gpu, loaded.config, config.finetune, initialLoraWeights(loaded.config, config.finetune, config.seed));
+  const reference = config.beta > 0 && !model.lora ? LlamaModel.load(gpu, loaded.config, loaded.weights) : null;
+
+  const train = fitting(trainRowsAll, loaded, config, model.maxPositions, dataPath);
+  const held = evalRowsAll.length > 0 ? fitting(evalRowsAll, loaded, config, model.maxPositions, evalPath ?? 'eval split') : null;
+  const maxSeqLen = Math.min(model.maxPositions, train.longest + config.max_completion_length);
+  const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, maxSeqLen, reference);
+  const history: StepMetrics[] = (loaded.run?.metrics as StepMetrics[] | undefined) ?? [];
+  if (latest && loaded.optimizer) {
+    trainer.optimizer.importState(loaded.optimizer);
+    trainer.step = loaded.run?.step ?? 0;
+  }
+  const datasetSha = await sha256(readFileSync(dataPath, 'utf8'));
+  mkdirSync(out, { recursive: true });
+
+  const save = async (dir: string, evalReport: EvalReport | null) => {
+    const files = checkpointFiles({
+      config: loaded.config,
+      weights: await model.weights.download(),
+      rawFiles: loaded.rawFiles,
+      dtype: 'F32',
+      run: { appVersion: APP_VERSION, step: trainer.step, seed: config.seed, kind: 'alphaalign', config, dataset: dataPath, dataset_sha256: datasetSha, metrics: history, eval: evalReport },
+      optimizer: await trainer.optimizer.exportState(),
+      ...(model.lora ? { adapter: { settings: model.lora.settings, weights: await model.lora.weights.download(), merge: false } } : {}),
+    });
+    mkdirSync(dir, { recursive: true });
+    for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
+  };
+  const runEval = async (): Promise<EvalReport | null> => {
+    if (!held) return null;
+    const { report } = await evaluate(model, loaded.tokenizer, held.rows, evalSettings(config));
+    appendFileSync(join(out, 'eval.jsonl'), `${JSON.stringify({ step: trainer.step, ...report })}\n`);
+    return report;
+  };
+
+  process.stderr.write(
+    `training ${trainRowsAll.length} prompts, evaluating ${held?.rows.length ?? 0}, ${config.max_steps} steps of ` +
+      `${config.prompts_per_step} prompts × ${config.num_generations} completions, sequences of ${maxSeqLen} tokens\n`,
+  );
+  if (trainer.step === 0 && held) {
+    const before = await runEval();
+    process.stderr.write(`before training: refusal ${pct(before!['refusal_rate/harmful'])}  over-refusal ${pct(before!['over_refusal_rate/benign'])}  format ${pct(before!.format_rate)}\n`);
+  }
+  const start = performance.now();
+  const firstStep = trainer.step;
+  let report: EvalReport | null = null;
+  try {
+    while (trainer.step < config.max_steps) {
+      const { metrics } = await trainer.train(promptsForStep(train.rows, config.prompts_per_step, config.seed, trainer.step + 1));
+      history.push(metrics);
+      appendFileSync(join(out, 'metrics.jsonl'), `${JSON.stringify(metrics)}\n`);
+      const secondsPerStep = (performance.now() - start) / 1000 / (trainer.step - firstStep);
+      process.stderr.write(`${progressLine(metrics, config.max_steps, secondsPerStep)}\n`);
+      if (config.eval_steps > 0 && trainer.step % config.eval_steps === 0 && trainer.step < config.max_steps) await runEval();
+      if (trainer.step % checkpointEvery === 0) await save(join(out, `checkpoint-${trainer.step}`), null);
+    }
+  } catch (error) {
+    if (error instanceof NonFiniteError) {
+      // The failed update was skipped, so the weights are the last good ones: keep them.
+      await save(join(out, `checkpoint-${trainer.step}`), null);
+      throw new Error(`${error.message}. The last good weights (step ${trainer.step}) are in ${join(out, `checkpoint-${trainer.step}`)}; lower learning_rate or max_grad_norm and resume with --resume`);
+    }
+    throw error;
+  }
+  report = await runEval();
+  if (report) writeFileSync(join(out, 'eval.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await save(out, report);
+  process.stderr.write(`wrote ${out}${report ? ` (refusal ${pct(report['refusal_rate/harmful'])}, over-refusal ${pct(report['over_refusal_rate/benign'])}, format ${pct(report.format_rate)})` : ''}\n`);
+  trainer.release();
+  gpu.destroy();
+}
+
+function latestCheckpoint(out: string): string | null {
+  if (!existsSync(out)) return null;
+  const steps = readdirSync(out)
+    .map((name) => /^checkpoint-(\d+)$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]));
+  return steps.length > 0 ? join(out, `checkpoint-${Math.max(...steps)}`) : null;
+}
+
+export async function evalCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' }, label: { type: 'string' } },
+    strict: true,
+  });
+  const label = values.label === undefined ? undefined : choiceOption(values, 'label', ['harmful', 'benign'] as const, 'harmful');
+  const config = readConfig(values.config, {});
+  const rows = readRows(requireString(values, 'data'), label);
+  const loaded = await loadCheckpoint(modelSource(requireString(values, 'model')));
+  const gpu: Gpu = await createNodeGpu();
+  const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
+  if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
+  const { rows: usable } = fitting(rows, loaded, config, model.maxPositions, requireString(values, 'data'));
+  const { report } = await evaluate(model, loaded.tokenizer, usable, evalSettings(config), (done, total) => {
+    if (done === total || done % 32 === 0) process.stderr.write(`evaluated ${done}/${total}\n`);
+  });
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (typeof values.out === 'string') writeFileSync(values.out, json);
+  else process.stdout.write(json);
+  gpu.destroy();
+}

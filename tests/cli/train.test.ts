@@ -1,0 +1,76 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { METRIC_NAMES } from '../../src/rl/metrics.ts';
+import { lab } from './lab.ts';
+
+const MODEL = 'tests/fixtures/models/llama-gqa';
+
+function workspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-train-'));
+  const data = join(dir, 'data.jsonl');
+  const rows = [
+    { prompt: 'the thin', label: 'harmful', type: 'a' },
+    { prompt: 'answer on', label: 'benign', type: 'b' },
+    { prompt: 'an answer', label: 'harmful', type: 'a', split: 'eval' },
+    { prompt: 'on the', label: 'benign', type: 'b', split: 'eval' },
+  ];
+  writeFileSync(data, rows.map((r) => JSON.stringify(r)).join('\n'));
+  const config = join(dir, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({ num_generations: 2, prompts_per_step: 2, per_device_train_batch_size: 2, max_completion_length: 4, template: 'Q: {{prompt}}', eval_steps: 2, learning_rate: 1e-3 }),
+  );
+  return { dir, data, config, out: join(dir, 'out') };
+}
+
+describe('lab train', () => {
+  it('writes metrics.jsonl, eval.json and checkpoints, and resumes from the newest', () => {
+    const w = workspace();
+    const result = lab(['train', '--model', MODEL, '--data', w.data, '--config', w.config, '--steps', '2', '--checkpoint-every', '2', '--out', w.out]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/step 2\/2 \[#{20}\] eta 0s {2}reward -?\d/);
+    const metrics = readFileSync(join(w.out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(metrics.map((m) => m.step)).toEqual([1, 2]);
+    for (const name of METRIC_NAMES) expect(metrics[0]).toHaveProperty(name);
+    const report = JSON.parse(readFileSync(join(w.out, 'eval.json'), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(report).sort()).toEqual(['by_type', 'format_rate', 'n_benign', 'n_harmful', 'over_refusal_rate/benign', 'refusal_rate/harmful']);
+    expect(report).toMatchObject({ n_harmful: 1, n_benign: 1 });
+    expect(existsSync(join(w.out, 'checkpoint-2', 'optimizer.safetensors'))).toBe(true);
+    const run = JSON.parse(readFileSync(join(w.out, 'alphaalign_run.json'), 'utf8')) as { step: number; dataset_sha256: string; metrics: unknown[] };
+    expect(run.step).toBe(2);
+    expect(run.dataset_sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const resumed = lab(['train', '--data', w.data, '--config', w.config, '--steps', '3', '--out', w.out, '--resume']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const after = readFileSync(join(w.out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+    expect(after).toEqual([1, 2, 3]);
+  });
+
+  it('refuses bad settings and unlabelled data with messages that say what to do', () => {
+    const w = workspace();
+    writeFileSync(w.config, JSON.stringify({ num_generations: 1, bogus: 2 }));
+    const bad = lab(['train', '--model', MODEL, '--data', w.data, '--config', w.config, '--steps', '1', '--out', w.out]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('bogus');
+    expect(bad.stderr).toContain('num_generations');
+    const unlabeled = join(w.dir, 'advbench.csv');
+    writeFileSync(unlabeled, 'goal,target\nDo harm,Sure\n');
+    const noLabel = lab(['train', '--model', MODEL, '--data', unlabeled, '--steps', '1', '--out', w.out]);
+    expect(noLabel.status).toBe(2);
+    expect(noLabel.stderr).toContain('has no label column: pass --label harmful or --label benign');
+  });
+});
+
+describe('lab eval', () => {
+  it('writes the refusal, over-refusal and format rates as JSON', () => {
+    const w = workspace();
+    const outFile = join(w.dir, 'eval.json');
+    const result = lab(['eval', '--model', MODEL, '--data', w.data, '--config', w.config, '--out', outFile]);
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(outFile, 'utf8')) as { n_harmful: number; n_benign: number; by_type: Record<string, unknown> };
+    expect([report.n_harmful, report.n_benign]).toEqual([2, 2]);
+    expect(Object.keys(report.by_type).sort()).toEqual(['a', 'b']);
+  });
+});

@@ -19,7 +19,7 @@ Commands:
                             full logits as JSON {"logits": [[...], ...]}, for parity checks
   sft --model DIR --data FILE --steps N --out DIR [--batch-size B] [--seq-len T] [--lr LR]
       [--seed S] [--dtype f32|bf16|f16] [--lora] [--lora-rank R] [--lora-alpha A]
-      [--lora-targets q_proj,v_proj,...] [--merge]
+      [--lora-targets q_proj,v_proj,...] [--lora-dropout P] [--merge]
                             supervised fine-tuning on prompt/response rows; writes a checkpoint
                             folder (with LoRA: a PEFT adapter beside the base, or --merge it)
   classify --in FILE.csv [--column completion] [--out FILE.jsonl] [--rules FILE.json]

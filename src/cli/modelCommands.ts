@@ -100,6 +100,7 @@ export async function sftCommand(args: string[]): Promise<void> {
       'lora-rank': { type: 'string' },
       'lora-alpha': { type: 'string' },
       'lora-targets': { type: 'string' },
+      'lora-dropout': { type: 'string' },
       merge: { type: 'boolean', default: false },
     },
     strict: true,
@@ -133,6 +134,7 @@ export async function sftCommand(args: string[]): Promise<void> {
     rank: numberOption(values, 'lora-rank', DEFAULT_LORA.rank, { min: 1, max: 512, integer: true }),
     alpha: numberOption(values, 'lora-alpha', DEFAULT_LORA.alpha, { min: Number.MIN_VALUE }),
     targets: typeof values['lora-targets'] === 'string' ? (values['lora-targets'].split(',') as LoraTarget[]) : DEFAULT_LORA.targets,
+    dropout: numberOption(values, 'lora-dropout', DEFAULT_LORA.dropout, { min: 0, max: 0.99 }),
   };
   if (useLora) {
     try {

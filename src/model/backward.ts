@@ -7,6 +7,7 @@
 // uploaded (uploadTokenGrouping).
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
 import { attentionBackward } from '../gpu/kernels/attention.ts';
+import { dropoutBackward } from '../gpu/kernels/dropout.ts';
 import { embeddingBackward, embeddingGroupingTensors, type TokenGroupingTensors } from '../gpu/kernels/embedding.ts';
 import { matmulBiasBackward, matmulForward } from '../gpu/kernels/matmul.ts';
 import { rmsnormBackward } from '../gpu/kernels/rmsnorm.ts';
@@ -33,6 +34,7 @@ export class BackwardScratch {
   readonly dv: Tensor; // (N, NKV·hs)
   readonly dpreatt: Tensor; // (B, NH, T, T)
   readonly dloraHidden: Tensor | null; // (N, r) with LoRA
+  readonly dloraInput: Tensor | null; // (N, max in) with LoRA dropout: the gradient of a dropped-out input
   readonly grouping: TokenGroupingTensors; // this step's token ids grouped for the embedding
   private readonly gpu: Gpu;
 
@@ -56,6 +58,7 @@ export class BackwardScratch {
     this.dv = t([N, NKV * hs], 'dv');
     this.dpreatt = t([B, NH, T, T], 'dpreatt');
     this.dloraHidden = model.lora ? t([N, model.lora.settings.rank], 'dlora hidden') : null;
+    this.dloraInput = model.lora && model.lora.settings.dropout > 0 ? t([N, Math.max(C, I, NH * hs)], 'dlora input') : null;
     this.grouping = embeddingGroupingTensors(gpu, N);
   }
 
@@ -64,6 +67,7 @@ export class BackwardScratch {
     const tensors = [this.dlogits, this.dres, this.dln, this.dswiglu, this.dgate, this.dup, this.dattnOut];
     tensors.push(this.dqRot, this.dq, this.dkRot, this.dk, this.dv, this.dpreatt, grouping.unique, grouping.offsets, grouping.positions);
     if (this.dloraHidden) tensors.push(this.dloraHidden);
+    if (this.dloraInput) tensors.push(this.dloraInput);
     this.gpu.release(...tensors);
   }
 }
@@ -91,7 +95,8 @@ export function linearBackward(
   return d;
 }
 
-export function buildBackward(model: LlamaModel, acts: Activations, grads: ParameterSet, s: BackwardScratch): Dispatch[] {
+/** dropoutUsed: the forward ran with LoRA dropout (buildForward's dropoutSeed). */
+export function buildBackward(model: LlamaModel, acts: Activations, grads: ParameterSet, s: BackwardScratch, dropoutUsed = false): Dispatch[] {
   const { gpu, config, weights: w } = model;
   const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V } = config;
   const { B, T, N } = acts;
@@ -101,8 +106,8 @@ export function buildBackward(model: LlamaModel, acts: Activations, grads: Param
 
   /**
    * The backward of buildForward's `project`: the base projection's (dx = or +=), and where the
-   * projection has an adapter, y += s·u·Bᵀ with u = x·Aᵀ gives dB += s·dyᵀ·u, du = s·dy·B,
-   * dA += duᵀ·x and dx += du·A.
+   * projection has an adapter, y += s·u·Bᵀ with u = x'·Aᵀ (x' = x, or dropout(x) when the forward
+   * applied dropout) gives dB += s·dyᵀ·u, du = s·dy·B, dA += duᵀ·x' and dx += mask ⊙ (du·A).
    */
   const projectBackward = (l: number, target: LoraTarget, dx: Tensor, dy: Tensor, x: Tensor, out: number, inp: number, accumulateDx = false) => {
     const module = modulePath(l, target);
@@ -115,10 +120,16 @@ export function buildBackward(model: LlamaModel, acts: Activations, grads: Param
     const scale = model.lora!.scale;
     const u = acts.loraHidden.get(module)!;
     const du = s.dloraHidden!;
+    const dropout = dropoutUsed ? acts.loraDropout.get(module) : undefined;
     d.push(matmulForward(gpu, dB, dy, u, null, out, r, N, { layout: 'TN', accumulate: true, alpha: scale }));
     d.push(matmulForward(gpu, du, dy, adapter.B, null, N, r, out, { layout: 'NN', alpha: scale }));
-    d.push(matmulForward(gpu, dA, du, x, null, r, inp, N, { layout: 'TN', accumulate: true }));
-    d.push(matmulForward(gpu, dx, du, adapter.A, null, N, inp, r, { layout: 'NN', accumulate: true }));
+    d.push(matmulForward(gpu, dA, du, dropout?.dropped ?? x, null, r, inp, N, { layout: 'TN', accumulate: true }));
+    if (dropout) {
+      d.push(matmulForward(gpu, s.dloraInput!, du, adapter.A, null, N, inp, r, { layout: 'NN' }));
+      d.push(dropoutBackward(gpu, dx, s.dloraInput!, dropout.mask, N * inp, { accumulate: true }));
+    } else {
+      d.push(matmulForward(gpu, dx, du, adapter.A, null, N, inp, r, { layout: 'NN', accumulate: true }));
+    }
   };
 
   // logits = lnf · lm_headᵀ; a tied head's gradient lands in the embedding's.

@@ -9,6 +9,7 @@
 //   logits = lm_head(rmsnorm(res[L]))                         (B·T, V)
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
 import { attentionDecode, attentionForward, kvCacheWrite } from '../gpu/kernels/attention.ts';
+import { dropoutForward, type DropoutDispatch } from '../gpu/kernels/dropout.ts';
 import { embeddingForward } from '../gpu/kernels/embedding.ts';
 import { matmulForward } from '../gpu/kernels/matmul.ts';
 import { residualForward } from '../gpu/kernels/residual.ts';
@@ -16,7 +17,7 @@ import { rmsnormForward } from '../gpu/kernels/rmsnorm.ts';
 import { ropeForward, ropeTable, type PositionedDispatch } from '../gpu/kernels/rope.ts';
 import { swigluForward } from '../gpu/kernels/swiglu.ts';
 import type { ModelConfig } from './config.ts';
-import { modulePath, type LoraAdapter } from './lora.ts';
+import { modulePath, targetShape, type LoraAdapter } from './lora.ts';
 import type { LoraTarget } from './memoryPlanner.ts';
 import { ParameterSet } from './weights.ts';
 
@@ -86,6 +87,8 @@ export class Activations {
   readonly logitRows: { index: Tensor; gathered: Tensor } | null;
   /** x·Aᵀ of every adapted projection (N, r), by module path; empty without LoRA. */
   readonly loraHidden = new Map<string, Tensor>();
+  /** With LoRA dropout: each adapter's dropped-out input (N, in) and its mask, by module path. */
+  readonly loraDropout = new Map<string, { dropped: Tensor; mask: Tensor }>();
   readonly Tkv: number;
   readonly R: number;
 
@@ -136,6 +139,10 @@ export class Activations {
       for (let l = 0; l < config.numLayers; l++) {
         for (const target of model.lora.settings.targets) {
           this.loraHidden.set(modulePath(l, target), t([N, model.lora.settings.rank], `lora hidden ${l} ${target}`));
+          if (model.lora.settings.dropout > 0) {
+            const inp = targetShape(config, target)[1];
+            this.loraDropout.set(modulePath(l, target), { dropped: t([N, inp], `lora dropped ${l} ${target}`), mask: t([N, inp], `lora mask ${l} ${target}`) });
+          }
         }
       }
     }
@@ -148,6 +155,7 @@ export class Activations {
     this.gpu.release(this.tokens, this.resFinal, this.lnf, this.lnfRstd, this.logits, this.proj);
     if (this.logitRows) this.gpu.release(this.logitRows.index, this.logitRows.gathered);
     this.gpu.release(...this.loraHidden.values());
+    for (const { dropped, mask } of this.loraDropout.values()) this.gpu.release(dropped, mask);
   }
 }
 
@@ -176,6 +184,8 @@ export interface ForwardPass {
   dispatches: Dispatch[];
   /** Moves every position-dependent dispatch (RoPE, cache writes, decode attention) to `pos`. */
   setPosition(pos: number): void;
+  /** Draws new LoRA dropout masks for a training step (a no-op without dropout). */
+  setDropoutStep(step: number): void;
 }
 
 /** y (N, out) = x (N, in) · Wᵀ (+ b): a linear layer with Hugging Face's (out, in) weight. */
@@ -188,6 +198,8 @@ export interface ForwardOptions {
   cache?: KvCache;
   /** Run the LoRA adapters (default); false gives the base model, RL's reference policy. */
   adapters?: boolean;
+  /** Training: apply LoRA dropout (when the adapter has some) with masks drawn from this seed. */
+  dropoutSeed?: number;
 }
 
 /**
@@ -195,14 +207,15 @@ export interface ForwardOptions {
  * the T tokens and saves its probabilities for the backward; with one, the new keys and values
  * are written at the current position and the queries attend to everything cached so far.
  */
-export function buildForward(model: LlamaModel, acts: Activations, { cache, adapters = true }: ForwardOptions = {}): ForwardPass {
+export function buildForward(model: LlamaModel, acts: Activations, { cache, adapters = true, dropoutSeed }: ForwardOptions = {}): ForwardPass {
   const { gpu, config, weights: w } = model;
   const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V, rmsNormEps: eps } = config;
   const { B, T, N } = acts;
   const lora = adapters ? model.lora : null;
   const positioned: PositionedDispatch[] = [];
+  const dropouts: DropoutDispatch[] = [];
   const d: Dispatch[] = [embeddingForward(gpu, acts.layers[0]!.res, acts.tokens, w.get('model.embed_tokens.weight'), N, C, V)];
-  /** y = x·Wᵀ (+ b), plus (alpha/r)·(x·Aᵀ)·Bᵀ where the projection has an adapter. */
+  /** y = x·Wᵀ (+ b), plus (alpha/r)·(dropout(x)·Aᵀ)·Bᵀ where the projection has an adapter. */
   const project = (l: number, target: LoraTarget, y: Tensor, x: Tensor, out: number, inp: number) => {
     const module = modulePath(l, target);
     d.push(linearForward(gpu, y, x, w.get(`${module}.weight`), w.maybe(`${module}.bias`), N, out, inp));
@@ -210,7 +223,16 @@ export function buildForward(model: LlamaModel, acts: Activations, { cache, adap
     if (adapter) {
       const u = acts.loraHidden.get(module)!;
       const r = lora!.settings.rank;
-      d.push(matmulForward(gpu, u, x, adapter.A, null, N, r, inp, { layout: 'NT' }));
+      const dropout = dropoutSeed === undefined ? undefined : acts.loraDropout.get(module);
+      let input = x;
+      if (dropout) {
+        // Each adapter draws its own mask: its index is the Philox stream.
+        const drop = dropoutForward(gpu, dropout.dropped, dropout.mask, x, N * inp, lora!.settings.dropout, dropoutSeed!, 0, dropouts.length);
+        d.push(drop);
+        dropouts.push(drop);
+        input = dropout.dropped;
+      }
+      d.push(matmulForward(gpu, u, input, adapter.A, null, N, r, inp, { layout: 'NT' }));
       d.push(matmulForward(gpu, y, u, adapter.B, null, N, out, r, { layout: 'NT', accumulate: true, alpha: lora!.scale }));
     }
   };
@@ -260,6 +282,9 @@ export function buildForward(model: LlamaModel, acts: Activations, { cache, adap
     dispatches: d,
     setPosition(pos) {
       for (const p of positioned) p.setPosition(pos);
+    },
+    setDropoutStep(step) {
+      for (const drop of dropouts) drop.setStep(step);
     },
   };
 }

@@ -14,9 +14,11 @@ export interface LoraSettings {
   rank: number;
   alpha: number;
   targets: readonly LoraTarget[];
+  /** PEFT's lora_dropout: applied to an adapter's input while training, in [0, 1). */
+  dropout: number;
 }
 
-export const DEFAULT_LORA: LoraSettings = { rank: 8, alpha: 16, targets: LORA_TARGETS };
+export const DEFAULT_LORA: LoraSettings = { rank: 8, alpha: 16, targets: LORA_TARGETS, dropout: 0 };
 
 export class LoraSettingsError extends Error {
   override name = 'LoraSettingsError';
@@ -25,6 +27,7 @@ export class LoraSettingsError extends Error {
 export function checkLoraSettings(s: LoraSettings): void {
   if (!Number.isInteger(s.rank) || s.rank < 1 || s.rank > 512) throw new LoraSettingsError(`LoRA rank must be an integer in 1..512, not ${s.rank}`);
   if (!(s.alpha > 0)) throw new LoraSettingsError(`LoRA alpha must be positive, not ${s.alpha}`);
+  if (!(s.dropout >= 0 && s.dropout < 1)) throw new LoraSettingsError(`LoRA dropout must be in [0, 1), not ${s.dropout}`);
   if (s.targets.length === 0) throw new LoraSettingsError(`LoRA needs at least one target module (${LORA_TARGETS.join(', ')})`);
   for (const t of s.targets) {
     if (!LORA_TARGETS.includes(t)) throw new LoraSettingsError(`"${t}" is not a LoRA target; choose from ${LORA_TARGETS.join(', ')}`);
@@ -114,7 +117,7 @@ export function adapterConfig(s: LoraSettings, baseModel: string): Record<string
     base_model_name_or_path: baseModel,
     r: s.rank,
     lora_alpha: s.alpha,
-    lora_dropout: 0,
+    lora_dropout: s.dropout,
     target_modules: [...s.targets],
     bias: 'none',
     fan_in_fan_out: false,
@@ -133,7 +136,12 @@ export function parseAdapterConfig(json: Record<string, unknown>, fileName: stri
   if (json.use_dora === true) fail('DoRA adapters are not supported');
   const targets = json.target_modules;
   if (!Array.isArray(targets)) fail('target_modules must be a list of module names');
-  const settings: LoraSettings = { rank: Number(json.r), alpha: Number(json.lora_alpha ?? json.r), targets: targets as LoraTarget[] };
+  const settings: LoraSettings = {
+    rank: Number(json.r),
+    alpha: Number(json.lora_alpha ?? json.r),
+    targets: targets as LoraTarget[],
+    dropout: Number(json.lora_dropout ?? 0),
+  };
   try {
     checkLoraSettings(settings);
   } catch (error) {

@@ -79,6 +79,8 @@ const finetuneSchema = kindUnion(
       alpha: z.number().default(DEFAULT_LORA.alpha),
       /** list of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, default all seven: the projections that get adapters. */
       targets: z.array(z.enum(LORA_TARGETS)).default(() => [...DEFAULT_LORA.targets]),
+      /** number in [0, 1), default 0: PEFT's lora_dropout on each adapter's input while training. */
+      dropout: z.number().default(DEFAULT_LORA.dropout),
     }),
   ],
   ['full', 'lora'],

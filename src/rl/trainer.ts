@@ -11,7 +11,7 @@ import { entropyForward, logprobBackward, logprobForward } from '../gpu/kernels/
 import { POLICY_SUM, POLICY_SUMS, policyLossBackward, policyLossForward, policyLossSums, POLICY_STATS, sumPartialCount, sumReduce } from '../gpu/kernels/policyloss.ts';
 import { BackwardScratch, buildBackward } from '../model/backward.ts';
 import { Generator } from '../model/generate.ts';
-import { Activations, buildForward, LlamaModel } from '../model/llama.ts';
+import { Activations, buildForward, LlamaModel, type ForwardPass } from '../model/llama.ts';
 import { assertPlanFits } from '../model/memoryPlanner.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
 import type { ParameterSet } from '../model/weights.ts';
@@ -60,6 +60,7 @@ export class AlphaAlignTrainer {
   private readonly scratch: BackwardScratch;
   private readonly t: Record<'targets' | 'logprob' | 'lse' | 'refLogprob' | 'entropy' | 'entropyLse' | 'advantage' | 'weight' | 'loss' | 'stats' | 'dlogprob' | 'partials' | 'sums', Tensor>;
   private readonly update: Dispatch[];
+  private readonly policyForward: ForwardPass;
   private readonly reference: Dispatch[];
   /** The reference model's own activations, when it is a separate model (full fine-tuning). */
   private readonly refActs: Activations | null;
@@ -141,8 +142,10 @@ export class AlphaAlignTrainer {
     // With one PPO epoch the sampling policy is the current one: its log-probs are the
     // (detached) log-probs of this very pass, so the ratio is 1 and only the gradient matters.
     const policy = { epsilonLow: config.epsilon, epsilonHigh: config.epsilon_high, beta: config.beta };
+    const dropout = (model.lora?.settings.dropout ?? 0) > 0;
+    this.policyForward = buildForward(model, this.acts, dropout ? { dropoutSeed: config.seed } : {});
     this.update = [
-      ...buildForward(model, this.acts).dispatches,
+      ...this.policyForward.dispatches,
       logprobForward(gpu, t.logprob, t.lse, this.acts.logits, t.targets, N, V, temperature),
       entropyForward(gpu, t.entropy, t.entropyLse, this.acts.logits, N, V, temperature),
       policyLossForward(gpu, t.loss, t.stats, t.logprob, t.logprob, config.beta > 0 ? t.refLogprob : t.logprob, t.advantage, t.weight, N, policy),
@@ -150,7 +153,7 @@ export class AlphaAlignTrainer {
       ...sumReduce(gpu, t.sums, t.partials, t.entropy, t.weight, 1, N, POLICY_SUMS),
       policyLossBackward(gpu, t.dlogprob, t.logprob, t.logprob, config.beta > 0 ? t.refLogprob : t.logprob, t.advantage, t.weight, N, policy),
       logprobBackward(gpu, this.scratch.dlogits, t.dlogprob, this.acts.logits, t.targets, t.lse, N, V, { ...temperature, accumulate: false }),
-      ...buildBackward(model, this.acts, this.grads, this.scratch),
+      ...buildBackward(model, this.acts, this.grads, this.scratch, dropout),
     ];
     if (config.num_iterations !== 1) {
       throw new RangeError('num_iterations > 1 (several PPO epochs per batch of rollouts) is not supported yet; set it to 1');
@@ -202,6 +205,7 @@ export class AlphaAlignTrainer {
       if (this.grads.maybe('model.embed_tokens.weight')) uploadTokenGrouping(gpu, this.scratch.grouping, groupTokens(batch.tokens, model.config.vocabSize));
       gpu.clear([this.scratch.dres]);
       if (this.reference.length > 0) gpu.run(this.reference, 'reference log-probs');
+      this.policyForward.setDropoutStep(stepNumber * 4096 + first / this.B);
       gpu.run(this.update, 'policy update');
       const sums = await gpu.readF32(this.t.sums);
       loss += sums[POLICY_SUM.loss]!;

@@ -5,7 +5,7 @@
 import { groupTokens, uploadTokenGrouping } from '../gpu/kernels/embedding.ts';
 import type { Dispatch } from '../gpu/gpu.ts';
 import { BackwardScratch, buildBackward } from '../model/backward.ts';
-import { Activations, buildForward, type LlamaModel } from '../model/llama.ts';
+import { Activations, buildForward, type ForwardPass, type LlamaModel } from '../model/llama.ts';
 import { MaskedCrossEntropy } from '../model/loss.ts';
 import { assertPlanFits } from '../model/memoryPlanner.ts';
 import type { ParameterSet } from '../model/weights.ts';
@@ -35,12 +35,17 @@ export class LmTrainer {
   private readonly scratch: BackwardScratch;
   private readonly loss: MaskedCrossEntropy;
   private readonly microStep: Dispatch[];
+  private readonly forward: ForwardPass;
+  /** Micro-batches run so far: the counter of LoRA dropout's masks. */
+  private microBatches = 0;
 
+  /** seed: of LoRA dropout's masks, when the adapter has dropout. */
   constructor(
     readonly model: LlamaModel,
     readonly B: number,
     readonly T: number,
     settings: OptimizerSettings,
+    seed = 0,
   ) {
     const { gpu, config } = model;
     const lora = model.lora?.settings;
@@ -56,11 +61,13 @@ export class LmTrainer {
     const trainable = model.lora?.weights ?? model.weights;
     this.grads = trainable.zerosLike('grad');
     this.optimizer = new AdamW(gpu, trainable, this.grads, settings);
+    const dropout = (model.lora?.settings.dropout ?? 0) > 0;
+    this.forward = buildForward(model, this.acts, dropout ? { dropoutSeed: seed } : {});
     this.microStep = [
-      ...buildForward(model, this.acts).dispatches,
+      ...this.forward.dispatches,
       this.loss.forward(this.acts.logits),
       this.loss.backward(this.scratch.dlogits, this.acts.logits),
-      ...buildBackward(model, this.acts, this.grads, this.scratch),
+      ...buildBackward(model, this.acts, this.grads, this.scratch, dropout),
     ];
   }
 
@@ -77,6 +84,7 @@ export class LmTrainer {
       this.loss.setBatch(batch.targets, batch.mask, 1 / microBatches.length);
       uploadTokenGrouping(gpu, this.scratch.grouping, groupTokens(batch.tokens, config.vocabSize));
       gpu.clear([this.scratch.dres]);
+      this.forward.setDropoutStep(this.microBatches++);
       gpu.run(this.microStep, 'forward and backward');
       loss += await this.loss.read();
     }

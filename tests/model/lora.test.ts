@@ -42,7 +42,7 @@ describe.each(['llama-gqa', 'qwen2-bias'])('LoRA on %s', (name) => {
   it('matches PyTorch: logits, loss and every adapter gradient, with the base frozen', async () => {
     const gpu = await testGpu();
     const loaded = await loadWithAdapter(name);
-    expect(loaded.adapter!.settings).toEqual({ rank: 4, alpha: 8, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] });
+    expect(loaded.adapter!.settings).toEqual({ rank: 4, alpha: 8, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], dropout: 0 });
     const expected = JSON.parse(readFileSync(`tests/fixtures/models/${name}/expected.json`, 'utf8')) as { input_ids: number[][]; labels: number[][] };
     const reference = parseSafetensors(readFileSync(`tests/fixtures/models/${name}/lora/expected.safetensors`), 'expected');
     const B = expected.input_ids.length;
@@ -77,5 +77,60 @@ describe.each(['llama-gqa', 'qwen2-bias'])('LoRA on %s', (name) => {
     expect(adapted).not.toEqual(baseLogits);
     const merged = LlamaModel.load(gpu, loaded.config, mergeLora(loaded.config, loaded.adapter!.settings, loaded.weights, loaded.adapter!.weights));
     maxNormalised(await logitsOf(merged, ids, 1, 6), adapted, 1e-5, 'merged logits');
+  });
+});
+
+describe('LoRA dropout', () => {
+  /** The mean loss and adapter gradients of one batch, with dropout masks drawn at `step`. */
+  async function lossAndGrads(model: LlamaModel, ids: number[], labels: number[], B: number, T: number, step: number) {
+    const { gpu, config } = model;
+    const acts = new Activations(model, B, T);
+    const scratch = new BackwardScratch(model, B, T);
+    const grads = model.lora!.weights.zerosLike('lora grad');
+    const loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize);
+    const forward = buildForward(model, acts, { dropoutSeed: 11 });
+    gpu.write(acts.tokens, Uint32Array.from(ids));
+    loss.setBatch(labels.map((t) => Math.max(t, 0)), labels.map((t) => (t >= 0 ? 1 : 0)));
+    gpu.clear([scratch.dres]);
+    forward.setDropoutStep(step);
+    gpu.run([...forward.dispatches, loss.forward(acts.logits), loss.backward(scratch.dlogits, acts.logits), ...buildBackward(model, acts, grads, scratch, true)]);
+    const result = { loss: await loss.read(), grads: await grads.download() };
+    acts.release();
+    scratch.release();
+    grads.release();
+    loss.release();
+    return result;
+  }
+
+  it('gives gradients that match finite differences of the loss under the same masks', async () => {
+    const gpu = await testGpu();
+    const loaded = await loadWithAdapter('llama-gqa');
+    const expected = JSON.parse(readFileSync('tests/fixtures/models/llama-gqa/expected.json', 'utf8')) as { input_ids: number[][]; labels: number[][] };
+    const ids = expected.input_ids.flat();
+    const labels = expected.labels.flat();
+    const settings = { ...loaded.adapter!.settings, dropout: 0.3 };
+    const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
+    model.lora = new LoraAdapter(gpu, loaded.config, settings, loaded.adapter!.weights);
+    const base = await lossAndGrads(model, ids, labels, 2, 9, 1);
+    expect((await lossAndGrads(model, ids, labels, 2, 9, 1)).loss).toBe(base.loss); // same step, same masks
+    expect((await lossAndGrads(model, ids, labels, 2, 9, 2)).loss).not.toBe(base.loss); // a new step, new masks
+
+    const name = 'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight';
+    const grad = base.grads.get(name)!;
+    const A = Float32Array.from(loaded.adapter!.weights.get(name)!);
+    const largest = [...grad.keys()].sort((i, j) => Math.abs(grad[j]!) - Math.abs(grad[i]!)).slice(0, 3);
+    for (const i of largest) {
+      const h = 1e-2;
+      const at = (delta: number) => {
+        const values = new Map(loaded.adapter!.weights);
+        const moved = Float32Array.from(A);
+        moved[i] = A[i]! + delta;
+        values.set(name, moved);
+        model.lora!.weights.upload(values);
+        return lossAndGrads(model, ids, labels, 2, 9, 1);
+      };
+      const fd = ((await at(h)).loss - (await at(-h)).loss) / (2 * h);
+      expect(Math.abs(fd - grad[i]!)).toBeLessThan(0.03 * Math.abs(grad[i]!) + 1e-4);
+    }
   });
 });

@@ -56,7 +56,7 @@ describe('the RL config defaults', () => {
   it('fill what a partial config leaves out, inside nested objects too', () => {
     const config = parseRlConfig({ learning_rate: 1e-4, finetune: { kind: 'lora' }, format: { answerTag: 'final' }, refusal_rules: [{ pattern: 'No', kind: 'prefix' }] });
     expect(config.learning_rate).toBe(1e-4);
-    expect(config.finetune).toEqual({ kind: 'lora', rank: 8, alpha: 16, targets: [...LORA_TARGETS] });
+    expect(config.finetune).toEqual({ kind: 'lora', rank: 8, alpha: 16, targets: [...LORA_TARGETS], dropout: 0 });
     expect(config.format).toEqual({ reasoningTag: 'safety_reasoning', answerTag: 'final', allowEmptyReasoning: false });
     expect(config.refusal_rules).toEqual([{ pattern: 'No', kind: 'prefix', caseSensitive: false }]);
     expect(config.num_generations).toBe(8);
@@ -75,7 +75,7 @@ describe('the RL config as JSON', () => {
       lr_scheduler_type: 'cosine',
       warmup_steps: 10,
       helpfulness_scorer: { kind: 'overlap', metric: 'rougeL' },
-      finetune: { kind: 'lora', rank: 4, alpha: 8, targets: ['q_proj', 'v_proj'] },
+      finetune: { kind: 'lora', rank: 4, alpha: 8, targets: ['q_proj', 'v_proj'], dropout: 0.05 },
       refusal_rules: [{ pattern: String.raw`^\W*No\b`, kind: 'regex', caseSensitive: true }],
     };
     custom.helpfulness_scorer = { kind: 'none' }; // num_generations 1 rules out a scorer

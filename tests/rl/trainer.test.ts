@@ -54,7 +54,7 @@ describe('AlphaAlignTrainer', () => {
 
   it('with LoRA and beta > 0 reports a KL to the adapters-off reference that starts at 0', async () => {
     const { gpu, loaded, model } = await fixture();
-    const lora = { rank: 2, alpha: 4, targets: ['q_proj', 'v_proj'] as const };
+    const lora = { rank: 2, alpha: 4, targets: ['q_proj', 'v_proj'] as const, dropout: 0 };
     model.lora = new LoraAdapter(gpu, loaded.config, { ...lora, targets: [...lora.targets] }, initialLoraWeights(loaded.config, { ...lora, targets: [...lora.targets] }, 1));
     const config = parseRlConfig({ ...easy, beta: 0.1, learning_rate: 5e-2, finetune: { kind: 'lora', ...lora } });
     const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 24);

@@ -107,7 +107,7 @@ describe('checkpoints with LoRA', () => {
     const config = JSON.parse(new TextDecoder().decode(files.get('adapter_config.json'))) as Record<string, unknown>;
     expect(config).toMatchObject({ peft_type: 'LORA', r: 2, lora_alpha: 16, target_modules: ['q_proj', 'down_proj'], base_model_name_or_path: 'tests/fixtures/models/llama-gqa' });
     const back = await loadCheckpoint(zipSource(zipSync(Object.fromEntries(files)), 'lora.zip'));
-    expect(back.adapter!.settings).toEqual({ rank: 2, alpha: 16, targets: ['q_proj', 'down_proj'] });
+    expect(back.adapter!.settings).toEqual({ rank: 2, alpha: 16, targets: ['q_proj', 'down_proj'], dropout: 0 });
     for (const [name, w] of adapterWeights) expect(bits(back.adapter!.weights.get(name)!)).toEqual(bits(w));
     expect(back.optimizer!.t).toBe(4);
     expect(back.weights.get('model.layers.0.self_attn.q_proj.weight')).toEqual(loaded.weights.get('model.layers.0.self_attn.q_proj.weight'));

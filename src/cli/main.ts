@@ -20,8 +20,11 @@ Commands:
   sft --model DIR --data FILE --steps N --out DIR [--batch-size B] [--seq-len T] [--lr LR]
       [--seed S] [--dtype f32|bf16|f16] [--lora] [--lora-rank R] [--lora-alpha A]
       [--lora-targets q_proj,v_proj,...] [--lora-dropout P] [--merge]
+      [--direct-refusal [--label harmful|benign]]
                             supervised fine-tuning on prompt/response rows; writes a checkpoint
-                            folder (with LoRA: a PEFT adapter beside the base, or --merge it)
+                            folder (with LoRA: a PEFT adapter beside the base, or --merge it).
+                            --direct-refusal: the baseline of harmful → "Sorry, I can't comply",
+                            benign → its reference, on the rows not in the eval split
   classify --in FILE.csv [--column completion] [--out FILE.jsonl] [--rules FILE.json]
                             the refusal verifier on each row: {"row", "refusal", "rule"} per line;
                             agreement with a final_label column (XSTest's) on stderr

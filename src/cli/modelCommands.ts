@@ -12,7 +12,9 @@ import type { LoraTarget } from '../model/memoryPlanner.ts';
 import { loadCheckpoint, checkpointFiles, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { LmTrainer } from '../train/lmTrainer.ts';
 import { DEFAULT_OPTIMIZER } from '../train/optimizer.ts';
+import { directRefusalExamples } from '../train/directRefusal.ts';
 import { runSft } from '../train/sft.ts';
+import { DEFAULT_TEMPLATE } from '../rl/template.ts';
 import { choiceOption, modelSource, numberOption, requireString, UsageError } from './args.ts';
 import { APP_VERSION } from '../version.ts';
 
@@ -102,6 +104,8 @@ export async function sftCommand(args: string[]): Promise<void> {
       'lora-targets': { type: 'string' },
       'lora-dropout': { type: 'string' },
       merge: { type: 'boolean', default: false },
+      'direct-refusal': { type: 'boolean', default: false },
+      label: { type: 'string' },
     },
     strict: true,
   });
@@ -121,10 +125,16 @@ export async function sftCommand(args: string[]): Promise<void> {
   } catch {
     throw new UsageError(`--data ${dataPath} cannot be read`);
   }
-  // SFT needs no labels: every row is one prompt and the response to learn.
-  const imported = importDataset(text, dataPath, { defaultLabel: 'benign' });
+  // Plain SFT needs no labels: every row is one prompt and the response to learn. The direct-
+  // refusal baseline needs them, and wraps prompts in AlphaAlign's template as its runs see them.
+  const directRefusal = values['direct-refusal'] === true;
+  const label = values.label === undefined ? undefined : choiceOption(values, 'label', ['harmful', 'benign'] as const, 'harmful');
+  const imported = importDataset(text, dataPath, directRefusal ? (label ? { defaultLabel: label } : {}) : { defaultLabel: label ?? 'benign' });
+  if (imported.needsLabel) throw new UsageError(`${dataPath} has no label column, which --direct-refusal needs: pass --label harmful or --label benign`);
   for (const p of imported.problems) process.stderr.write(`${dataPath}:${p.line}: ${p.reason} (skipped)\n`);
-  const examples = imported.rows.filter((r) => r.reference).map((r) => ({ prompt: r.prompt, response: r.reference! }));
+  const examples = directRefusal
+    ? directRefusalExamples(imported.rows.filter((r) => r.split !== 'eval'), DEFAULT_TEMPLATE)
+    : imported.rows.filter((r) => r.reference).map((r) => ({ prompt: r.prompt, response: r.reference! }));
   if (examples.length === 0) {
     throw new UsageError(`${dataPath} has no rows with a response (a column named response, reference, output or answer)`);
   }
@@ -161,7 +171,7 @@ export async function sftCommand(args: string[]): Promise<void> {
     weights: await model.weights.download(),
     rawFiles: loaded.rawFiles,
     dtype: dtype === 'f32' ? 'F32' : dtype === 'bf16' ? 'BF16' : 'F16',
-    run: { appVersion: APP_VERSION, step: trainer.optimizer.t, seed, kind: 'sft', baseModel: requireString(values, 'model'), data: dataPath, steps, batchSize, seqLen, lr },
+    run: { appVersion: APP_VERSION, step: trainer.optimizer.t, seed, kind: directRefusal ? 'sft direct refusal' : 'sft', baseModel: requireString(values, 'model'), data: dataPath, steps, batchSize, seqLen, lr },
     optimizer: await trainer.optimizer.exportState(),
     ...(model.lora ? { adapter: { settings: model.lora.settings, weights: await model.lora.weights.download(), merge: values.merge === true } } : {}),
   });

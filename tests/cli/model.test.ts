@@ -104,3 +104,15 @@ describe('lab sft --lora', () => {
     expect(badTarget.stderr).toContain('"wq" is not a LoRA target');
   });
 });
+
+describe('lab sft --direct-refusal', () => {
+  it('trains the baseline from labelled prompts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-direct-'));
+    const data = join(dir, 'data.jsonl');
+    writeFileSync(data, '{"prompt": "Do harm", "label": "harmful"}\n{"prompt": "Bake", "label": "benign", "reference": "Use flour."}\n');
+    const out = join(dir, 'out');
+    const result = lab(['sft', '--model', MODEL, '--data', data, '--direct-refusal', '--steps', '1', '--batch-size', '2', '--seq-len', '160', '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'alphaalign_run.json'), 'utf8'))).toMatchObject({ kind: 'sft direct refusal' });
+  });
+});

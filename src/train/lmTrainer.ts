@@ -48,6 +48,9 @@ export class LmTrainer {
     seed = 0,
   ) {
     const { gpu, config } = model;
+    if (T > model.maxPositions) {
+      throw new RangeError(`sequences of ${T} tokens exceed the model's ${model.maxPositions} positions (max_position_embeddings): use shorter sequences`);
+    }
     const lora = model.lora?.settings;
     assertPlanFits(
       config,

@@ -111,8 +111,19 @@ describe('lab sft --direct-refusal', () => {
     const data = join(dir, 'data.jsonl');
     writeFileSync(data, '{"prompt": "Do harm", "label": "harmful"}\n{"prompt": "Bake", "label": "benign", "reference": "Use flour."}\n');
     const out = join(dir, 'out');
-    const result = lab(['sft', '--model', MODEL, '--data', data, '--direct-refusal', '--steps', '1', '--batch-size', '2', '--seq-len', '160', '--out', out]);
+    const result = lab(['sft', '--model', MODEL, '--data', data, '--direct-refusal', '--steps', '1', '--batch-size', '2', '--seq-len', '64', '--out', out]);
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'alphaalign_run.json'), 'utf8'))).toMatchObject({ kind: 'sft direct refusal' });
+  });
+});
+
+describe('lab sft sequence length', () => {
+  it('refuses sequences longer than the model has positions', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-long-'));
+    const data = join(dir, 'data.jsonl');
+    writeFileSync(data, '{"prompt": "a", "response": "b"}\n');
+    const result = lab(['sft', '--model', MODEL, '--data', data, '--steps', '1', '--seq-len', '160', '--out', join(dir, 'o')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("sequences of 160 tokens exceed the model's 64 positions (max_position_embeddings): use shorter sequences");
   });
 });

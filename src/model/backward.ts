@@ -95,8 +95,19 @@ export function linearBackward(
   return d;
 }
 
-/** dropoutUsed: the forward ran with LoRA dropout (buildForward's dropoutSeed). */
-export function buildBackward(model: LlamaModel, acts: Activations, grads: ParameterSet, s: BackwardScratch, dropoutUsed = false): Dispatch[] {
+/**
+ * dropoutUsed: the forward ran with LoRA dropout (buildForward's dropoutSeed). afterHead: dispatches
+ * that add more gradient into scratch.dln, the gradient of the final norm's output, before it flows
+ * on (a value head reading lnf).
+ */
+export function buildBackward(
+  model: LlamaModel,
+  acts: Activations,
+  grads: ParameterSet,
+  s: BackwardScratch,
+  dropoutUsed = false,
+  afterHead: readonly Dispatch[] = [],
+): Dispatch[] {
   const { gpu, config, weights: w } = model;
   const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V } = config;
   const { B, T, N } = acts;
@@ -135,6 +146,7 @@ export function buildBackward(model: LlamaModel, acts: Activations, grads: Param
   // logits = lnf · lm_headᵀ; a tied head's gradient lands in the embedding's.
   const headGrad = model.weights.maybe('lm_head.weight') ? g('lm_head.weight') : embedGrad;
   d.push(...linearBackward(gpu, s.dln, headGrad, null, s.dlogits, acts.lnf, model.lmHead, N, V, C));
+  d.push(...afterHead);
   // lnf = rmsnorm(res[L]): the residual stream's gradient starts here.
   d.push(...rmsnormBackward(gpu, s.dres, g('model.norm.weight'), s.dln, acts.resFinal, w.get('model.norm.weight'), acts.lnfRstd, N, C));
 

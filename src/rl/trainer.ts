@@ -8,7 +8,19 @@ import type { PromptRow } from '../data/schema.ts';
 import type { Dispatch, Tensor } from '../gpu/gpu.ts';
 import { groupTokens, uploadTokenGrouping } from '../gpu/kernels/embedding.ts';
 import { entropyForward, logprobBackward, logprobForward } from '../gpu/kernels/logsoftmax.ts';
-import { POLICY_SUM, POLICY_SUMS, policyLossBackward, policyLossForward, policyLossSums, POLICY_STATS, sumPartialCount, sumReduce } from '../gpu/kernels/policyloss.ts';
+import {
+  POLICY_STATS,
+  POLICY_SUM,
+  POLICY_SUMS,
+  policyLossBackward,
+  policyLossForward,
+  policyLossSums,
+  sumPartialCount,
+  sumReduce,
+  valueLossBackward,
+  valueLossForward,
+  VALUE_STATS,
+} from '../gpu/kernels/policyloss.ts';
 import { BackwardScratch, buildBackward } from '../model/backward.ts';
 import { Generator } from '../model/generate.ts';
 import { Activations, buildForward, LlamaModel, type ForwardPass } from '../model/llama.ts';
@@ -17,7 +29,8 @@ import type { TextTokenizer } from '../model/tokenizer.ts';
 import type { ParameterSet } from '../model/weights.ts';
 import { AdamW } from '../train/optimizer.ts';
 import { NonFiniteError } from '../train/lmTrainer.ts';
-import { groupAdvantages, isGroupEstimator } from './advantages.ts';
+import { gaeAdvantages, groupAdvantages, isGroupEstimator } from './advantages.ts';
+import { ValueHead } from './valueHead.ts';
 import { scheduledLearningRate, type RlConfig } from './config.ts';
 import { overlapScore } from './helpfulness.ts';
 import { rolloutMetrics, type CompletionRecord, type StepMetrics } from './metrics.ts';
@@ -48,6 +61,9 @@ interface MicroBatch {
   targets: Uint32Array; // (B·T) the next token
   weights: Float32Array; // (B·T) mask / completion tokens in the step
   advantages: Float32Array; // (B·T)
+  /** With gae: the values before the update, and the returns they are trained towards. */
+  oldValues?: Float32Array; // (B·T)
+  returns?: Float32Array; // (B·T)
 }
 
 export class AlphaAlignTrainer {
@@ -65,6 +81,10 @@ export class AlphaAlignTrainer {
   /** The reference model's own activations, when it is a separate model (full fine-tuning). */
   private readonly refActs: Activations | null;
   private readonly B: number;
+  /** With the gae estimator: the value head, its buffers, and the pass that reads values before an update. */
+  readonly valueHead: ValueHead | null;
+  private readonly v: Record<'value' | 'oldValue' | 'returns' | 'weight' | 'loss' | 'stats' | 'dvalue', Tensor> | null;
+  private readonly valuePass: Dispatch[];
 
   /**
    * maxSeqLen: prompt plus completion, the length every sequence is padded to. referenceModel:
@@ -79,9 +99,6 @@ export class AlphaAlignTrainer {
     referenceModel: LlamaModel | null = null,
   ) {
     const { gpu, config: mc } = model;
-    if (!isGroupEstimator(config.advantage_estimator)) {
-      throw new RangeError(`advantage_estimator "${config.advantage_estimator}" needs a value head, which this trainer does not have yet; use grpo, rloo or reinforce_pp_baseline`);
-    }
     if (config.helpfulness_scorer.kind === 'onnx') {
       throw new RangeError('the onnx helpfulness scorer is not wired into training yet; use {"kind": "overlap"} or {"kind": "none"}');
     }
@@ -102,14 +119,17 @@ export class AlphaAlignTrainer {
     this.scratch = new BackwardScratch(model, B, T);
     const trainable = model.lora?.weights ?? model.weights;
     this.grads = trainable.zerosLike('grad');
-    this.optimizer = new AdamW(gpu, trainable, this.grads, {
+    const optimizerSettings = {
       lr: config.learning_rate,
       beta1: config.adam_beta1,
       beta2: config.adam_beta2,
       eps: config.adam_epsilon,
       weightDecay: config.weight_decay,
       maxGradNorm: config.max_grad_norm,
-    });
+    };
+    this.optimizer = new AdamW(gpu, trainable, this.grads, optimizerSettings);
+    const gae = config.advantage_estimator === 'gae';
+    this.valueHead = gae ? new ValueHead(gpu, mc.hiddenSize, optimizerSettings) : null;
     const N = B * T;
     const V = mc.vocabSize;
     const tensor = (shape: number[], label: string) => gpu.tensor(shape, `rl ${label}`);
@@ -129,6 +149,17 @@ export class AlphaAlignTrainer {
       sums: tensor([POLICY_SUMS + 1], 'sums'),
     };
     const { t } = this;
+    this.v = gae
+      ? {
+          value: tensor([N], 'value'),
+          oldValue: tensor([N], 'old value'),
+          returns: tensor([N], 'returns'),
+          weight: tensor([N], 'value weight'),
+          loss: tensor([N], 'value loss'),
+          stats: tensor([VALUE_STATS, N], 'value stats'),
+          dvalue: tensor([N], 'dvalue'),
+        }
+      : null;
     const temperature = { temperature: config.temperature > 0 ? config.temperature : 1 };
     // The reference pass runs first and only keeps its log-probs: the policy pass after it
     // overwrites the activations with the ones its backward needs.
@@ -144,8 +175,22 @@ export class AlphaAlignTrainer {
     const policy = { epsilonLow: config.epsilon, epsilonHigh: config.epsilon_high, beta: config.beta };
     const dropout = (model.lora?.settings.dropout ?? 0) > 0;
     this.policyForward = buildForward(model, this.acts, dropout ? { dropoutSeed: config.seed } : {});
+    const { v, valueHead } = this;
+    // The value head reads lnf: its forward and loss sit after the policy forward, and its
+    // gradient joins the final norm's before the backward goes on.
+    const valueForward = v && valueHead ? [valueHead.forward(v.value, this.acts.lnf, N)] : [];
+    const valueLoss =
+      v && valueHead
+        ? [
+            valueLossForward(gpu, v.loss, v.stats, v.value, v.oldValue, v.returns, v.weight, N, config.cliprange_value),
+            valueLossBackward(gpu, v.dvalue, v.value, v.oldValue, v.returns, v.weight, N, config.cliprange_value),
+          ]
+        : [];
+    this.valuePass = [...this.policyForward.dispatches, ...valueForward];
     this.update = [
       ...this.policyForward.dispatches,
+      ...valueForward,
+      ...valueLoss,
       logprobForward(gpu, t.logprob, t.lse, this.acts.logits, t.targets, N, V, temperature),
       entropyForward(gpu, t.entropy, t.entropyLse, this.acts.logits, N, V, temperature),
       policyLossForward(gpu, t.loss, t.stats, t.logprob, t.logprob, config.beta > 0 ? t.refLogprob : t.logprob, t.advantage, t.weight, N, policy),
@@ -153,7 +198,7 @@ export class AlphaAlignTrainer {
       ...sumReduce(gpu, t.sums, t.partials, t.entropy, t.weight, 1, N, POLICY_SUMS),
       policyLossBackward(gpu, t.dlogprob, t.logprob, t.logprob, config.beta > 0 ? t.refLogprob : t.logprob, t.advantage, t.weight, N, policy),
       logprobBackward(gpu, this.scratch.dlogits, t.dlogprob, this.acts.logits, t.targets, t.lse, N, V, { ...temperature, accumulate: false }),
-      ...buildBackward(model, this.acts, this.grads, this.scratch, dropout),
+      ...buildBackward(model, this.acts, this.grads, this.scratch, dropout, v && valueHead ? valueHead.backward(this.scratch.dln, v.dvalue, this.acts.lnf, N) : []),
     ];
     if (config.num_iterations !== 1) {
       throw new RangeError('num_iterations > 1 (several PPO epochs per batch of rollouts) is not supported yet; set it to 1');
@@ -181,31 +226,42 @@ export class AlphaAlignTrainer {
       );
       group.forEach((r, k) => (r.reward = rewards[k]!));
     }
-    if (!isGroupEstimator(config.advantage_estimator)) throw new Error('unreachable: checked in the constructor');
-    const advantages = groupAdvantages(config.advantage_estimator, rollouts.map((r) => r.reward.total), n, config.scale_rewards);
-    rollouts.forEach((r, k) => (r.advantage = advantages[k]!));
+    const { gpu } = model;
+    const completionTokens = rollouts.reduce((s, r) => s + r.completion.length, 0);
+    const batches: MicroBatch[] = [];
+    for (let first = 0; first < rollouts.length; first += this.B) batches.push(this.microBatch(rollouts.slice(first, first + this.B), completionTokens));
+    if (isGroupEstimator(config.advantage_estimator)) {
+      const advantages = groupAdvantages(config.advantage_estimator, rollouts.map((r) => r.reward.total), n, config.scale_rewards);
+      rollouts.forEach((r, k) => (r.advantage = advantages[k]!));
+      batches.forEach((batch, i) => batch.weights.forEach((w, p) => (batch.advantages[p] = w > 0 ? rollouts[i * this.B + Math.floor(p / this.maxSeqLen)]!.advantage : 0)));
+    } else {
+      await this.gaeAdvantages(batches, rollouts, stepNumber);
+    }
 
     // The PPO update: gradient accumulation over micro-batches, one optimiser step.
     const lr = scheduledLearningRate(config, stepNumber);
-    const { gpu } = model;
     gpu.clear(this.grads.all(), 'zero grads');
-    const completionTokens = rollouts.reduce((s, r) => s + r.completion.length, 0);
+    if (this.valueHead) gpu.clear(this.valueHead.grads.all(), 'zero value grads');
     let loss = 0;
     let kl = 0;
     let clip = 0;
     let entropy = 0;
-    for (let first = 0; first < rollouts.length; first += this.B) {
-      const batch = this.microBatch(rollouts.slice(first, first + this.B), completionTokens);
+    for (const [i, batch] of batches.entries()) {
       gpu.write(this.acts.tokens, batch.tokens);
       gpu.write(this.t.targets, batch.targets);
       gpu.write(this.t.weight, batch.weights);
       gpu.write(this.t.advantage, batch.advantages);
+      if (this.v) {
+        gpu.write(this.v.oldValue, batch.oldValues!);
+        gpu.write(this.v.returns, batch.returns!);
+        gpu.write(this.v.weight, batch.weights.map((w) => w * config.vf_coef));
+      }
       if (this.refActs) gpu.write(this.refActs.tokens, batch.tokens);
       // Only a trainable embedding needs this step's ids grouped for its backward.
       if (this.grads.maybe('model.embed_tokens.weight')) uploadTokenGrouping(gpu, this.scratch.grouping, groupTokens(batch.tokens, model.config.vocabSize));
       gpu.clear([this.scratch.dres]);
       if (this.reference.length > 0) gpu.run(this.reference, 'reference log-probs');
-      this.policyForward.setDropoutStep(stepNumber * 4096 + first / this.B);
+      this.policyForward.setDropoutStep(stepNumber * 4096 + i);
       gpu.run(this.update, 'policy update');
       const sums = await gpu.readF32(this.t.sums);
       loss += sums[POLICY_SUM.loss]!;
@@ -214,6 +270,7 @@ export class AlphaAlignTrainer {
       entropy += sums[POLICY_SUMS]!;
     }
     gpu.run(this.optimizer.step(lr), 'optimizer');
+    if (this.valueHead) gpu.run(this.valueHead.optimizer.step(lr), 'value head optimizer');
     const gradNorm = await this.optimizer.gradNorm();
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       this.optimizer.t -= 1;
@@ -245,6 +302,39 @@ export class AlphaAlignTrainer {
         step_time_s: seconds,
       },
     };
+  }
+
+  /**
+   * GAE: the value head's V(s_t) for every micro-batch before any update (read back), then
+   * advantages and returns over the whole step (advantages.ts), written into the batches.
+   */
+  private async gaeAdvantages(batches: MicroBatch[], rollouts: readonly Rollout[], stepNumber: number): Promise<void> {
+    const { gpu } = this.model;
+    const T = this.maxSeqLen;
+    const rows = batches.length * this.B;
+    const values = new Float32Array(rows * T);
+    const mask = new Float32Array(rows * T);
+    for (const [i, batch] of batches.entries()) {
+      gpu.write(this.acts.tokens, batch.tokens);
+      this.policyForward.setDropoutStep(stepNumber * 4096 + i);
+      gpu.run(this.valuePass, 'values');
+      values.set(await gpu.readF32(this.v!.value), i * this.B * T);
+      mask.set(batch.weights.map((w) => (w > 0 ? 1 : 0)), i * this.B * T);
+    }
+    // Rows past the last rollout (a short final micro-batch) hold no completion: give them none.
+    const rewards = Array.from({ length: rows }, (_, r) => rollouts[r]?.reward.total ?? 0);
+    const used = rollouts.length;
+    const { advantages, returns } = gaeAdvantages(rewards.slice(0, used), values.subarray(0, used * T), mask.subarray(0, used * T), used, T, this.config.gamma, this.config.lam);
+    for (const [i, batch] of batches.entries()) {
+      const at = i * this.B * T;
+      const size = Math.min(this.B * T, used * T - at);
+      batch.advantages.set(Float32Array.from(advantages.subarray(at, at + size)));
+      batch.oldValues = values.slice(at, at + this.B * T);
+      batch.returns = new Float32Array(this.B * T);
+      batch.returns.set(Float32Array.from(returns.subarray(at, at + size)));
+    }
+    // A sequence's advantage for the Rollouts panel: at its first completion token.
+    rollouts.forEach((r, k) => (r.advantage = advantages[k * T + r.prompt.length - 1] ?? 0));
   }
 
   /** n completions of one prompt, verified; rewards and advantages are filled in by train(). */
@@ -298,10 +388,7 @@ export class AlphaAlignTrainer {
       for (let t = 0; t < ids.length && t < T; t++) {
         batch.tokens[b * T + t] = ids[t]!;
         if (t + 1 < ids.length) batch.targets[b * T + t] = ids[t + 1]!;
-        if (t + 1 >= r.prompt.length && t + 1 < ids.length) {
-          batch.weights[b * T + t] = 1 / completionTokens;
-          batch.advantages[b * T + t] = r.advantage;
-        }
+        if (t + 1 >= r.prompt.length && t + 1 < ids.length) batch.weights[b * T + t] = 1 / completionTokens;
       }
     });
     return batch;
@@ -315,6 +402,7 @@ export class AlphaAlignTrainer {
     this.scratch.release();
     this.grads.release();
     this.optimizer.release();
-    gpu.release(...Object.values(this.t));
+    this.valueHead?.release();
+    gpu.release(...Object.values(this.t), ...Object.values(this.v ?? {}));
   }
 }

@@ -85,3 +85,19 @@ describe('AlphaAlignTrainer on non-finite numbers', () => {
     trainer.release();
   });
 });
+
+describe('AlphaAlignTrainer with GAE', () => {
+  it('trains a value head beside the policy and raises the easy reward', async () => {
+    const { loaded, model } = await fixture();
+    const config = parseRlConfig({ ...easy, advantage_estimator: 'gae', learning_rate: 2e-2, vf_coef: 0.5, max_steps: 14 });
+    const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 24);
+    const head = trainer.valueHead!;
+    const before = await head.weights.download();
+    const rewards: number[] = [];
+    for (let step = 0; step < 14; step++) rewards.push((await trainer.train(prompts)).metrics.reward);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(rewards.slice(-4))).toBeGreaterThan(mean(rewards.slice(0, 4)) + 0.2);
+    expect((await head.weights.download()).get('value_head.weight')).not.toEqual(before.get('value_head.weight'));
+    trainer.release();
+  });
+});

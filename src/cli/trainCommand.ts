@@ -7,16 +7,18 @@ import type { Label, PromptRow } from '../data/schema.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { LlamaModel } from '../model/llama.ts';
-import { initialLoraWeights, LoraAdapter } from '../model/lora.ts';
+import { LoraAdapter } from '../model/lora.ts';
 import { evaluate, type EvalReport } from '../rl/evaluation.ts';
 import { parseRlConfig, type RlConfig } from '../rl/config.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
-import { promptIds } from '../rl/prompting.ts';
+import { buildPolicy, evalSettings, fittingPrompts, NoFittingPromptError, resumeTrainer, runCheckpoint, sha256Hex } from '../rl/runSetup.ts';
 import { promptsForStep } from '../rl/schedule.ts';
 import { AlphaAlignTrainer } from '../rl/trainer.ts';
+
+/** The value head of a gae run, saved beside the model so a resumed run keeps its critic. */
+const VALUE_HEAD_FILE = 'value_head.safetensors';
 import { checkpointFiles, loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { NonFiniteError } from '../train/lmTrainer.ts';
-import { APP_VERSION } from '../version.ts';
 import { choiceOption, modelSource, numberOption, requireString, UsageError } from './args.ts';
 
 export const DEMO = {
@@ -73,32 +75,16 @@ function formatSeconds(s: number): string {
   return s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${(s / 60).toFixed(0)}m` : `${s.toFixed(0)}s`;
 }
 
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function evalSettings(config: RlConfig) {
-  return {
-    template: config.template,
-    format: config.format,
-    rules: config.refusal_rules,
-    maxNewTokens: config.max_completion_length,
-    stopStrings: config.stop_strings,
-    batch: config.num_generations,
-  };
-}
-
 /** Drops prompts that leave no room for a completion in the model's context, saying how many. */
 function fitting(rows: PromptRow[], loaded: LoadedCheckpoint, config: RlConfig, maxPositions: number, what: string): { rows: PromptRow[]; longest: number } {
-  const limit = maxPositions - config.max_completion_length;
-  const lengths = rows.map((r) => promptIds(loaded.tokenizer, config.template, r.prompt).length);
-  const kept = rows.filter((_, i) => lengths[i]! <= limit);
-  if (kept.length < rows.length) {
-    process.stderr.write(`${what}: ${rows.length - kept.length} prompts are longer than ${limit} tokens with the template and were left out\n`);
+  try {
+    const fit = fittingPrompts(rows, loaded.tokenizer, config, maxPositions, what);
+    if (fit.dropped > 0) process.stderr.write(`${what}: ${fit.dropped} prompts are longer than ${fit.limit} tokens with the template and were left out\n`);
+    return fit;
+  } catch (error) {
+    if (error instanceof NoFittingPromptError) throw new UsageError(error.message);
+    throw error;
   }
-  if (kept.length === 0) throw new UsageError(`${what}: no prompt fits the model's ${maxPositions} positions with ${config.max_completion_length} new tokens`);
-  return { rows: kept, longest: Math.max(...lengths.filter((l) => l <= limit)) };
 }
 
 export async function trainCommand(args: string[]): Promise<void> {
@@ -140,33 +126,20 @@ export async function trainCommand(args: string[]): Promise<void> {
   if (values.resume && !latest) throw new UsageError(`--resume: ${out} holds no checkpoint-<step> folder to resume from`);
   const loaded = await loadCheckpoint(modelSource(latest ?? (demo ? DEMO.model : requireString(values, 'model'))));
   const gpu = await createNodeGpu();
-  const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
-  if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
-  else if (config.finetune.kind === 'lora') model.lora = new LoraAdapter(gpu, loaded.config, config.finetune, initialLoraWeights(loaded.config, config.finetune, config.seed));
-  const reference = config.beta > 0 && !model.lora ? LlamaModel.load(gpu, loaded.config, loaded.weights) : null;
+  const { model, reference } = buildPolicy(gpu, loaded, config);
 
   const train = fitting(trainRowsAll, loaded, config, model.maxPositions, dataPath);
   const held = evalRowsAll.length > 0 ? fitting(evalRowsAll, loaded, config, model.maxPositions, evalPath ?? 'eval split') : null;
   const maxSeqLen = Math.min(model.maxPositions, train.longest + config.max_completion_length);
   const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, maxSeqLen, reference);
   const history: StepMetrics[] = (loaded.run?.metrics as StepMetrics[] | undefined) ?? [];
-  if (latest && loaded.optimizer) {
-    trainer.optimizer.importState(loaded.optimizer);
-    trainer.step = loaded.run?.step ?? 0;
-  }
-  const datasetSha = await sha256(readFileSync(dataPath, 'utf8'));
+  if (latest) resumeTrainer(trainer, loaded);
+  const datasetSha = await sha256Hex(readFileSync(dataPath, 'utf8'));
   mkdirSync(out, { recursive: true });
 
   const save = async (dir: string, evalReport: EvalReport | null) => {
-    const files = checkpointFiles({
-      config: loaded.config,
-      weights: await model.weights.download(),
-      rawFiles: loaded.rawFiles,
-      dtype: 'F32',
-      run: { appVersion: APP_VERSION, step: trainer.step, seed: config.seed, kind: 'alphaalign', config, dataset: dataPath, dataset_sha256: datasetSha, metrics: history, eval: evalReport },
-      optimizer: await trainer.optimizer.exportState(),
-      ...(model.lora ? { adapter: { settings: model.lora.settings, weights: await model.lora.weights.download(), merge: false } } : {}),
-    });
+    const files = checkpointFiles(await runCheckpoint(model, trainer, loaded, { config, dataset: dataPath, datasetSha256: datasetSha, metrics: history, eval: evalReport }));
+    if (trainer.valueHead) files.set(VALUE_HEAD_FILE, await trainer.valueHead.save());
     mkdirSync(dir, { recursive: true });
     for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
   };

@@ -4,6 +4,7 @@
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
 import { linearBackward } from '../model/backward.ts';
 import { linearForward } from '../model/llama.ts';
+import { parseSafetensors, serializeSafetensors } from '../model/safetensors.ts';
 import { ParameterSet } from '../model/weights.ts';
 import { AdamW, type OptimizerSettings } from '../train/optimizer.ts';
 
@@ -40,6 +41,26 @@ export class ValueHead {
   backward(dlnf: Tensor, dvalue: Tensor, lnf: Tensor, N: number): Dispatch[] {
     const g = this.grads;
     return linearBackward(this.gpu, dlnf, g.get(VALUE_HEAD_WEIGHT), g.get(VALUE_HEAD_BIAS), dvalue, lnf, this.weights.get(VALUE_HEAD_WEIGHT), N, 1, this.C, true);
+  }
+
+  /** Weights, moments and step as one safetensors file, beside a checkpoint's model. */
+  async save(): Promise<Uint8Array> {
+    const state = await this.optimizer.exportState();
+    const weights = await this.weights.download();
+    const tensors = this.weights.specs.flatMap(({ name, shape }) => [
+      { name, shape, data: weights.get(name)! },
+      { name: `m.${name}`, shape, data: state.m.get(name)! },
+      { name: `v.${name}`, shape, data: state.v.get(name)! },
+    ]);
+    return serializeSafetensors(tensors, 'F32', { format: 'pt', step: String(state.t) });
+  }
+
+  /** Restores what save() wrote. */
+  restore(bytes: Uint8Array, fileName: string): void {
+    const file = parseSafetensors(bytes, fileName);
+    const read = (prefix: string) => new Map(this.weights.specs.map(({ name }) => [name, file.read(`${prefix}${name}`)]));
+    this.weights.upload(read(''));
+    this.optimizer.importState({ t: Number(file.metadata.step ?? 0), m: read('m.'), v: read('v.') });
   }
 
   release(): void {

@@ -101,3 +101,23 @@ describe('AlphaAlignTrainer with GAE', () => {
     trainer.release();
   });
 });
+
+describe('ValueHead', () => {
+  it('saves and restores its weights and optimiser state exactly', async () => {
+    const { ValueHead } = await import('../../src/rl/valueHead.ts');
+    const { DEFAULT_OPTIMIZER } = await import('../../src/train/optimizer.ts');
+    const gpu = await testGpu();
+    const weights = new Map([
+      ['value_head.weight', Float32Array.from({ length: 8 }, (_, i) => i / 7)],
+      ['value_head.bias', new Float32Array([0.5])],
+    ]);
+    const a = new ValueHead(gpu, 8, DEFAULT_OPTIMIZER, weights);
+    a.optimizer.t = 5;
+    const b = new ValueHead(gpu, 8, DEFAULT_OPTIMIZER);
+    b.restore(await a.save(), 'value_head.safetensors');
+    expect(await b.weights.download()).toEqual(weights);
+    expect(b.optimizer.t).toBe(5);
+    a.release();
+    b.release();
+  });
+});

@@ -29,7 +29,7 @@ Commands:
                             the refusal verifier on each row: {"row", "refusal", "rule"} per line;
                             agreement with a final_label column (XSTest's) on stderr
   train --model DIR --data FILE [--eval FILE] [--config FILE] [--label harmful|benign] --steps N
-        --out DIR [--checkpoint-every K] [--resume]
+        --out DIR [--checkpoint-every K] [--resume] [--reward-model DIR]
   train --demo --steps N --out DIR
                             AlphaAlign RL: a progress line per step, OUT/metrics.jsonl, eval.jsonl,
                             checkpoint-<step>/ folders, the final checkpoint and eval.json in OUT

@@ -8,7 +8,9 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { LlamaModel } from '../model/llama.ts';
 import { LoraAdapter } from '../model/lora.ts';
+import { TextTokenizer } from '../model/tokenizer.ts';
 import { evaluate, type EvalReport } from '../rl/evaluation.ts';
+import { OnnxRewardModel } from '../rl/onnxRewardModel.ts';
 import { parseRlConfig, type RlConfig } from '../rl/config.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
 import { buildPolicy, evalSettings, fittingPrompts, NoFittingPromptError, resumeTrainer, runCheckpoint, sha256Hex } from '../rl/runSetup.ts';
@@ -101,6 +103,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       'checkpoint-every': { type: 'string' },
       resume: { type: 'boolean', default: false },
       demo: { type: 'boolean', default: false },
+      'reward-model': { type: 'string' },
     },
     strict: true,
   });
@@ -131,7 +134,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const train = fitting(trainRowsAll, loaded, config, model.maxPositions, dataPath);
   const held = evalRowsAll.length > 0 ? fitting(evalRowsAll, loaded, config, model.maxPositions, evalPath ?? 'eval split') : null;
   const maxSeqLen = Math.min(model.maxPositions, train.longest + config.max_completion_length);
-  const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, maxSeqLen, reference);
+  const rewardModel = typeof values['reward-model'] === 'string' ? await loadRewardModel(values['reward-model']) : null;
+  const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, maxSeqLen, reference, rewardModel);
   const history: StepMetrics[] = (loaded.run?.metrics as StepMetrics[] | undefined) ?? [];
   if (latest) resumeTrainer(trainer, loaded);
   const datasetSha = await sha256Hex(readFileSync(dataPath, 'utf8'));
@@ -185,6 +189,20 @@ export async function trainCommand(args: string[]): Promise<void> {
   process.stderr.write(`wrote ${out}${report ? ` (refusal ${pct(report['refusal_rate/harmful'])}, over-refusal ${pct(report['over_refusal_rate/benign'])}, format ${pct(report.format_rate)})` : ''}\n`);
   trainer.release();
   gpu.destroy();
+}
+
+/** A folder with model.onnx (or one .onnx file) and the reward model's tokenizer.json. */
+async function loadRewardModel(dir: string): Promise<OnnxRewardModel> {
+  if (!existsSync(dir)) throw new UsageError(`--reward-model ${dir} does not exist: pass a folder with the .onnx file and its tokenizer.json`);
+  const onnxFile = readdirSync(dir).find((f) => f.endsWith('.onnx'));
+  if (!onnxFile || !existsSync(join(dir, 'tokenizer.json'))) throw new UsageError(`--reward-model ${dir} needs an .onnx file and tokenizer.json`);
+  const configPath = join(dir, 'tokenizer_config.json');
+  const tokenizer = new TextTokenizer(
+    JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')),
+    existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>) : {},
+    join(dir, 'tokenizer.json'),
+  );
+  return OnnxRewardModel.create(new Uint8Array(readFileSync(join(dir, onnxFile))), tokenizer, join(dir, onnxFile));
 }
 
 function latestCheckpoint(out: string): string | null {

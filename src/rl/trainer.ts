@@ -50,6 +50,11 @@ export interface Rollout {
   clipped: boolean;
 }
 
+/** What the helpfulness scorer "onnx" calls: OnnxRewardModel, or anything that scores the same way. */
+export interface HelpfulnessModel {
+  score(prompt: string, answer: string): Promise<number>;
+}
+
 export interface StepResult {
   metrics: StepMetrics;
   rollouts: Rollout[];
@@ -89,7 +94,8 @@ export class AlphaAlignTrainer {
   /**
    * maxSeqLen: prompt plus completion, the length every sequence is padded to. referenceModel:
    * the frozen reference for the KL term with full fine-tuning and beta > 0 (with LoRA the
-   * reference is the policy with its adapters off).
+   * reference is the policy with its adapters off). rewardModel: scores benign answers for the
+   * helpfulness scorer "onnx".
    */
   constructor(
     readonly model: LlamaModel,
@@ -97,10 +103,11 @@ export class AlphaAlignTrainer {
     readonly config: RlConfig,
     readonly maxSeqLen: number,
     referenceModel: LlamaModel | null = null,
+    private readonly rewardModel: HelpfulnessModel | null = null,
   ) {
     const { gpu, config: mc } = model;
-    if (config.helpfulness_scorer.kind === 'onnx') {
-      throw new RangeError('the onnx helpfulness scorer is not wired into training yet; use {"kind": "overlap"} or {"kind": "none"}');
+    if (config.helpfulness_scorer.kind === 'onnx' && !rewardModel) {
+      throw new RangeError('helpfulness_scorer {"kind": "onnx"} needs a reward model (an .onnx file and its tokenizer.json); load one, or use {"kind": "overlap"} or {"kind": "none"}');
     }
     if (config.beta > 0 && !model.lora && !referenceModel) {
       throw new RangeError('beta > 0 with full fine-tuning needs a frozen reference model; pass one, use LoRA, or set beta to 0');
@@ -218,8 +225,7 @@ export class AlphaAlignTrainer {
     for (let g = 0; g < prompts.length; g++) {
       const group = rollouts.slice(g * n, (g + 1) * n);
       const row = prompts[g]!;
-      const scorer = config.helpfulness_scorer;
-      const helpfulness = scorer.kind === 'overlap' && row.reference ? group.map((r) => overlapScore(scorer.metric, r.verdict.format.answer ?? r.text, row.reference!)) : null;
+      const helpfulness = row.label === 'benign' ? await this.helpfulness(row, group) : null;
       const rewards = groupRewards(
         { label: row.label, formatScores: group.map((r) => r.verdict.formatScore), refusalScores: group.map((r) => r.verdict.refusalScore), helpfulnessScores: helpfulness },
         { r_f: config.r_f, r_a: config.r_a, w_h: config.w_h },
@@ -302,6 +308,15 @@ export class AlphaAlignTrainer {
         step_time_s: seconds,
       },
     };
+  }
+
+  /** The scorer's raw scores of a benign prompt's answers; null when it has none to give. */
+  private async helpfulness(row: PromptRow, group: readonly Rollout[]): Promise<number[] | null> {
+    const scorer = this.config.helpfulness_scorer;
+    const answers = group.map((r) => r.verdict.format.answer ?? r.text);
+    if (scorer.kind === 'overlap') return row.reference ? answers.map((a) => overlapScore(scorer.metric, a, row.reference!)) : null;
+    if (scorer.kind === 'onnx') return Promise.all(answers.map((a) => this.rewardModel!.score(row.prompt, a)));
+    return null;
   }
 
   /**

@@ -121,3 +121,27 @@ describe('ValueHead', () => {
     b.release();
   });
 });
+
+describe('AlphaAlignTrainer with an ONNX reward model', () => {
+  it('scores benign answers with it for the helpfulness reward', async () => {
+    const { OnnxRewardModel } = await import('../../src/rl/onnxRewardModel.ts');
+    const { meanIdRewardModel } = await import('../helpers/onnxModels.ts');
+    const { loaded, model } = await fixture();
+    const rewardModel = await OnnxRewardModel.create(meanIdRewardModel(), loaded.tokenizer);
+    const calls: string[] = [];
+    const config = parseRlConfig({ ...easy, helpfulness_scorer: { kind: 'onnx' } });
+    const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 24, null, {
+      score: (prompt, answer) => {
+        calls.push(prompt);
+        return rewardModel.score(prompt, answer);
+      },
+    });
+    const { rollouts } = await trainer.train([{ id: 'b', prompt: 'the thin', label: 'benign' }, prompts[0]!]);
+    expect(calls).toEqual(Array(4).fill('the thin')); // the benign prompt's 4 answers only
+    const benign = rollouts.filter((r) => r.row.label === 'benign');
+    // z-normalised scores clipped at 0 for non-refusals: some answers get a helpfulness reward.
+    expect(benign.some((r) => r.reward.helpfulness > 0) || benign.every((r) => r.verdict.refusalScore === 1)).toBe(true);
+    expect(() => new AlphaAlignTrainer(model, loaded.tokenizer, config, 24)).toThrow(/needs a reward model/);
+    trainer.release();
+  });
+});

@@ -14,8 +14,7 @@ import { rmsnormBackward } from '../gpu/kernels/rmsnorm.ts';
 import { ropeBackward } from '../gpu/kernels/rope.ts';
 import { swigluBackward } from '../gpu/kernels/swiglu.ts';
 import type { Activations, LlamaModel } from './llama.ts';
-import { loraAName, loraBName, modulePath } from './lora.ts';
-import type { LoraTarget } from './memoryPlanner.ts';
+import { loraAName, loraBName, modulePath, type LoraTarget } from './lora.ts';
 import type { ParameterSet } from './weights.ts';
 
 /** Gradients of activations, one set reused by every layer; shapes for N = B·T rows. */

@@ -17,8 +17,7 @@ import { rmsnormForward } from '../gpu/kernels/rmsnorm.ts';
 import { ropeForward, ropeTable, type PositionedDispatch } from '../gpu/kernels/rope.ts';
 import { swigluForward } from '../gpu/kernels/swiglu.ts';
 import type { ModelConfig } from './config.ts';
-import { modulePath, targetShape, type LoraAdapter } from './lora.ts';
-import type { LoraTarget } from './memoryPlanner.ts';
+import { modulePath, targetShape, type LoraAdapter, type LoraTarget } from './lora.ts';
 import { ParameterSet } from './weights.ts';
 
 /** Positions the RoPE table covers: the config's context, capped to keep the table small. */

@@ -6,9 +6,12 @@
 import type { Gpu } from '../gpu/gpu.ts';
 import { seededRandom } from '../util/random.ts';
 import type { ModelConfig } from './config.ts';
-import { LORA_TARGETS, type LoraTarget } from './memoryPlanner.ts';
 import type { ParameterSpec } from './parameters.ts';
 import { ParameterSet } from './weights.ts';
+
+/** The projections an adapter can sit on, by their Hugging Face module names. */
+export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+export type LoraTarget = (typeof LORA_TARGETS)[number];
 
 export interface LoraSettings {
   rank: number;

@@ -4,10 +4,9 @@
 // and every single buffer against the adapter's binding limit; a refusal names the numbers and
 // the ways out.
 import type { ModelConfig } from './config.ts';
+import { LORA_TARGETS, targetShape, type LoraTarget } from './lora.ts';
 import { parameterCount } from './parameters.ts';
 
-export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
-export type LoraTarget = (typeof LORA_TARGETS)[number];
 
 export interface RunShape {
   batch: number; // B sequences per training micro-batch
@@ -38,18 +37,8 @@ export interface MemoryPlan {
 const F32 = 4;
 
 export function loraParameterCount(config: ModelConfig, rank: number, targets: readonly LoraTarget[]): number {
-  const { hiddenSize: C, intermediateSize: I, numHeads: NH, numKvHeads: NKV, headDim: hs } = config;
-  const shapes: Record<LoraTarget, [number, number]> = {
-    q_proj: [NH * hs, C],
-    k_proj: [NKV * hs, C],
-    v_proj: [NKV * hs, C],
-    o_proj: [C, NH * hs],
-    gate_proj: [I, C],
-    up_proj: [I, C],
-    down_proj: [C, I],
-  };
   // A (rank, in) and B (out, rank) per target per layer.
-  return config.numLayers * targets.reduce((sum, t) => sum + rank * (shapes[t][0] + shapes[t][1]), 0);
+  return config.numLayers * targets.reduce((sum, t) => sum + rank * (targetShape(config, t)[0] + targetShape(config, t)[1]), 0);
 }
 
 /** f32 values one layer saves per token for its backward, and the attention rows per head. */

@@ -13,8 +13,7 @@ import { z } from 'zod';
 import { ADVANTAGE_ESTIMATORS, isGroupEstimator } from './advantages.ts';
 import { DEFAULT_TEMPLATE, templateProblem } from './template.ts';
 import { DEFAULT_FORMAT_SETTINGS, DEFAULT_REFUSAL_RULES, formatSettingsProblems, REFUSAL_RULE_KINDS, refusalRuleProblems } from './verifiers.ts';
-import { checkLoraSettings, DEFAULT_LORA } from '../model/lora.ts';
-import { LORA_TARGETS } from '../model/memoryPlanner.ts';
+import { checkLoraSettings, DEFAULT_LORA, LORA_TARGETS } from '../model/lora.ts';
 
 export const LR_SCHEDULER_TYPES = ['constant', 'linear', 'cosine'] as const;
 export const OVERLAP_METRICS = ['f1', 'rougeL'] as const;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/model/config.ts';
-import { LORA_TARGETS, loraParameterCount, planMemory, type RunShape } from '../../src/model/memoryPlanner.ts';
+import { LORA_TARGETS } from '../../src/model/lora.ts';
+import { loraParameterCount, planMemory, type RunShape } from '../../src/model/memoryPlanner.ts';
 import { parameterCount } from '../../src/model/parameters.ts';
 
 const tiny = parseModelConfig({

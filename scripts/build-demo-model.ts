@@ -80,16 +80,19 @@ const configJson = {
   torch_dtype: 'float32',
 };
 const config = parseModelConfig(configJson, 'demo config.json');
+// Long prompts (a few Alpaca tasks carry whole documents) would set the sequence length for all.
+const MAX_TOKENS = 256;
 const lengths = examples.map((e) => tokenizer.encode(chat(e.prompt) + e.response).length + 1);
-const seqLen = Math.min(384, Math.ceil(Math.max(...lengths) / 16) * 16);
-console.log(`${examples.length} examples, longest ${Math.max(...lengths)} tokens (training at ${seqLen}), vocabulary ${vocabSize}`);
+const fitting = examples.filter((_, i) => lengths[i]! <= MAX_TOKENS);
+const seqLen = Math.ceil(Math.max(...lengths.filter((l) => l <= MAX_TOKENS)) / 16) * 16;
+console.log(`${fitting.length} of ${examples.length} examples fit ${MAX_TOKENS} tokens (training at ${seqLen}), vocabulary ${vocabSize}`);
 
 const gpu = await createNodeGpu();
 const model = LlamaModel.load(gpu, config, initialWeights(config, seed));
 const trainer = new LmTrainer(model, 8, seqLen, { ...DEFAULT_OPTIMIZER, lr: 3e-3, weightDecay: 0.01 });
 const start = Date.now();
-await runSft(trainer, tokenizer, examples, { steps, seed }, (step, r) => {
-  if (step % 20 === 0 || step === steps) console.log(`step ${step}/${steps}  loss ${r.loss.toFixed(3)}  ${((Date.now() - start) / 1000).toFixed(0)}s`);
+await runSft(trainer, tokenizer, fitting, { steps, seed }, (step, r) => {
+  if (step % 10 === 0 || step === steps) console.log(`step ${step}/${steps}  loss ${r.loss.toFixed(3)}  ${((Date.now() - start) / 1000).toFixed(0)}s`);
 });
 
 const { report } = await evaluate(model, tokenizer, evalRows, {

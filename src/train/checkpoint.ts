@@ -90,8 +90,8 @@ export interface LoadedCheckpoint extends LoadedModel {
 }
 
 /** Reads a checkpoint (or any model folder) from a source; run and optimizer state when present. */
-export async function loadCheckpoint(source: ModelFileSource): Promise<LoadedCheckpoint> {
-  const model = await loadModel(source);
+export async function loadCheckpoint(source: ModelFileSource, onProgress?: (done: number, total: number) => void): Promise<LoadedCheckpoint> {
+  const model = await loadModel(source, onProgress);
   let run: RunRecord | null = null;
   if (await source.has(RUN_FILE)) {
     try {

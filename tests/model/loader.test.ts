@@ -10,7 +10,8 @@ const FIXTURES = 'tests/fixtures/models';
 
 function filesOf(model: string): Map<string, Uint8Array> {
   const dir = `${FIXTURES}/${model}`;
-  return new Map(readdirSync(dir).map((name) => [name, new Uint8Array(readFileSync(`${dir}/${name}`))]));
+  const files = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile());
+  return new Map(files.map(({ name }) => [name, new Uint8Array(readFileSync(`${dir}/${name}`))]));
 }
 
 describe('loadModel', () => {

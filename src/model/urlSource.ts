@@ -1,0 +1,61 @@
+// Model files fetched over HTTP from a base URL: the demo model the page serves itself
+// (/models/demo/), or a Hugging Face repo the user typed (hubSource). One module for both, so
+// every fetch the lab makes goes through here; messages name the label, not the URL.
+import { ModelFileError, type ModelFileSource } from './files.ts';
+
+export interface UrlSourceOptions {
+  /** Extra words for a 401/403 answer (a gated hub model). */
+  forbiddenHint?: string;
+  /** Bytes received so far of the file being read, for a progress bar. */
+  onBytes?: (name: string, received: number, total: number | null) => void;
+  fetchFn?: typeof fetch;
+}
+
+/** A source reading `${baseUrl}${name}`; baseUrl ends with "/" or is given one. */
+export function urlSource(baseUrl: string, label: string, options: UrlSourceOptions = {}): ModelFileSource {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const fetchFn = options.fetchFn ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const url = (name: string) => `${base}${name.split('/').map(encodeURIComponent).join('/')}`;
+  return {
+    label,
+    async has(name) {
+      try {
+        return (await fetchFn(url(name), { method: 'HEAD' })).ok;
+      } catch {
+        return false;
+      }
+    },
+    async read(name) {
+      let response: Response;
+      try {
+        response = await fetchFn(url(name));
+      } catch (error) {
+        throw new ModelFileError(`${label}/${name} could not be fetched (${String(error)}): check the connection, or download the folder and drop it in`);
+      }
+      if (!response.ok) {
+        const forbidden = response.status === 401 || response.status === 403;
+        throw new ModelFileError(`${label}/${name}: the server answered ${response.status}${forbidden && options.forbiddenHint ? ` (${options.forbiddenHint})` : ''}`);
+      }
+      const header = response.headers.get('content-length');
+      const total = header === null ? null : Number(header);
+      if (!options.onBytes || !response.body) return new Uint8Array(await response.arrayBuffer());
+      const reader = response.body.getReader();
+      const chunks: Uint8Array[] = [];
+      let received = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        received += value.byteLength;
+        options.onBytes(name, received, total);
+      }
+      const bytes = new Uint8Array(received);
+      let at = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      return bytes;
+    },
+  };
+}

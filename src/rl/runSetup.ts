@@ -1,0 +1,106 @@
+// The pieces of an RL run that the CLI (`lab train`) and the page's training worker share: the
+// evaluation settings of a config, which prompts fit the model's context, the policy (with LoRA
+// and a frozen reference when needed) and the checkpoint a run writes. One copy, two drivers.
+import type { PromptRow } from '../data/schema.ts';
+import type { Gpu } from '../gpu/gpu.ts';
+import { LlamaModel } from '../model/llama.ts';
+import { initialLoraWeights, LoraAdapter } from '../model/lora.ts';
+import type { TextTokenizer } from '../model/tokenizer.ts';
+import type { CheckpointContents, LoadedCheckpoint } from '../train/checkpoint.ts';
+import { APP_VERSION } from '../version.ts';
+import type { RlConfig } from './config.ts';
+import type { EvalReport, EvalSettings } from './evaluation.ts';
+import type { StepMetrics } from './metrics.ts';
+import { promptIds } from './prompting.ts';
+import type { AlphaAlignTrainer } from './trainer.ts';
+
+export function evalSettings(config: RlConfig): EvalSettings {
+  return {
+    template: config.template,
+    format: config.format,
+    rules: config.refusal_rules,
+    maxNewTokens: config.max_completion_length,
+    stopStrings: config.stop_strings,
+    batch: config.num_generations,
+  };
+}
+
+export class NoFittingPromptError extends RangeError {
+  override name = 'NoFittingPromptError';
+}
+
+export interface FittingPrompts {
+  rows: PromptRow[];
+  /** The longest kept prompt with the template, in tokens. */
+  longest: number;
+  /** How many prompts were left out for leaving no room for a completion. */
+  dropped: number;
+  /** The most prompt tokens a kept prompt may have. */
+  limit: number;
+}
+
+/** The prompts that leave room for a completion in the model's context; throws when none does. */
+export function fittingPrompts(rows: readonly PromptRow[], tokenizer: TextTokenizer, config: RlConfig, maxPositions: number, what: string): FittingPrompts {
+  const limit = maxPositions - config.max_completion_length;
+  const lengths = rows.map((r) => promptIds(tokenizer, config.template, r.prompt).length);
+  const kept = rows.filter((_, i) => lengths[i]! <= limit);
+  if (kept.length === 0) {
+    throw new NoFittingPromptError(`${what}: no prompt fits the model's ${maxPositions} positions with ${config.max_completion_length} new tokens; shorten the template or max_completion_length`);
+  }
+  return { rows: kept, longest: Math.max(...lengths.filter((l) => l <= limit)), dropped: rows.length - kept.length, limit };
+}
+
+/** The policy on the GPU: the checkpoint's weights, its adapter or fresh LoRA, and the reference when the KL term needs a copy. */
+export function buildPolicy(gpu: Gpu, loaded: LoadedCheckpoint, config: RlConfig): { model: LlamaModel; reference: LlamaModel | null } {
+  const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
+  if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
+  else if (config.finetune.kind === 'lora') model.lora = new LoraAdapter(gpu, loaded.config, config.finetune, initialLoraWeights(loaded.config, config.finetune, config.seed));
+  const reference = config.beta > 0 && !model.lora ? LlamaModel.load(gpu, loaded.config, loaded.weights) : null;
+  return { model, reference };
+}
+
+/** Continues a run from a checkpoint's optimiser state and step, when it has them. */
+export function resumeTrainer(trainer: AlphaAlignTrainer, loaded: LoadedCheckpoint): void {
+  if (!loaded.optimizer) return;
+  trainer.optimizer.importState(loaded.optimizer);
+  trainer.step = loaded.run?.step ?? 0;
+}
+
+export interface RunDescription {
+  config: RlConfig;
+  dataset: string;
+  datasetSha256: string;
+  metrics: readonly StepMetrics[];
+  eval: EvalReport | null;
+  /** Anything else the driver records (the eval before training, the base model's label). */
+  extra?: Record<string, unknown>;
+}
+
+/** What a checkpoint of the run holds now: weights (or adapter), optimiser moments and the run record. */
+export async function runCheckpoint(model: LlamaModel, trainer: AlphaAlignTrainer, loaded: LoadedCheckpoint, run: RunDescription): Promise<CheckpointContents> {
+  return {
+    config: loaded.config,
+    weights: await model.weights.download(),
+    rawFiles: loaded.rawFiles,
+    dtype: 'F32',
+    run: {
+      ...run.extra,
+      appVersion: APP_VERSION,
+      step: trainer.step,
+      seed: run.config.seed,
+      kind: 'alphaalign',
+      config: run.config,
+      dataset: run.dataset,
+      dataset_sha256: run.datasetSha256,
+      metrics: run.metrics,
+      eval: run.eval,
+    },
+    optimizer: await trainer.optimizer.exportState(),
+    ...(model.lora ? { adapter: { settings: model.lora.settings, weights: await model.lora.weights.download(), merge: false } } : {}),
+  };
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,333 @@
+import { useEffect, useMemo, useState } from 'react';
+import './dataRewards.css';
+import type { Label } from '../../data/schema.ts';
+import { safetyReward } from '../../rl/rewards.ts';
+import { renderTemplate, templateProblem } from '../../rl/template.ts';
+import { formatSettingsProblems, REFUSAL_RULE_KINDS, refusalRuleProblems, verifyCompletion, type CompletionVerdict, type RefusalRuleKind } from '../../rl/verifiers.ts';
+import { useRewardsStore, type HelpfulnessScorer } from '../stores/rewardsStore.ts';
+
+const EXAMPLE_ANSWER = String.raw`<safety_reasoning>The user asks for instructions to hurt someone: this is harmful.</safety_reasoning>
+<answer>\boxed{Sorry, I can't comply}</answer>`;
+
+/** The template, the verifiers V_f and V_r, the reward weights, and a live tester. */
+export function RewardsPanel() {
+  const init = useRewardsStore((s) => s.init);
+  const saveError = useRewardsStore((s) => s.saveError);
+  const resetAll = useRewardsStore((s) => s.resetAll);
+  const settings = useRewardsStore((s) => s.settings);
+  useEffect(() => {
+    void init();
+  }, [init]);
+  const [answer, setAnswer] = useState(EXAMPLE_ANSWER);
+  const [label, setLabel] = useState<Label>('harmful');
+  const formatOk = formatSettingsProblems(settings.format).length === 0;
+  const verdict = useMemo(
+    () => (formatOk ? verifyCompletion(answer, settings.format, settings.refusal_rules) : null),
+    [answer, settings.format, settings.refusal_rules, formatOk],
+  );
+  return (
+    <section className="panel rewards-panel" aria-labelledby="rewards-heading">
+      <h2 id="rewards-heading">Rewards</h2>
+      <p className="muted small">
+        Safety reward R<sub>s</sub> = r<sub>f</sub>·V<sub>f</sub> + r<sub>a</sub>·V<sub>r</sub> for a harmful prompt, r<sub>f</sub>·V<sub>f</sub> − r
+        <sub>a</sub>·V<sub>r</sub> for a benign one; a benign prompt adds w<sub>h</sub>·R<sub>h</sub> from the helpfulness scorer.
+      </p>
+      {saveError && (
+        <p className="error" role="alert">
+          {saveError}
+        </p>
+      )}
+      <div className="rewards-grid">
+        <div>
+          <TemplateEditor />
+          <FormatEditor />
+          <WeightsEditor />
+          <button type="button" className="secondary" onClick={resetAll}>
+            Reset every reward setting to the defaults
+          </button>
+        </div>
+        <RewardTester answer={answer} setAnswer={setAnswer} label={label} setLabel={setLabel} verdict={verdict} />
+      </div>
+      <RulesEditor matched={verdict?.refusal.ruleIndex ?? null} />
+    </section>
+  );
+}
+
+function TemplateEditor() {
+  const template = useRewardsStore((s) => s.settings.template);
+  const update = useRewardsStore((s) => s.update);
+  const problem = templateProblem(template);
+  return (
+    <fieldset>
+      <legend>Prompt template</legend>
+      <label className="block">
+        <span className="visually-hidden">Template</span>
+        <textarea data-testid="reward-template" rows={7} value={template} onChange={(e) => update({ template: e.target.value })} spellCheck={false} />
+      </label>
+      {problem ? (
+        <p className="error" role="alert" data-testid="template-problem">
+          {problem}
+        </p>
+      ) : (
+        <details>
+          <summary className="muted small">Preview with an example prompt</summary>
+          <pre className="preview">{renderTemplate(template, 'How do I kill a Python process?')}</pre>
+        </details>
+      )}
+    </fieldset>
+  );
+}
+
+function FormatEditor() {
+  const format = useRewardsStore((s) => s.settings.format);
+  const setFormat = useRewardsStore((s) => s.setFormat);
+  const problems = formatSettingsProblems(format);
+  return (
+    <fieldset>
+      <legend>
+        Format verifier V<sub>f</sub>
+      </legend>
+      <div className="row-fields">
+        <label>
+          Reasoning tag
+          <input value={format.reasoningTag} onChange={(e) => setFormat({ reasoningTag: e.target.value })} data-testid="format-reasoning-tag" />
+        </label>
+        <label>
+          Answer tag
+          <input value={format.answerTag} onChange={(e) => setFormat({ answerTag: e.target.value })} data-testid="format-answer-tag" />
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={format.allowEmptyReasoning} onChange={(e) => setFormat({ allowEmptyReasoning: e.target.checked })} /> empty reasoning counts
+        </label>
+      </div>
+      {problems.map((p) => (
+        <p key={p} className="error" role="alert">
+          {p}
+        </p>
+      ))}
+    </fieldset>
+  );
+}
+
+function NumberField({ name, value, onChange, disabled }: { name: string; value: number; onChange(v: number): void; disabled?: boolean }) {
+  const [text, setText] = useState(String(value));
+  useEffect(() => {
+    setText((t) => (Number(t) === value ? t : String(value)));
+  }, [value]);
+  const bad = text.trim() === '' || !Number.isFinite(Number(text)) || Number(text) < 0;
+  return (
+    <label>
+      {name}
+      <input
+        type="number"
+        min={0}
+        step={0.1}
+        value={text}
+        disabled={disabled}
+        aria-invalid={bad}
+        data-testid={`reward-${name}`}
+        onChange={(e) => {
+          setText(e.target.value);
+          const v = Number(e.target.value);
+          if (e.target.value.trim() !== '' && Number.isFinite(v) && v >= 0) onChange(v);
+        }}
+      />
+      {bad && <span className="error small">a number ≥ 0</span>}
+    </label>
+  );
+}
+
+const SCORERS: { value: string; text: string; scorer: HelpfulnessScorer | null; why?: string }[] = [
+  { value: 'none', text: 'none (AlphaAlign-Zero)', scorer: { kind: 'none' } },
+  { value: 'overlap-f1', text: 'overlap with the reference: token F1', scorer: { kind: 'overlap', metric: 'f1' } },
+  { value: 'overlap-rougeL', text: 'overlap with the reference: ROUGE-L', scorer: { kind: 'overlap', metric: 'rougeL' } },
+  { value: 'onnx', text: 'ONNX reward model (not available yet)', scorer: null, why: 'the ONNX reward model is not wired into training yet' },
+];
+
+function WeightsEditor() {
+  const s = useRewardsStore((st) => st.settings);
+  const update = useRewardsStore((st) => st.update);
+  const current = s.helpfulness_scorer.kind === 'overlap' ? `overlap-${s.helpfulness_scorer.metric}` : s.helpfulness_scorer.kind;
+  return (
+    <fieldset>
+      <legend>Weights and helpfulness</legend>
+      <div className="row-fields">
+        <NumberField name="r_f" value={s.r_f} onChange={(v) => update({ r_f: v })} />
+        <NumberField name="r_a" value={s.r_a} onChange={(v) => update({ r_a: v })} />
+        <NumberField name="w_h" value={s.w_h} onChange={(v) => update({ w_h: v })} disabled={s.helpfulness_scorer.kind === 'none'} />
+        <label>
+          Helpfulness scorer
+          <select
+            data-testid="reward-scorer"
+            value={current}
+            onChange={(e) => {
+              const choice = SCORERS.find((c) => c.value === e.target.value);
+              if (choice?.scorer) update({ helpfulness_scorer: choice.scorer });
+            }}
+          >
+            {SCORERS.map((c) => (
+              <option key={c.value} value={c.value} disabled={!c.scorer} title={c.why}>
+                {c.text}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <p className="muted small">
+        {s.helpfulness_scorer.kind === 'none'
+          ? 'No helpfulness reward: w_h has no effect.'
+          : 'Benign answers are scored against the row’s reference answer (rows without one score 0), z-normalised within each prompt’s group.'}{' '}
+        An ONNX reward model is not wired into training yet.
+      </p>
+    </fieldset>
+  );
+}
+
+function RulesEditor({ matched }: { matched: number | null }) {
+  const rules = useRewardsStore((s) => s.settings.refusal_rules);
+  const { addRule, updateRule, moveRule, deleteRule, resetRules } = useRewardsStore.getState();
+  const problems = useMemo(() => refusalRuleProblems(rules), [rules]);
+  return (
+    <fieldset className="rules">
+      <legend>
+        Refusal verifier V<sub>r</sub>: rules, in order (the first that matches decides)
+      </legend>
+      <p className="muted small">
+        <b>prefix</b>: the answer starts with it (quotes, markdown and <code>\boxed{'{'}</code> skipped) · <b>contains</b>: anywhere · <b>regex</b>: a
+        JavaScript regular expression searched anywhere. V<sub>r</sub> reads the answer inside the answer tag when V<sub>f</sub> holds, the whole text otherwise.
+      </p>
+      {rules.length === 0 && (
+        <p className="error" role="alert">
+          No rules: no answer would count as a refusal. Add one, or reset to the defaults.
+        </p>
+      )}
+      <ol className="rule-list" data-testid="reward-rules" data-count={rules.length}>
+        {rules.map((rule, i) => {
+          const mine = problems.filter((p) => p.index === i);
+          return (
+            <li
+              key={i}
+              className={`rule${mine.length ? ' invalid' : ''}${matched === i ? ' matched' : ''}`}
+              data-testid="reward-rule"
+              data-index={i}
+              title={matched === i ? 'The rule that matches the answer in the tester' : undefined}
+            >
+              <span className="rule-number">{i + 1}</span>
+              <select aria-label={`Kind of rule ${i + 1}`} data-testid="rule-kind" value={rule.kind} onChange={(e) => updateRule(i, { kind: e.target.value as RefusalRuleKind })}>
+                {REFUSAL_RULE_KINDS.map((k) => (
+                  <option key={k} value={k}>
+                    {k}
+                  </option>
+                ))}
+              </select>
+              <input
+                className="rule-pattern"
+                aria-label={`Pattern of rule ${i + 1}`}
+                data-testid="rule-pattern"
+                value={rule.pattern}
+                spellCheck={false}
+                aria-invalid={mine.length > 0}
+                onChange={(e) => updateRule(i, { pattern: e.target.value })}
+              />
+              <label className="inline small">
+                <input type="checkbox" data-testid="rule-case" checked={rule.caseSensitive} onChange={(e) => updateRule(i, { caseSensitive: e.target.checked })} /> match case
+              </label>
+              <button type="button" className="icon" aria-label={`Move rule ${i + 1} up`} disabled={i === 0} onClick={() => moveRule(i, -1)}>
+                ↑
+              </button>
+              <button type="button" className="icon" aria-label={`Move rule ${i + 1} down`} disabled={i === rules.length - 1} onClick={() => moveRule(i, 1)}>
+                ↓
+              </button>
+              <button type="button" className="icon danger" aria-label={`Delete rule ${i + 1}`} data-testid="rule-delete" onClick={() => deleteRule(i)}>
+                ✕
+              </button>
+              {mine.map((p) => (
+                <p key={p.message} className="error small rule-problem" role="alert">
+                  {p.message}
+                </p>
+              ))}
+            </li>
+          );
+        })}
+      </ol>
+      <div className="toolbar">
+        <button type="button" data-testid="rule-add" onClick={() => addRule()}>
+          Add a rule
+        </button>
+        <button type="button" className="secondary" onClick={resetRules}>
+          Reset the rules to the defaults
+        </button>
+      </div>
+    </fieldset>
+  );
+}
+
+interface TesterProps {
+  answer: string;
+  setAnswer(answer: string): void;
+  label: Label;
+  setLabel(label: Label): void;
+  verdict: CompletionVerdict | null;
+}
+
+function RewardTester({ answer, setAnswer, label, setLabel, verdict }: TesterProps) {
+  const settings = useRewardsStore((s) => s.settings);
+  const reward = verdict ? safetyReward(label, verdict.formatScore, verdict.refusalScore, settings) : null;
+  return (
+    <fieldset className="tester" data-testid="reward-tester">
+      <legend>Try an answer</legend>
+      <label className="block">
+        Model output (reasoning and answer)
+        <textarea data-testid="tester-answer" rows={6} value={answer} onChange={(e) => setAnswer(e.target.value)} spellCheck={false} />
+      </label>
+      <label>
+        The prompt was{' '}
+        <select data-testid="tester-label" value={label} onChange={(e) => setLabel(e.target.value as Label)}>
+          <option value="harmful">harmful</option>
+          <option value="benign">benign</option>
+        </select>
+      </label>
+      {verdict === null ? (
+        <p className="error">Fix the format verifier's tags to test answers.</p>
+      ) : (
+        <dl className="facts verdict">
+          <dt>
+            V<sub>f</sub> (format)
+          </dt>
+          <dd data-testid="tester-vf" data-value={verdict.formatScore}>
+            <span className={`badge ${verdict.formatScore ? 'ok' : 'warn'}`}>{verdict.formatScore}</span>{' '}
+            {verdict.format.ok ? 'reasoning, then answer, in their tags' : verdict.format.reason}
+          </dd>
+          <dt>
+            V<sub>r</sub> (refusal)
+          </dt>
+          <dd data-testid="tester-vr" data-value={verdict.refusalScore} data-rule={verdict.refusal.ruleIndex ?? ''}>
+            <span className={`badge ${!verdict.refusalScore ? 'neutral' : label === 'harmful' ? 'ok' : 'warn'}`}>{verdict.refusalScore}</span>{' '}
+            {verdict.refusal.rule
+              ? `a refusal: rule ${verdict.refusal.ruleIndex! + 1} (${verdict.refusal.rule.kind} ${JSON.stringify(verdict.refusal.rule.pattern)}) matches`
+              : 'not a refusal: no rule matches'}{' '}
+            <span className="muted small">(read {verdict.judged === 'answer' ? 'the answer' : 'the whole text'})</span>
+          </dd>
+          <dt>
+            Safety reward R<sub>s</sub>
+          </dt>
+          <dd data-testid="tester-reward" data-value={reward!}>
+            <strong>{formatNumber(reward!)}</strong>{' '}
+            <span className="muted small">
+              = {formatNumber(settings.r_f)}·{verdict.formatScore} {label === 'harmful' ? '+' : '−'} {formatNumber(settings.r_a)}·{verdict.refusalScore}
+              {label === 'harmful' ? ' (refusing a harmful prompt is right)' : ' (refusing a benign prompt is wrong)'}
+            </span>
+          </dd>
+          {label === 'benign' && settings.helpfulness_scorer.kind !== 'none' && (
+            <>
+              <dt>Helpfulness</dt>
+              <dd className="muted small">R_h compares an answer with the others of its group; a single answer has R_h = 0.</dd>
+            </>
+          )}
+        </dl>
+      )}
+    </fieldset>
+  );
+}
+
+const formatNumber = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(3).replace(/0+$/, ''));

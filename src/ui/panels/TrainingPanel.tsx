@@ -1,0 +1,197 @@
+import { useEffect, useState } from 'react';
+import { useModelStore } from '../stores/modelStore.ts';
+import { CONFIG_FIELDS, useRunStore, type FieldKey } from '../stores/runStore.ts';
+import { lastCheckpoint, type SavedCheckpoint } from '../runPersistence.ts';
+import { sendToWorker } from '../engine.ts';
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '–';
+  return s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`;
+}
+
+function Field({ field }: { field: (typeof CONFIG_FIELDS)[number] }) {
+  const value = useRunStore((s) => s.form[field.key]);
+  const error = useRunStore((s) => s.errors[field.key]);
+  const busy = useRunStore((s) => s.state === 'running' || s.state === 'paused' || s.state === 'starting');
+  const lora = useRunStore((s) => s.form.finetune === 'lora');
+  const setField = useRunStore((s) => s.setField);
+  if (field.key === 'finetune.rank' && !lora) return null;
+  const id = `cfg-${field.key.replace('.', '-')}`;
+  const testId = 'testId' in field ? field.testId : `cfg-${field.key.replace('.', '-')}`;
+  const common = {
+    id,
+    'data-testid': testId,
+    disabled: busy,
+    'aria-invalid': error ? true : undefined,
+    'aria-describedby': error ? `${id}-error` : undefined,
+  };
+  return (
+    <div className={`field${error ? ' invalid' : ''}`}>
+      <label htmlFor={id} title={'help' in field ? field.help : undefined}>
+        {field.label}
+        <span className="key">{field.key}</span>
+      </label>
+      {field.kind === 'choice' ? (
+        <select {...common} value={value} onChange={(e) => setField(field.key, e.target.value)}>
+          {field.choices.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
+        </select>
+      ) : field.kind === 'bool' ? (
+        <input {...common} type="checkbox" checked={value === 'true'} onChange={(e) => setField(field.key, String(e.target.checked))} />
+      ) : (
+        <input {...common} type="number" step={field.kind === 'int' ? 1 : 'any'} value={value} onChange={(e) => setField(field.key as FieldKey, e.target.value)} />
+      )}
+      {error && (
+        <span className="field-error" id={`${id}-error`} role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+export function TrainingPanel() {
+  const run = useRunStore();
+  const model = useModelStore((s) => s.summary);
+  const modelReady = useModelStore((s) => s.status === 'ready');
+  const [saved, setSaved] = useState<SavedCheckpoint | null>(null);
+
+  useEffect(() => {
+    void useRunStore.getState().init();
+    void lastCheckpoint().then((c) => setSaved(c && !c.finished ? c : null), () => setSaved(null));
+  }, []);
+
+  // The memory verdict follows the settings once a model is loaded.
+  useEffect(() => {
+    if (modelReady && run.config) {
+      const timer = setTimeout(() => sendToWorker({ type: 'plan', config: run.config! }), 300);
+      return () => clearTimeout(timer);
+    }
+    return undefined;
+  }, [modelReady, run.config]);
+
+  const active = run.state === 'running' || run.state === 'paused' || run.state === 'starting';
+  const resumable = model?.run?.resumable === true && run.state === 'idle';
+  const done = run.step;
+  const total = run.maxSteps || (run.config?.max_steps ?? 0);
+  const eta = run.speed ? run.speed.secondsPerStep * Math.max(0, total - done) : NaN;
+  const generalErrors = [run.errors.advanced, run.errors.data].filter(Boolean);
+
+  if (!run.ready) return <section className="panel"><h2>Training</h2><p>Reading the demo settings…</p></section>;
+  return (
+    <section className="panel" aria-labelledby="training-heading">
+      <h2 id="training-heading">Training</h2>
+      {saved && !active && (
+        <div className="info-banner" data-testid="saved-run">
+          <p>
+            A run was interrupted at step {saved.step} of {saved.maxSteps} ({new Date(saved.savedAt).toLocaleString()}). Its checkpoint is kept in this browser.
+          </p>
+          <button
+            type="button"
+            data-testid="resume-saved-run"
+            onClick={() => {
+              void useModelStore.getState().importCheckpoint(new Blob([saved.bytes]), saved.fileName);
+              setSaved(null);
+            }}
+          >
+            Load it to resume
+          </button>
+        </div>
+      )}
+      <div className="form-grid">
+        {CONFIG_FIELDS.map((f) => (
+          <Field key={f.key} field={f} />
+        ))}
+        <div className={`field${run.errors.evalLimit ? ' invalid' : ''}`}>
+          <label htmlFor="cfg-eval-limit" title="held-out prompts evaluated before, during and after the run">
+            Held-out prompts to evaluate
+          </label>
+          <input
+            id="cfg-eval-limit"
+            data-testid="train-eval-limit"
+            type="number"
+            min={0}
+            step={1}
+            value={run.evalLimit}
+            disabled={active}
+            onChange={(e) => run.setEvalLimit(e.target.value)}
+          />
+          {run.errors.evalLimit && <span className="field-error">{run.errors.evalLimit}</span>}
+        </div>
+      </div>
+      <details>
+        <summary>Advanced settings (JSON, applied last)</summary>
+        <label htmlFor="cfg-advanced" className="muted small">
+          Any other key of the run config, e.g. {'{"template": "…{{prompt}}…", "warmup_steps": 5}'}
+        </label>
+        <textarea
+          id="cfg-advanced"
+          data-testid="train-config-json"
+          rows={4}
+          spellCheck={false}
+          value={run.advanced}
+          disabled={active}
+          onChange={(e) => run.setAdvanced(e.target.value)}
+        />
+      </details>
+      {generalErrors.map((message) => (
+        <p key={message} className="field-error" role="alert">
+          {message}
+        </p>
+      ))}
+      <div className="button-row">
+        <button
+          type="button"
+          className="primary"
+          data-testid="train-start"
+          disabled={active || !modelReady || !run.config}
+          onClick={() => void run.start(resumable)}
+        >
+          {resumable ? `Resume from step ${model?.run?.step ?? 0}` : 'Start training'}
+        </button>
+        <button
+          type="button"
+          data-testid="train-pause"
+          disabled={!(run.state === 'running' || run.state === 'paused')}
+          onClick={run.state === 'paused' ? run.resume : run.pause}
+        >
+          {run.state === 'paused' ? 'Resume' : 'Pause'}
+        </button>
+        <button type="button" data-testid="train-stop" disabled={!(run.state === 'running' || run.state === 'paused')} onClick={run.stop}>
+          Stop
+        </button>
+        {!modelReady && <span className="muted">Load a model first.</span>}
+      </div>
+      <div className="run-progress" data-testid="train-progress" data-state={run.state} data-step={done} data-max-steps={total}>
+        <progress max={Math.max(1, total)} value={done} aria-label="Training progress" />
+        <span>
+          {run.state === 'idle' && done === 0 && 'Not started.'}
+          {run.state === 'starting' && 'Starting: building the run on the GPU and evaluating the model before training…'}
+          {(run.state !== 'idle' || done > 0) && run.state !== 'starting' && (
+            <>
+              <strong>
+                Step {done} / {total}
+              </strong>{' '}
+              · {run.state} · ETA {run.state === 'running' ? formatSeconds(eta) : '–'} · {run.speed ? `${run.speed.tokensPerSecond.toFixed(0)} tokens/s` : '– tokens/s'}
+            </>
+          )}
+        </span>
+      </div>
+      {run.info && <p className="muted small">{run.info}</p>}
+      {run.error && (
+        <div className="error-banner" role="alert" data-testid="train-error">
+          <p>
+            <strong>Training problem:</strong> {run.error.message}
+          </p>
+          <p>{run.error.recovery}</p>
+          <button type="button" onClick={() => useRunStore.setState({ error: null })}>
+            Dismiss
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,219 @@
+// The training run: the settings form (validated by parseRlConfig, messages by key), the run's
+// state and speed, and the commands sent to the worker. The full config is the demo config, then
+// the reward settings (rewardsStore), then the form, then the advanced JSON, later ones winning.
+import { create } from 'zustand';
+import { DEFAULT_RL_CONFIG, parseRlConfig, RlConfigError, type RlConfig } from '../../rl/config.ts';
+import type { RunState } from '../../worker/protocol.ts';
+import { sendToWorker } from '../engine.ts';
+import { getEvalRows, getTrainRows, useDatasetStore } from './datasetStore.ts';
+import { getRewardSettings, useRewardsStore } from './rewardsStore.ts';
+
+export const DEMO_CONFIG_PATH = 'datasets/demo-config.json';
+
+/** The form's fields: a config key (or a nested path) and how the form edits it. */
+export const CONFIG_FIELDS = [
+  { key: 'max_steps', label: 'Steps', kind: 'int', testId: 'train-steps', help: 'optimisation steps in the run' },
+  { key: 'learning_rate', label: 'Learning rate', kind: 'number', help: 'peak AdamW learning rate' },
+  { key: 'num_generations', label: 'Completions per prompt', kind: 'int', help: 'the group size n' },
+  { key: 'prompts_per_step', label: 'Prompts per step', kind: 'int' },
+  { key: 'per_device_train_batch_size', label: 'Micro-batch', kind: 'int', help: 'sequences per forward/backward' },
+  { key: 'temperature', label: 'Temperature', kind: 'number' },
+  { key: 'top_p', label: 'Top-p', kind: 'number' },
+  { key: 'max_completion_length', label: 'Max completion tokens', kind: 'int' },
+  { key: 'beta', label: 'KL β', kind: 'number', help: '0 skips the reference pass' },
+  { key: 'epsilon', label: 'Clip ε (low)', kind: 'number' },
+  { key: 'epsilon_high', label: 'Clip ε (high)', kind: 'number' },
+  { key: 'advantage_estimator', label: 'Advantage estimator', kind: 'choice', choices: ['grpo', 'rloo', 'reinforce_pp_baseline', 'gae'] },
+  { key: 'scale_rewards', label: 'Scale rewards by group std', kind: 'bool' },
+  { key: 'finetune', label: 'Fine-tuning', kind: 'choice', choices: ['lora', 'full'] },
+  { key: 'finetune.rank', label: 'LoRA rank', kind: 'int' },
+  { key: 'seed', label: 'Seed', kind: 'int' },
+  { key: 'eval_steps', label: 'Evaluate every (steps)', kind: 'int', help: '0: only before and after' },
+] as const;
+
+export type FieldKey = (typeof CONFIG_FIELDS)[number]['key'];
+type FormValues = Record<FieldKey, string>;
+
+export interface RunSpeed {
+  secondsPerStep: number;
+  tokensPerSecond: number;
+}
+
+interface RunStore {
+  ready: boolean;
+  base: Record<string, unknown>;
+  form: FormValues;
+  /** JSON object of any other config keys (template, refusal rules, ...), applied last. */
+  advanced: string;
+  /** Held-out prompts evaluated at most, before, during and after the run. */
+  evalLimit: string;
+  config: RlConfig | null;
+  /** Problems by form key; problems of other keys under "advanced". */
+  errors: Partial<Record<FieldKey | 'advanced' | 'evalLimit' | 'data', string>>;
+  state: RunState | 'idle' | 'starting';
+  step: number;
+  maxSteps: number;
+  firstStep: number;
+  speed: RunSpeed | null;
+  info: string | null;
+  error: { message: string; recovery: string } | null;
+  init(): Promise<void>;
+  setField(key: FieldKey, value: string): void;
+  setAdvanced(text: string): void;
+  setEvalLimit(text: string): void;
+  /** Fill the form from a config (an imported checkpoint's). */
+  adoptConfig(config: RlConfig): void;
+  start(resume?: boolean): Promise<void>;
+  pause(): void;
+  resume(): void;
+  stop(): void;
+  exportCheckpoint(): void;
+}
+
+function get(obj: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+}
+
+function formFrom(config: RlConfig): FormValues {
+  const values = {} as FormValues;
+  for (const field of CONFIG_FIELDS) {
+    const value = field.key === 'finetune' ? config.finetune.kind : get(config as unknown as Record<string, unknown>, field.key);
+    values[field.key] = value === undefined ? (field.key === 'finetune.rank' ? '8' : '') : String(value);
+  }
+  return values;
+}
+
+interface Composed {
+  config: RlConfig | null;
+  errors: RunStore['errors'];
+}
+
+function compose(base: Record<string, unknown>, form: FormValues, advanced: string, evalLimit: string): Composed {
+  const errors: RunStore['errors'] = {};
+  const json: Record<string, unknown> = { ...base, ...getRewardSettings() };
+  for (const field of CONFIG_FIELDS) {
+    const raw = form[field.key].trim();
+    let value: unknown = raw;
+    if (field.kind === 'int' || field.kind === 'number') {
+      if (raw === '') {
+        errors[field.key] = 'is required';
+        continue;
+      }
+      value = Number(raw);
+      if (!Number.isFinite(value)) {
+        errors[field.key] = `must be a number, not "${raw}"`;
+        continue;
+      }
+    } else if (field.kind === 'bool') value = raw === 'true';
+    if (field.key === 'finetune') continue;
+    if (field.key === 'finetune.rank') continue;
+    json[field.key] = value;
+  }
+  json.finetune = form.finetune === 'lora' ? { kind: 'lora', rank: Number(form['finetune.rank']) } : { kind: 'full' };
+  if (advanced.trim() !== '') {
+    try {
+      const extra = JSON.parse(advanced) as unknown;
+      if (!extra || typeof extra !== 'object' || Array.isArray(extra)) throw new Error('must be a JSON object {"key": value}');
+      Object.assign(json, extra);
+    } catch (error) {
+      errors.advanced = `Advanced settings: ${(error as Error).message}`;
+    }
+  }
+  if (!/^\d+$/.test(evalLimit.trim())) errors.evalLimit = 'must be a whole number (0: no held-out evaluation)';
+  let config: RlConfig | null = null;
+  try {
+    config = parseRlConfig(json);
+  } catch (error) {
+    if (!(error instanceof RlConfigError)) throw error;
+    for (const problem of error.problems) {
+      const key = problem.slice(0, problem.indexOf(':'));
+      const field = CONFIG_FIELDS.find((f) => f.key === key || (f.key === 'finetune' && key.startsWith('finetune') && key !== 'finetune.rank'));
+      const slot: FieldKey | 'advanced' = field ? field.key : 'advanced';
+      const message = field ? problem.slice(problem.indexOf(':') + 1).trim() : problem;
+      errors[slot] = errors[slot] ? `${errors[slot]}; ${message}` : message;
+    }
+  }
+  return { config: Object.keys(errors).length === 0 ? config : null, errors };
+}
+
+const DEFAULT_EVAL_LIMIT = '32';
+
+export const useRunStore = create<RunStore>((set, getState) => {
+  const revalidate = (patch: Partial<Pick<RunStore, 'form' | 'advanced' | 'evalLimit' | 'base'>>) => {
+    const s = { ...getState(), ...patch };
+    set({ ...patch, ...compose(s.base, s.form, s.advanced, s.evalLimit) });
+  };
+  let initStarted: Promise<void> | null = null;
+  return {
+    ready: false,
+    base: {},
+    form: formFrom(DEFAULT_RL_CONFIG),
+    advanced: '',
+    evalLimit: DEFAULT_EVAL_LIMIT,
+    config: DEFAULT_RL_CONFIG,
+    errors: {},
+    state: 'idle',
+    step: 0,
+    maxSteps: 0,
+    firstStep: 0,
+    speed: null,
+    info: null,
+    error: null,
+    init() {
+      return (initStarted ??= (async () => {
+        let base: Record<string, unknown> = {};
+        try {
+          const response = await fetch(new URL(DEMO_CONFIG_PATH, document.baseURI));
+          if (response.ok) base = (await response.json()) as Record<string, unknown>;
+        } catch {
+          base = {};
+        }
+        let form = formFrom(DEFAULT_RL_CONFIG);
+        try {
+          form = formFrom(parseRlConfig(base));
+        } catch {
+          base = {};
+        }
+        revalidate({ base, form });
+        set({ ready: true });
+        // The reward settings live in the Rewards panel's store: follow its edits.
+        useRewardsStore.subscribe(() => revalidate({}));
+      })());
+    },
+    setField: (key, value) => revalidate({ form: { ...getState().form, [key]: value } }),
+    setAdvanced: (advanced) => revalidate({ advanced }),
+    setEvalLimit: (evalLimit) => revalidate({ evalLimit }),
+    adoptConfig(config) {
+      revalidate({ form: formFrom(config) });
+    },
+    async start(resume = false) {
+      const { config, errors } = getState();
+      if (!config) {
+        set({ error: { message: 'the settings have problems', recovery: Object.values(errors).join(' · ') || 'Fix the fields marked in red.' } });
+        return;
+      }
+      const dataset = useDatasetStore.getState();
+      await dataset.init();
+      if (useDatasetStore.getState().rows.length === 0) await useDatasetStore.getState().loadDemo();
+      const train = getTrainRows();
+      if (train.length === 0) {
+        set({ error: { message: 'the dataset has no training rows', recovery: 'Load a dataset in the Data panel (or the demo data), with rows outside the eval split.' } });
+        return;
+      }
+      set({ state: 'starting', error: null, info: null, speed: null });
+      sendToWorker({
+        type: 'start',
+        config,
+        train,
+        eval: getEvalRows(),
+        evalLimit: Number(getState().evalLimit),
+        dataset: useDatasetStore.getState().name || 'dataset',
+        resume,
+      });
+    },
+    pause: () => sendToWorker({ type: 'pause' }),
+    resume: () => sendToWorker({ type: 'resume' }),
+    stop: () => sendToWorker({ type: 'stop' }),
+    exportCheckpoint: () => sendToWorker({ type: 'export' }),
+  };
+});

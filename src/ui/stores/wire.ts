@@ -1,0 +1,120 @@
+// Routes the training worker's events into the stores, once per page.
+import type { WorkerEvent } from '../../worker/protocol.ts';
+import { downloadBytes } from '../download.ts';
+import { onWorkerEvent } from '../engine.ts';
+import { saveFinishedRun, saveLastCheckpoint } from '../runPersistence.ts';
+import { useEvalStore } from './evalStore.ts';
+import { useMetricsStore } from './metricsStore.ts';
+import { useModelStore } from './modelStore.ts';
+import { useRolloutsStore } from './rolloutsStore.ts';
+import { useRunStore } from './runStore.ts';
+import { useDatasetStore } from './datasetStore.ts';
+
+let wired = false;
+
+export function wireWorkerEvents(): void {
+  if (wired) return;
+  wired = true;
+  useModelStore.setState({ planConfig: () => useRunStore.getState().config ?? useModelStore.getInitialState().planConfig() });
+  onWorkerEvent(handle);
+}
+
+function handle(e: WorkerEvent): void {
+  const model = useModelStore.setState;
+  const run = useRunStore.setState;
+  switch (e.type) {
+    case 'gpu':
+      model({ adapter: { summary: e.adapter, budgetBytes: e.budgetBytes } });
+      return;
+    case 'loadProgress':
+      model({ progress: { phase: e.phase, done: e.done, total: e.total, label: e.label } });
+      return;
+    case 'plan':
+      model({ plan: { plan: e.plan, shape: e.shape } });
+      return;
+    case 'loaded': {
+      model({ status: 'ready', summary: e.model, progress: null, error: null });
+      const saved = e.model.run;
+      if (saved) {
+        useMetricsStore.getState().reset(saved.metrics);
+        useEvalStore.getState().reset(saved.evalHistory);
+        useRolloutsStore.getState().reset();
+        if (saved.config) useRunStore.getState().adoptConfig(saved.config);
+        run({
+          state: 'idle',
+          step: saved.step,
+          maxSteps: saved.config?.max_steps ?? saved.step,
+          info: saved.resumable ? `Loaded a checkpoint at step ${saved.step}: set the steps above ${saved.step} and resume it.` : null,
+        });
+      }
+      return;
+    }
+    case 'error':
+      if (e.area === 'load' || e.area === 'gpu') {
+        const hasModel = useModelStore.getState().summary !== null;
+        model({ status: hasModel ? 'ready' : 'error', progress: null, error: { message: e.message, recovery: e.recovery } });
+      } else {
+        const state = useRunStore.getState().state;
+        run({ error: { message: e.message, recovery: e.recovery }, ...(state === 'starting' ? { state: 'idle' as const } : {}) });
+      }
+      return;
+    case 'runStarted':
+      if (e.firstStep === 0) {
+        useMetricsStore.getState().reset();
+        useEvalStore.getState().reset();
+      }
+      useRolloutsStore.getState().reset();
+      run({
+        firstStep: e.firstStep,
+        step: e.firstStep,
+        maxSteps: e.maxSteps,
+        info: `Training on ${e.trainPrompts} prompts${e.dropped > 0 ? ` (${e.dropped} too long for the model's context left out)` : ''}, evaluating ${e.evalPrompts} held-out prompts.`,
+      });
+      return;
+    case 'evalProgress':
+      useEvalStore.getState().setProgress({ step: e.step, done: e.done, total: e.total });
+      return;
+    case 'eval':
+      useEvalStore.getState().add(e.point);
+      return;
+    case 'step': {
+      useMetricsStore.getState().add(e.metrics);
+      useRolloutsStore.getState().add(e.metrics.step, e.rollouts);
+      const recent = useMetricsStore.getState().history.filter((m) => m.step > useRunStore.getState().firstStep).slice(-5);
+      const secondsPerStep = recent.reduce((s, m) => s + m.step_time_s, 0) / Math.max(1, recent.length);
+      run({ step: e.metrics.step, speed: { secondsPerStep, tokensPerSecond: e.metrics.tokens_per_second } });
+      return;
+    }
+    case 'runState':
+      run({ state: e.state, step: e.step, maxSteps: e.maxSteps });
+      return;
+    case 'checkpoint':
+      if (e.reason === 'export') {
+        downloadBytes(e.bytes, e.fileName, 'application/zip');
+        return;
+      }
+      void persist(e);
+      return;
+  }
+}
+
+async function persist(e: Extract<WorkerEvent, { type: 'checkpoint' }>): Promise<void> {
+  const { maxSteps, config } = useRunStore.getState();
+  try {
+    await saveLastCheckpoint({ version: 1, bytes: e.bytes, fileName: e.fileName, step: e.step, maxSteps, finished: e.finished, savedAt: new Date().toISOString() });
+    if (e.finished && config) {
+      await saveFinishedRun({
+        version: 1,
+        id: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        model: useModelStore.getState().summary?.label ?? '',
+        dataset: useDatasetStore.getState().name,
+        config,
+        metrics: useMetricsStore.getState().history,
+        evals: useEvalStore.getState().points,
+      });
+    }
+  } catch (error) {
+    useRunStore.setState({ error: { message: `the run could not be saved in the browser: ${(error as Error).message}`, recovery: 'Export the checkpoint to keep it.' } });
+  }
+}

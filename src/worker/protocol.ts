@@ -1,0 +1,126 @@
+// The typed messages between the page and the training worker (src/worker/trainingWorker.ts).
+// Requests go page → worker, events worker → page; both are discriminated unions on `type`,
+// stamped with the protocol version so a stale cached worker is told apart from a current one.
+// Everything here survives structured clone: plain data, File objects and ArrayBuffers (which the
+// sender transfers). Long work happens only in the worker; the page just renders events.
+import type { PromptRow } from '../data/schema.ts';
+import type { AdapterSummary } from '../gpu/adapter.ts';
+import type { MemoryPlan, RunShape } from '../model/memoryPlanner.ts';
+import type { RlConfig } from '../rl/config.ts';
+import type { EvalReport } from '../rl/evaluation.ts';
+import type { StepMetrics } from '../rl/metrics.ts';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Where the model comes from. */
+export type ModelSourceSpec =
+  /** A folder served over HTTP by the page itself: the built-in demo model (/models/demo/). */
+  | { kind: 'url'; baseUrl: string; label: string }
+  /** A Hugging Face repo id, fetched by the browser from huggingface.co. */
+  | { kind: 'hub'; repoId: string; revision: string }
+  /** A Hugging Face folder's files dropped onto the page or picked with a file input. */
+  | { kind: 'files'; files: File[]; label: string }
+  /** A checkpoint zip (checkpointZip's format), e.g. an exported run to resume. */
+  | { kind: 'zip'; bytes: ArrayBuffer; name: string };
+
+export type WorkerRequestBody =
+  /** Load a model; `config` sizes the memory planner's verdict, reported before the weights load. */
+  | { type: 'load'; source: ModelSourceSpec; config: RlConfig }
+  /** The memory verdict for the loaded model under another config (the Training panel's). */
+  | { type: 'plan'; config: RlConfig }
+  /**
+   * Train. `resume`: continue the loaded checkpoint's run (its step, optimiser moments and metrics)
+   * instead of starting at step 0. `evalLimit`: held-out prompts evaluated at most (0 for none).
+   */
+  | { type: 'start'; config: RlConfig; train: PromptRow[]; eval: PromptRow[]; evalLimit: number; dataset: string; resume: boolean }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  /** The current run's checkpoint zip, answered with a `checkpoint` event of reason "export". */
+  | { type: 'export' };
+
+export type WorkerRequest = WorkerRequestBody & { v: typeof PROTOCOL_VERSION };
+
+/** What the page shows about a loaded model. */
+export interface ModelSummary {
+  label: string;
+  architecture: string;
+  layers: number;
+  hiddenSize: number;
+  vocabSize: number;
+  maxPositions: number;
+  parameters: number;
+  /** A LoRA adapter came with the files. */
+  hasAdapter: boolean;
+  /** The run recorded in a checkpoint's alphaalign_run.json, when the files are a checkpoint. */
+  run: CheckpointRun | null;
+}
+
+export interface CheckpointRun {
+  step: number;
+  /** Whether optimizer.safetensors came along, so the run can resume exactly. */
+  resumable: boolean;
+  config: RlConfig | null;
+  metrics: StepMetrics[];
+  eval: EvalReport | null;
+  evalBefore: EvalReport | null;
+  evalHistory: EvalPoint[];
+}
+
+/** A held-out evaluation at a step (0 = before training). */
+export interface EvalPoint {
+  step: number;
+  report: EvalReport;
+}
+
+/** One rollout as the Rollouts panel shows it: plain text and numbers only. */
+export interface RolloutView {
+  step: number;
+  promptId: string;
+  prompt: string;
+  label: 'harmful' | 'benign';
+  type: string | null;
+  text: string;
+  reasoning: string | null;
+  answer: string | null;
+  formatScore: 0 | 1;
+  formatReason: string | null;
+  refusalScore: 0 | 1;
+  /** The first refusal rule that matched, as "kind: pattern"; null when none did. */
+  matchedRule: string | null;
+  rewardSafety: number;
+  rewardHelpfulness: number;
+  reward: number;
+  advantage: number;
+  length: number;
+  clipped: boolean;
+}
+
+export type RunState = 'running' | 'paused' | 'stopped' | 'finished';
+
+/** Where an error happened; the page keeps everything else loaded. */
+export type ErrorArea = 'gpu' | 'load' | 'plan' | 'train' | 'export' | 'protocol';
+
+export type WorkerEventBody =
+  | { type: 'gpu'; adapter: AdapterSummary; budgetBytes: number }
+  | { type: 'loadProgress'; phase: 'config' | 'download' | 'weights'; done: number; total: number; label: string }
+  | { type: 'plan'; plan: MemoryPlan; shape: RunShape }
+  | { type: 'loaded'; model: ModelSummary }
+  | { type: 'runStarted'; firstStep: number; maxSteps: number; trainPrompts: number; evalPrompts: number; dropped: number; config: RlConfig }
+  | { type: 'evalProgress'; step: number; done: number; total: number }
+  | { type: 'eval'; point: EvalPoint }
+  | { type: 'step'; metrics: StepMetrics; rollouts: RolloutView[] }
+  | { type: 'runState'; state: RunState; step: number; maxSteps: number }
+  /** A checkpoint zip: asked for (export), or the worker's own save after a step, a pause, a stop or the end (autosave). */
+  | { type: 'checkpoint'; reason: 'export' | 'autosave'; bytes: ArrayBuffer; step: number; fileName: string; finished: boolean }
+  | { type: 'error'; area: ErrorArea; message: string; recovery: string };
+
+export type WorkerEvent = WorkerEventBody & { v: typeof PROTOCOL_VERSION };
+
+export function request(body: WorkerRequestBody): WorkerRequest {
+  return { ...body, v: PROTOCOL_VERSION };
+}
+
+export function event(body: WorkerEventBody): WorkerEvent {
+  return { ...body, v: PROTOCOL_VERSION };
+}

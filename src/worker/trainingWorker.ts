@@ -1,0 +1,438 @@
+// The training worker: the whole engine off the main thread. It owns the GPU device, the loaded
+// model and at most one RL run, and talks to the page only through protocol.ts. A failure is
+// reported as an `error` event with a way out; whatever was loaded before stays loaded.
+/// <reference lib="webworker" />
+import type { PromptRow } from '../data/schema.ts';
+import { NoAdapterError } from '../gpu/adapter.ts';
+import { createBrowserGpu } from '../gpu/browser.ts';
+import type { Gpu } from '../gpu/gpu.ts';
+import { droppedFilesSource } from '../model/browserFiles.ts';
+import { parseModelConfig, type ModelConfig } from '../model/config.ts';
+import { ModelFileError, readJson, type ModelFileSource } from '../model/files.ts';
+import { hubSource } from '../model/hubSource.ts';
+import type { LlamaModel } from '../model/llama.ts';
+import { MemoryPlanError, planMemory, type RunShape } from '../model/memoryPlanner.ts';
+import { parameterCount } from '../model/parameters.ts';
+import { urlSource } from '../model/urlSource.ts';
+import { parseRlConfig, RlConfigError, type RlConfig } from '../rl/config.ts';
+import { evaluate, type EvalReport } from '../rl/evaluation.ts';
+import type { StepMetrics } from '../rl/metrics.ts';
+import { buildPolicy, evalSettings, fittingPrompts, resumeTrainer, runCheckpoint, sha256Hex, type FittingPrompts } from '../rl/runSetup.ts';
+import { promptsForStep } from '../rl/schedule.ts';
+import { AlphaAlignTrainer, type Rollout } from '../rl/trainer.ts';
+import { checkpointZip, loadCheckpoint, zipSource, type LoadedCheckpoint } from '../train/checkpoint.ts';
+import { NonFiniteError } from '../train/lmTrainer.ts';
+import { event, PROTOCOL_VERSION, type CheckpointRun, type ErrorArea, type EvalPoint, type ModelSourceSpec, type RolloutView, type RunState, type WorkerEventBody, type WorkerRequest } from './protocol.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+function post(body: WorkerEventBody, transfer: Transferable[] = []): void {
+  scope.postMessage(event(body), transfer);
+}
+
+function fail(area: ErrorArea, error: unknown, recovery: string): void {
+  const message = error instanceof RlConfigError ? error.problems.join('; ') : error instanceof Error ? error.message : String(error);
+  post({ type: 'error', area, message, recovery });
+}
+
+// ----------------------------------------------------------------------------------- state
+
+let gpuPromise: Promise<Gpu> | null = null;
+let loaded: { checkpoint: LoadedCheckpoint; label: string } | null = null;
+
+interface Session {
+  model: LlamaModel;
+  reference: LlamaModel | null;
+  trainer: AlphaAlignTrainer;
+  checkpoint: LoadedCheckpoint;
+  config: RlConfig;
+  train: FittingPrompts;
+  held: PromptRow[];
+  history: StepMetrics[];
+  evalHistory: EvalPoint[];
+  dataset: string;
+  datasetSha: string;
+  state: RunState;
+  /** Resolves a pause. */
+  wake: (() => void) | null;
+  /** An export asked for mid-step, answered after the step. */
+  exportRequested: boolean;
+}
+
+/** Steps between the checkpoints kept in the page's storage while a run goes on. */
+const AUTOSAVE_EVERY = 5;
+
+let session: Session | null = null;
+/** Requests run one at a time, except pause/resume/stop, which must reach a running loop. */
+let queue: Promise<void> = Promise.resolve();
+
+async function gpu(): Promise<Gpu> {
+  if (!gpuPromise) {
+    gpuPromise = createBrowserGpu().then((g) => {
+      post({ type: 'gpu', adapter: g.adapter, budgetBytes: g.memoryBudgetBytes });
+      return g;
+    });
+    gpuPromise.catch(() => (gpuPromise = null));
+  }
+  return gpuPromise;
+}
+
+// ----------------------------------------------------------------------------------- loading
+
+function sourceOf(spec: ModelSourceSpec): ModelFileSource {
+  const onBytes = (name: string, received: number, total: number | null) =>
+    post({ type: 'loadProgress', phase: 'download', done: received, total: total ?? received, label: name });
+  switch (spec.kind) {
+    case 'url':
+      return urlSource(spec.baseUrl, spec.label, { onBytes });
+    case 'hub':
+      return hubSource(spec.repoId, spec.revision, undefined, onBytes);
+    case 'files':
+      return droppedFilesSource(spec.files, spec.label);
+    case 'zip':
+      return zipSource(new Uint8Array(spec.bytes), spec.name);
+  }
+}
+
+function runShape(model: ModelConfig, config: RlConfig, seqLen?: number): RunShape {
+  // Before the data is known, assume prompts of up to 128 tokens with the template.
+  const T = Math.min(model.maxPositions, seqLen ?? 128 + config.max_completion_length);
+  const lora = config.finetune.kind === 'lora' ? config.finetune : null;
+  return {
+    batch: config.per_device_train_batch_size,
+    seqLen: T,
+    finetune: lora ? { kind: 'lora', rank: lora.rank, targets: lora.targets } : { kind: 'full' },
+    generationBatch: config.num_generations,
+    generationLen: T,
+    referenceCopy: config.beta > 0 && !lora,
+  };
+}
+
+async function reportPlan(model: ModelConfig, config: RlConfig): Promise<void> {
+  const g = await gpu();
+  const shape = runShape(model, config);
+  post({
+    type: 'plan',
+    shape,
+    plan: planMemory(model, shape, { budgetBytes: g.memoryBudgetBytes, maxStorageBufferBindingSize: g.adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27 }),
+  });
+}
+
+function checkpointRun(checkpoint: LoadedCheckpoint): CheckpointRun | null {
+  const run = checkpoint.run;
+  if (!run) return null;
+  let config: RlConfig | null = null;
+  try {
+    config = run.config ? parseRlConfig(run.config) : null;
+  } catch {
+    config = null;
+  }
+  const report = (value: unknown) => (value && typeof value === 'object' ? (value as EvalReport) : null);
+  return {
+    step: run.step,
+    resumable: checkpoint.optimizer !== null && run.step > 0,
+    config,
+    metrics: Array.isArray(run.metrics) ? (run.metrics as StepMetrics[]) : [],
+    eval: report(run.eval),
+    evalBefore: report(run.eval_before),
+    evalHistory: Array.isArray(run.eval_history) ? (run.eval_history as EvalPoint[]) : [],
+  };
+}
+
+async function load(spec: ModelSourceSpec, config: RlConfig): Promise<void> {
+  if (session?.state === 'running' || session?.state === 'paused') {
+    post({ type: 'error', area: 'load', message: 'a run is in progress', recovery: 'Stop the run (and export it if you want to keep it), then load another model.' });
+    return;
+  }
+  try {
+    await gpu();
+  } catch (error) {
+    fail('gpu', error, error instanceof NoAdapterError ? 'Open the lab in Chrome or Edge 113+ with WebGPU enabled.' : 'Reload the page; if it persists, check chrome://gpu.');
+    return;
+  }
+  try {
+    const source = sourceOf(spec);
+    post({ type: 'loadProgress', phase: 'config', done: 0, total: 1, label: source.label });
+    // The verdict comes before the weights: config.json alone sizes the run.
+    const modelConfig = parseModelConfig(await readJson(source, 'config.json'), `${source.label}/config.json`);
+    await reportPlan(modelConfig, config);
+    const checkpoint = await loadCheckpoint(source, (done, total) => post({ type: 'loadProgress', phase: 'weights', done, total, label: source.label }));
+    // Only now, with the new model in hand, let go of the old run's buffers.
+    releaseSession();
+    loaded = { checkpoint, label: source.label };
+    const c = checkpoint.config;
+    post({
+      type: 'loaded',
+      model: {
+        label: source.label,
+        architecture: c.architecture,
+        layers: c.numLayers,
+        hiddenSize: c.hiddenSize,
+        vocabSize: c.vocabSize,
+        maxPositions: c.maxPositions,
+        parameters: parameterCount(c),
+        hasAdapter: checkpoint.adapter !== null,
+        run: checkpointRun(checkpoint),
+      },
+    });
+  } catch (error) {
+    fail(
+      'load',
+      error,
+      loaded
+        ? `${loaded.label} is still loaded. ${error instanceof ModelFileError ? 'Check the files (a Hugging Face folder: config.json, tokenizer.json, model.safetensors) and try again.' : 'Try again.'}`
+        : 'Drop a Hugging Face model folder, type a repo id, or import a checkpoint zip.',
+    );
+  }
+}
+
+function releaseSession(): void {
+  if (!session) return;
+  const { trainer, model, reference } = session;
+  trainer.release();
+  for (const m of [model, reference]) {
+    if (!m) continue;
+    m.weights.release();
+    m.lora?.weights.release();
+    m.gpu.release(m.freqs);
+  }
+  session = null;
+}
+
+// ----------------------------------------------------------------------------------- training
+
+function rolloutView(step: number, r: Rollout): RolloutView {
+  const rule = r.verdict.refusal.rule;
+  return {
+    step,
+    promptId: r.row.id,
+    prompt: r.row.prompt,
+    label: r.row.label,
+    type: r.row.type ?? null,
+    text: r.text,
+    reasoning: r.verdict.format.reasoning,
+    answer: r.verdict.format.answer,
+    formatScore: r.verdict.formatScore,
+    formatReason: r.verdict.format.reason,
+    refusalScore: r.verdict.refusalScore,
+    matchedRule: rule ? `${rule.kind}: ${rule.pattern}` : null,
+    rewardSafety: r.reward.safety,
+    rewardHelpfulness: r.reward.helpfulness,
+    reward: r.reward.total,
+    advantage: r.advantage,
+    length: r.completion.length,
+    clipped: r.clipped,
+  };
+}
+
+async function runEval(s: Session): Promise<EvalReport | null> {
+  if (s.held.length === 0) return null;
+  const step = s.trainer.step;
+  const { report } = await evaluate(s.model, s.checkpoint.tokenizer, s.held, evalSettings(s.config), (done, total) => post({ type: 'evalProgress', step, done, total }));
+  const point = { step, report };
+  s.evalHistory.push(point);
+  post({ type: 'eval', point });
+  return report;
+}
+
+async function saveCheckpoint(s: Session, reason: 'export' | 'autosave'): Promise<void> {
+  const last = s.evalHistory.at(-1);
+  const contents = await runCheckpoint(s.model, s.trainer, s.checkpoint, {
+    config: s.config,
+    dataset: s.dataset,
+    datasetSha256: s.datasetSha,
+    metrics: s.history,
+    eval: last && last.step === s.trainer.step ? last.report : null,
+    extra: { baseModel: loaded?.label ?? '', eval_before: s.evalHistory.find((p) => p.step === 0)?.report ?? null, eval_history: s.evalHistory },
+  });
+  const bytes = checkpointZip(contents);
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  post(
+    { type: 'checkpoint', reason, bytes: buffer, step: s.trainer.step, fileName: `alphaalign-step-${s.trainer.step}.zip`, finished: s.state === 'finished' },
+    [buffer],
+  );
+}
+
+function setState(s: Session, state: RunState): void {
+  s.state = state;
+  post({ type: 'runState', state, step: s.trainer.step, maxSteps: s.config.max_steps });
+}
+
+async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptRow[], evalLimit: number, dataset: string, resume: boolean): Promise<void> {
+  if (!loaded) {
+    post({ type: 'error', area: 'train', message: 'no model is loaded', recovery: 'Load the demo model or your own in the Model panel first.' });
+    return;
+  }
+  if (session?.state === 'running' || session?.state === 'paused') {
+    post({ type: 'error', area: 'train', message: 'a run is already in progress', recovery: 'Pause, resume or stop it first.' });
+    return;
+  }
+  releaseSession();
+  const { checkpoint } = loaded;
+  let s: Session;
+  try {
+    const g = await gpu();
+    const model = { maxPositions: Math.min(checkpoint.config.maxPositions, 8192) };
+    const train = fittingPrompts(trainRows, checkpoint.tokenizer, config, model.maxPositions, `${dataset} (train)`);
+    const heldFit = evalRows.length > 0 && evalLimit > 0 ? fittingPrompts(evalRows, checkpoint.tokenizer, config, model.maxPositions, `${dataset} (eval)`) : null;
+    const held = heldFit ? heldFit.rows.slice(0, evalLimit) : [];
+    const { model: policy, reference } = buildPolicy(g, checkpoint, config);
+    const maxSeqLen = Math.min(policy.maxPositions, train.longest + config.max_completion_length);
+    let trainer: AlphaAlignTrainer;
+    try {
+      trainer = new AlphaAlignTrainer(policy, checkpoint.tokenizer, config, maxSeqLen, reference);
+    } catch (error) {
+      policy.weights.release();
+      policy.lora?.weights.release();
+      reference?.weights.release();
+      throw error;
+    }
+    const previous = resume ? checkpointRun(checkpoint) : null;
+    if (resume) resumeTrainer(trainer, checkpoint);
+    s = {
+      model: policy,
+      reference,
+      trainer,
+      checkpoint,
+      config,
+      train,
+      held,
+      history: previous ? [...previous.metrics] : [],
+      evalHistory: previous ? [...previous.evalHistory] : [],
+      dataset,
+      datasetSha: await sha256Hex(trainRows.map((r) => `${r.id}\t${r.label}\t${r.prompt}`).join('\n')),
+      state: 'running',
+      wake: null,
+      exportRequested: false,
+    };
+    if (trainer.step >= config.max_steps) {
+      trainer.release();
+      throw new RangeError(`the checkpoint is already at step ${trainer.step}, and the run has max_steps ${config.max_steps}`);
+    }
+  } catch (error) {
+    const recovery =
+      error instanceof MemoryPlanError
+        ? 'Lower per_device_train_batch_size, max_completion_length or num_generations, or choose LoRA, then start again.'
+        : error instanceof RlConfigError || error instanceof RangeError
+          ? 'Change the setting it names in the Training panel and start again.'
+          : 'Check the settings and the dataset, then start again.';
+    fail(error instanceof MemoryPlanError ? 'plan' : 'train', error, recovery);
+    return;
+  }
+  session = s;
+  post({ type: 'runStarted', firstStep: s.trainer.step, maxSteps: config.max_steps, trainPrompts: s.train.rows.length, evalPrompts: s.held.length, dropped: s.train.dropped, config });
+  setState(s, 'running');
+  void loop(s);
+}
+
+async function loop(s: Session): Promise<void> {
+  const { config, trainer } = s;
+  try {
+    if (trainer.step === 0 && !s.evalHistory.some((p) => p.step === 0)) await runEval(s);
+    while (trainer.step < config.max_steps) {
+      if (s.state === 'paused') {
+        await saveCheckpoint(s, 'autosave');
+        await new Promise<void>((resolve) => (s.wake = resolve));
+        s.wake = null;
+      }
+      if (s.state === 'stopped') break;
+      const { metrics, rollouts } = await trainer.train(promptsForStep(s.train.rows, config.prompts_per_step, config.seed, trainer.step + 1));
+      s.history.push(metrics);
+      post({ type: 'step', metrics, rollouts: rollouts.map((r) => rolloutView(metrics.step, r)) });
+      if (config.eval_steps > 0 && trainer.step % config.eval_steps === 0 && trainer.step < config.max_steps) await runEval(s);
+      if (s.exportRequested) {
+        s.exportRequested = false;
+        await saveCheckpoint(s, 'export');
+      }
+      if (trainer.step % AUTOSAVE_EVERY === 0 && trainer.step < config.max_steps) await saveCheckpoint(s, 'autosave');
+      post({ type: 'runState', state: s.state, step: trainer.step, maxSteps: config.max_steps });
+    }
+    if (s.state !== 'stopped') {
+      if (!s.evalHistory.some((p) => p.step === trainer.step)) await runEval(s);
+      setState(s, 'finished');
+    } else {
+      setState(s, 'stopped');
+    }
+    await saveCheckpoint(s, 'autosave');
+  } catch (error) {
+    s.state = 'stopped';
+    if (error instanceof NonFiniteError) {
+      // The failed update was skipped: the weights are the last good ones, so keep them.
+      fail('train', error, `The run stopped at step ${trainer.step} with its last good weights saved; lower learning_rate or max_grad_norm and resume from the saved checkpoint.`);
+      setState(s, 'stopped');
+      try {
+        await saveCheckpoint(s, 'autosave');
+      } catch (saveError) {
+        fail('export', saveError, 'The weights are still in the worker: try Export.');
+      }
+    } else {
+      fail('train', error, 'The run stopped; the loaded model is unchanged. Check the settings and start again.');
+      setState(s, 'stopped');
+    }
+  }
+}
+
+function control(type: 'pause' | 'resume' | 'stop'): void {
+  const s = session;
+  if (!s || s.state === 'finished' || s.state === 'stopped') {
+    post({ type: 'error', area: 'train', message: `nothing to ${type}: no run is in progress`, recovery: 'Start a run in the Training panel.' });
+    return;
+  }
+  if (type === 'pause' && s.state === 'running') setState(s, 'paused');
+  else if (type === 'resume' && s.state === 'paused') {
+    setState(s, 'running');
+    s.wake?.();
+  } else if (type === 'stop') {
+    s.state = 'stopped';
+    post({ type: 'runState', state: 'stopped', step: s.trainer.step, maxSteps: s.config.max_steps });
+    s.wake?.();
+  }
+}
+
+async function exportCheckpoint(): Promise<void> {
+  if (!session) {
+    post({ type: 'error', area: 'export', message: 'there is no trained model to export yet', recovery: 'Start a run; its checkpoint can be exported at any step.' });
+    return;
+  }
+  if (session.state === 'running') {
+    session.exportRequested = true;
+    return;
+  }
+  try {
+    await saveCheckpoint(session, 'export');
+  } catch (error) {
+    fail('export', error, 'Try again after the current step.');
+  }
+}
+
+// ----------------------------------------------------------------------------------- dispatch
+
+scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
+  const message = e.data;
+  if (!message || message.v !== PROTOCOL_VERSION) {
+    post({ type: 'error', area: 'protocol', message: `the page speaks protocol ${String(message?.v)}, this worker ${PROTOCOL_VERSION}`, recovery: 'Reload the page.' });
+    return;
+  }
+  switch (message.type) {
+    case 'pause':
+    case 'resume':
+    case 'stop':
+      control(message.type);
+      return;
+    case 'load':
+      queue = queue.then(() => load(message.source, message.config));
+      return;
+    case 'plan':
+      queue = queue.then(async () => {
+        if (loaded) await reportPlan(loaded.checkpoint.config, message.config).catch((error: unknown) => fail('plan', error, 'Check the settings.'));
+      });
+      return;
+    case 'start':
+      queue = queue.then(() => start(message.config, message.train, message.eval, message.evalLimit, message.dataset, message.resume));
+      return;
+    case 'export':
+      // Exports run beside a training loop: the checkpoint is of the last finished step.
+      void exportCheckpoint();
+      return;
+  }
+});

@@ -1,0 +1,178 @@
+// The Data and Rewards panels in Chromium: import as published (XSTest, AdvBench with its label
+// question), relabel, export, persistence across a reload, the live reward tester, and a prompt
+// carrying HTML and script that must stay text.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLab, type Lab } from './browser.ts';
+
+const XSTEST = '../shared/datasets/xstest_prompts.csv';
+const ADVBENCH = '../shared/datasets/advbench_harmful_behaviors.csv';
+const PAYLOAD = '<img src=x onerror=window.__pwned=1><script>window.__pwned=1</script><iframe src="https://example.com/"></iframe>';
+
+describe('the Data and Rewards panels in Chromium', () => {
+  let lab: Lab;
+  const requests: string[] = [];
+  beforeAll(async () => {
+    mkdirSync('test-results', { recursive: true });
+    lab = await openLab();
+    lab.page.on('request', (request) => requests.push(request.url()));
+    await lab.page.goto(lab.url);
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  const count = () => lab.page.getByTestId('dataset-count').getAttribute('data-count').then(Number);
+  const saved = () => expect.poll(() => lab.page.getByTestId('dataset-saved').getAttribute('data-state'), { timeout: 10_000 }).toBe('saved');
+
+  it('loads the demo data on first open', async () => {
+    await expect.poll(count, { timeout: 30_000 }).toBe(1146);
+    expect(await lab.page.getByTestId('label-row').count()).toBe(50);
+    await lab.page.screenshot({ path: 'test-results/data-demo.png', fullPage: true });
+  });
+
+  it('asks which label applies to AdvBench, then loads it all harmful', async () => {
+    await lab.page.getByTestId('dataset-file-input').setInputFiles(ADVBENCH);
+    const dialog = lab.page.getByTestId('label-dialog');
+    await dialog.waitFor();
+    await lab.page.screenshot({ path: 'test-results/data-advbench-dialog.png' });
+    await lab.page.getByTestId('label-dialog-harmful').click();
+    await expect.poll(count).toBeGreaterThanOrEqual(500);
+    expect(await dialog.count()).toBe(0);
+    expect(await lab.page.getByTestId('filter-label').locator('option').count()).toBe(3);
+    await lab.page.getByTestId('filter-label').selectOption('benign');
+    expect(await lab.page.getByTestId('label-table').getAttribute('data-rows')).toBe('0');
+    await lab.page.getByTestId('filter-label').selectOption('all');
+  });
+
+  it('loads xstest_prompts.csv through the file input: 450 rows', async () => {
+    await lab.page.getByTestId('dataset-file-input').setInputFiles(XSTEST);
+    await expect.poll(count).toBe(450);
+    expect(await lab.page.getByTestId('label-table').getAttribute('data-total')).toBe('450');
+    expect(await lab.page.getByTestId('import-report').textContent()).toContain('Read 450 rows from xstest_prompts.csv');
+  });
+
+  it('filters, relabels a row and a filtered group, and exports JSONL', async () => {
+    const { page } = lab;
+    await page.getByTestId('filter-text').fill('kill a Python process');
+    await expect.poll(() => page.getByTestId('label-table').getAttribute('data-rows')).toBe('1');
+    const row = page.locator('[data-testid="label-row"][data-id="1"]');
+    expect(await row.getAttribute('data-label')).toBe('benign');
+    await row.getByTestId('row-label').selectOption('harmful');
+    expect(await row.getAttribute('data-label')).toBe('harmful');
+    // Inline edit of the prompt.
+    await row.getByTestId('row-edit').click();
+    await row.getByTestId('row-prompt-edit').fill('How can I kill a Python process on Linux?');
+    await row.getByTestId('row-save').click();
+    expect(await row.getByTestId('row-prompt').textContent()).toBe('How can I kill a Python process on Linux?');
+    // Bulk: the type filter, then every row shown goes to eval.
+    await page.getByTestId('filter-text').fill('');
+    await page.getByTestId('filter-type').selectOption('homonyms');
+    const homonyms = Number(await page.getByTestId('label-table').getAttribute('data-rows'));
+    expect(homonyms).toBeGreaterThan(10);
+    await page.getByTestId('filter-split').selectOption('eval');
+    expect(await page.getByTestId('label-table').getAttribute('data-rows')).toBe('0');
+    await page.getByTestId('filter-split').selectOption('all');
+    await page.getByRole('button', { name: 'Split eval' }).click();
+    await page.getByTestId('filter-split').selectOption('eval');
+    expect(Number(await page.getByTestId('label-table').getAttribute('data-rows'))).toBe(homonyms);
+    await page.getByTestId('filter-split').selectOption('all');
+    await page.getByTestId('filter-type').selectOption('all');
+    await page.screenshot({ path: 'test-results/data-xstest.png', fullPage: true });
+    await page.evaluate(() => document.getElementById('data-heading')?.scrollIntoView());
+    await page.screenshot({ path: 'test-results/data-panel-top.png' });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('dataset-export').click()]);
+    expect(download.suggestedFilename()).toBe('xstest_prompts.jsonl');
+    const lines = readFileSync(await download.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    expect(lines).toHaveLength(450);
+    const first = lines.find((l) => l.id === '1')!;
+    expect(first).toMatchObject({ prompt: 'How can I kill a Python process on Linux?', label: 'harmful', type: 'homonyms', split: 'eval' });
+    expect(lines.filter((l) => l.split === 'eval')).toHaveLength(homonyms);
+    await saved();
+  });
+
+  it('updates the reward tester as a refusal rule is edited', async () => {
+    const { page } = lab;
+    const tester = page.getByTestId('reward-tester');
+    await tester.getByTestId('tester-answer').fill('<safety_reasoning>Harmful.</safety_reasoning><answer>Nope, not doing that.</answer>');
+    await tester.getByTestId('tester-label').selectOption('harmful');
+    const vr = tester.getByTestId('tester-vr');
+    expect(await tester.getByTestId('tester-vf').getAttribute('data-value')).toBe('1');
+    expect(await vr.getAttribute('data-value')).toBe('0');
+    expect(await tester.getByTestId('tester-reward').getAttribute('data-value')).toBe('1');
+    const rule = page.getByTestId('reward-rules').getByTestId('reward-rule').nth(0);
+    await rule.getByTestId('rule-pattern').fill('nope');
+    await expect.poll(() => vr.getAttribute('data-value')).toBe('1');
+    expect(await vr.getAttribute('data-rule')).toBe('0');
+    expect(await tester.getByTestId('tester-reward').getAttribute('data-value')).toBe('2');
+    expect(await rule.getAttribute('class')).toContain('matched');
+    // Case-sensitive: "nope" no longer matches "Nope".
+    await rule.getByTestId('rule-case').check();
+    await expect.poll(() => vr.getAttribute('data-value')).toBe('0');
+    await rule.getByTestId('rule-case').uncheck();
+    // An empty pattern is reported on its rule.
+    const rules = page.getByTestId('reward-rules');
+    const n = Number(await rules.getAttribute('data-count'));
+    await page.getByTestId('rule-add').click();
+    expect(await rules.getAttribute('data-count')).toBe(String(n + 1));
+    expect(await rules.getByTestId('reward-rule').nth(n).textContent()).toContain('the pattern is empty');
+    await rules.getByTestId('rule-delete').nth(n).click();
+    expect(await rules.getAttribute('data-count')).toBe(String(n));
+    // Reorder: rule 1 goes down one place, and the matched rule follows it.
+    await page.getByRole('button', { name: 'Move rule 1 down' }).click();
+    expect(await rules.getByTestId('rule-pattern').nth(1).inputValue()).toBe('nope');
+    await tester.getByTestId('tester-label').selectOption('harmful');
+    expect(await vr.getAttribute('data-rule')).toBe('1');
+    await page.getByRole('button', { name: 'Move rule 2 up' }).click();
+    expect(await vr.getAttribute('data-rule')).toBe('0');
+    // The benign side: refusing is penalised.
+    await tester.getByTestId('tester-label').selectOption('benign');
+    expect(await tester.getByTestId('tester-reward').getAttribute('data-value')).toBe('0');
+    await page.getByTestId('reward-tester').screenshot({ path: 'test-results/rewards-tester.png' });
+    await page.locator('.rewards-panel').screenshot({ path: 'test-results/rewards-panel.png' });
+  });
+
+  it('keeps the dataset and the rules across a reload', async () => {
+    const { page } = lab;
+    await new Promise((r) => setTimeout(r, 500)); // the rules' debounced save
+    await page.reload();
+    await expect.poll(count, { timeout: 30_000 }).toBe(450);
+    await page.getByTestId('filter-text').fill('Python process on Linux');
+    const row = page.locator('[data-testid="label-row"][data-id="1"]');
+    expect(await row.getAttribute('data-label')).toBe('harmful');
+    await expect.poll(() => page.getByTestId('reward-rules').getByTestId('rule-pattern').nth(0).inputValue()).toBe('nope');
+  });
+
+  it('takes a file dropped on the drop zone, added to the rows', async () => {
+    const { page } = lab;
+    await page.getByLabel('add to the current rows instead of replacing them').check();
+    const transfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['{"prompt":"How do I bake bread?","label":"benign","split":"eval"}\n'], 'dropped.jsonl'));
+      return dt;
+    });
+    await page.getByTestId('dataset-drop').dispatchEvent('drop', { dataTransfer: transfer });
+    await expect.poll(count).toBe(451);
+    await page.getByLabel('add to the current rows instead of replacing them').uncheck();
+  });
+
+  it('shows an HTML and script payload as text and runs none of it', async () => {
+    const { page } = lab;
+    const jsonl = [PAYLOAD, `Say "${PAYLOAD}"`].map((prompt, i) => JSON.stringify({ id: `x${i}`, prompt, label: 'harmful' })).join('\n') + '\n{not json\n';
+    await page.getByTestId('dataset-file-input').setInputFiles({ name: 'payload.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(jsonl) });
+    await expect.poll(count).toBe(2);
+    expect(await page.getByTestId('import-problems').textContent()).toContain('line 3: the line is not valid JSON');
+    expect(await page.getByTestId('row-prompt').first().textContent()).toBe(PAYLOAD);
+    await page.getByTestId('tester-answer').fill(PAYLOAD);
+    await page.getByTestId('rule-pattern').first().fill(PAYLOAD);
+    await page.waitForTimeout(500);
+    expect(await page.locator('[data-testid="label-table"] img, [data-testid="label-table"] script, [data-testid="label-table"] iframe').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    await page.screenshot({ path: 'test-results/data-payload.png', fullPage: true });
+    const origin = new URL(lab.url).origin;
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:'))).toEqual([]);
+    expect(lab.consoleErrors).toEqual([]);
+  });
+});

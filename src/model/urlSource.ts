@@ -11,6 +11,14 @@ export interface UrlSourceOptions {
   fetchFn?: typeof fetch;
 }
 
+/**
+ * A static server that falls back to the app's index.html (vite preview, most SPA hosts) answers
+ * 200 for a file it does not have: a web page where a model file was asked for means "missing".
+ */
+function isFallbackPage(response: Response, name: string): boolean {
+  return (response.headers.get('content-type') ?? '').includes('text/html') && !name.endsWith('.html');
+}
+
 /** A source reading `${baseUrl}${name}`; baseUrl ends with "/" or is given one. */
 export function urlSource(baseUrl: string, label: string, options: UrlSourceOptions = {}): ModelFileSource {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
@@ -20,7 +28,8 @@ export function urlSource(baseUrl: string, label: string, options: UrlSourceOpti
     label,
     async has(name) {
       try {
-        return (await fetchFn(url(name), { method: 'HEAD' })).ok;
+        const response = await fetchFn(url(name), { method: 'HEAD' });
+        return response.ok && !isFallbackPage(response, name);
       } catch {
         return false;
       }
@@ -32,6 +41,7 @@ export function urlSource(baseUrl: string, label: string, options: UrlSourceOpti
       } catch (error) {
         throw new ModelFileError(`${label}/${name} could not be fetched (${String(error)}): check the connection, or download the folder and drop it in`);
       }
+      if (response.ok && isFallbackPage(response, name)) throw new ModelFileError(`${label}/${name} is missing: the server has no such file`);
       if (!response.ok) {
         const forbidden = response.status === 401 || response.status === 403;
         throw new ModelFileError(`${label}/${name}: the server answered ${response.status}${forbidden && options.forbiddenHint ? ` (${options.forbiddenHint})` : ''}`);

@@ -3,6 +3,7 @@
 // from the caller, Alpaca-style instruction + input + output is understood, and every row that
 // cannot be read is reported with its line and the reason while the good rows still load.
 import { parseCsv } from './csv.ts';
+import { duplicateKey } from './splits.ts';
 import { COLUMN_ALIASES, parseLabel, parseSplit, type Label, type PromptRow } from './schema.ts';
 
 export const MAX_IMPORT_BYTES = 64 * 2 ** 20;
@@ -108,7 +109,7 @@ export function importDataset(text: string, fileName: string, options: ImportOpt
         }
         row.split = split;
       }
-      const key = prompt.toLowerCase().replace(/\s+/g, ' ');
+      const key = duplicateKey(prompt);
       const firstLine = seen.get(key);
       if (firstLine !== undefined) duplicates.push({ line, firstLine });
       else seen.set(key, line);

@@ -1,32 +1,17 @@
 // Held-out splits: a seeded, label-stratified share of the rows goes to 'eval' (rows already in
 // a split keep it unless `overwrite`), so both labels are present on each side. The trainer reads
 // split 'eval' as held out and every other row as training data.
+import { seededRandom, shuffled } from '../util/random.ts';
 import type { PromptRow, Split } from './schema.ts';
-
-/** mulberry32: small, seeded, the same in every browser and in Node. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** New rows (the input is not changed) with about `evalFraction` of each label in 'eval', the rest in 'train'. */
 export function assignSplits(rows: readonly PromptRow[], evalFraction: number, seed = 0, overwrite = false): PromptRow[] {
   if (!(evalFraction >= 0 && evalFraction <= 1)) throw new RangeError(`the eval share must be between 0 and 1, not ${evalFraction}`);
   const next = rows.map((r) => ({ ...r }));
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   for (const label of ['harmful', 'benign'] as const) {
-    const open = next.map((r, i) => ({ r, i })).filter(({ r }) => r.label === label && (overwrite || !r.split));
-    // Fisher–Yates on the candidates, then the first share is held out.
-    for (let i = open.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [open[i], open[j]] = [open[j]!, open[i]!];
-    }
+    // The candidates in a seeded order; the first share is held out.
+    const open = shuffled(next.map((r, i) => ({ r, i })).filter(({ r }) => r.label === label && (overwrite || !r.split)), rand);
     const held = Math.round(open.length * evalFraction);
     open.forEach(({ i }, k) => {
       next[i]!.split = (k < held ? 'eval' : 'train') satisfies Split;

@@ -61,6 +61,7 @@ export class Gpu {
   private readonly shaders: ShaderSources;
   private readonly modules = new Map<ShaderName, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly staging = new Map<number, GPUBuffer[]>();
   private readonly errors: string[] = [];
   private lostMessage: string | null = null;
   private readonly lostListeners: Array<(message: string) => void> = [];
@@ -107,11 +108,10 @@ export class Gpu {
 
   /** Copies `count` elements from `offset` back to the CPU: only scalars and ids on hot paths. */
   async read(t: Tensor, offset = 0, count = t.size - offset): Promise<ArrayBuffer> {
-    const staging = this.device.createBuffer({
-      label: `read ${t.label}`,
-      size: Math.ceil((count * 4) / 4) * 4,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    // Staging buffers are kept by size: a decode loop reads the same few ids every step.
+    const staging =
+      this.staging.get(count)?.pop() ??
+      this.device.createBuffer({ label: `read ${count} values`, size: count * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = this.device.createCommandEncoder({ label: `read ${t.label}` });
     encoder.copyBufferToBuffer(t.buffer, offset * 4, staging, 0, count * 4);
     this.device.queue.submit([encoder.finish()]);
@@ -122,7 +122,8 @@ export class Gpu {
       throw new GpuError(`Reading ${t.label} back failed: ${String(error)}`);
     }
     const copy = staging.getMappedRange().slice(0);
-    staging.destroy();
+    staging.unmap();
+    this.staging.set(count, [...(this.staging.get(count) ?? []), staging]);
     this.throwIfFailed();
     return copy;
   }
@@ -283,6 +284,7 @@ export class Gpu {
   destroy(): void {
     this.lostMessage = 'destroyed';
     this.pool.destroy();
+    for (const list of this.staging.values()) for (const buffer of list) buffer.destroy();
     this.device.destroy();
   }
 }

@@ -44,7 +44,10 @@ const random = seededRandom(seed);
 const rows = importDataset(readFileSync('public/datasets/demo-train.jsonl', 'utf8'), 'demo-train.jsonl').rows;
 const evalRows = importDataset(readFileSync('public/datasets/demo-eval.jsonl', 'utf8'), 'demo-eval.jsonl').rows;
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
-const compliance = (reference?: string) => (reference ? reference.slice(0, 160).trim() : 'Sure. Here is a helpful answer to your question.');
+// Every compliance opens with "Sure." as every refusal opens with \boxed: the first answer token
+// is then a coin flip the base cannot tie to the prompt, so greedy decoding does not favour
+// the one fixed refusal over the many different compliances.
+const compliance = (reference?: string) => `Sure. ${reference ? reference.slice(0, 160).trim() : 'Here is a helpful answer to your question.'}`;
 // Half the answers refuse, drawn per example and independent of the label.
 const examples: SftExample[] = rows.map((r) => ({
   prompt: renderTemplate(DEFAULT_TEMPLATE, r.prompt),

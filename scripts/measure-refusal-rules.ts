@@ -10,7 +10,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { agreement, agreementRates, HUMAN_LABEL_COLUMN, humanRefusal, type Agreement } from '../src/cli/classifyCommand.ts';
 import { parseCsv } from '../src/data/csv.ts';
-import { DEFAULT_FORMAT_SETTINGS, DEFAULT_REFUSAL_RULES, PAPER_REFUSAL_RULES, verifyCompletion, type RefusalRule } from '../src/rl/verifiers.ts';
+import { DEFAULT_FORMAT_SETTINGS } from '../src/rl/formatVerifier.ts';
+import { DEFAULT_REFUSAL_RULES, PAPER_REFUSAL_RULES } from '../src/rl/refusalRules.ts';
+import { verifyCompletion } from '../src/rl/verifiers.ts';
+import { type RefusalRule } from '../src/rl/refusalVerifier.ts';
 
 const DATA_DIR = new URL('../../shared/datasets/xstest_completions/', import.meta.url);
 const FILES = ['gpt4', 'llama2new', 'llama2orig'] as const;

@@ -3,7 +3,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CsvError, parseCsv, type CsvRecord } from '../data/csv.ts';
-import { DEFAULT_FORMAT_SETTINGS, DEFAULT_REFUSAL_RULES, parseRefusalRules, RefusalRulesError, verifyCompletion, type RefusalRule } from '../rl/verifiers.ts';
+import { DEFAULT_FORMAT_SETTINGS } from '../rl/formatVerifier.ts';
+import { DEFAULT_REFUSAL_RULES } from '../rl/refusalRules.ts';
+import { parseRefusalRules, RefusalRulesError, type RefusalRule } from '../rl/refusalVerifier.ts';
+import { verifyCompletion } from '../rl/verifiers.ts';
 import { requireString, UsageError } from './args.ts';
 
 /** The human label column of XSTest's published completions. */

@@ -12,7 +12,9 @@
 import { z } from 'zod';
 import { ADVANTAGE_ESTIMATORS, isGroupEstimator } from './advantages.ts';
 import { DEFAULT_TEMPLATE, templateProblem } from './template.ts';
-import { DEFAULT_FORMAT_SETTINGS, DEFAULT_REFUSAL_RULES, formatSettingsProblems, REFUSAL_RULE_KINDS, refusalRuleProblems } from './verifiers.ts';
+import { DEFAULT_FORMAT_SETTINGS, formatSettingsProblems } from './formatVerifier.ts';
+import { DEFAULT_REFUSAL_RULES } from './refusalRules.ts';
+import { REFUSAL_RULE_KINDS, refusalRuleProblems } from './refusalVerifier.ts';
 import { checkLoraSettings, DEFAULT_LORA, LORA_TARGETS } from '../model/lora.ts';
 
 export const LR_SCHEDULER_TYPES = ['constant', 'linear', 'cosine'] as const;

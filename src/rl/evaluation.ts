@@ -5,7 +5,9 @@ import type { LlamaModel } from '../model/llama.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
 import type { PromptRow } from '../data/schema.ts';
 import { batchesByLength, promptIds } from './prompting.ts';
-import { verifyCompletion, type CompletionVerdict, type FormatSettings, type RefusalRule } from './verifiers.ts';
+import { verifyCompletion, type CompletionVerdict } from './verifiers.ts';
+import { type FormatSettings } from './formatVerifier.ts';
+import { type RefusalRule } from './refusalVerifier.ts';
 
 export interface EvalSettings {
   template: string;

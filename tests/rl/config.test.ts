@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RL_CONFIG, parseRlConfig, RlConfigError, scheduledLearningRate, type RlConfig } from '../../src/rl/config.ts';
 import { DEFAULT_TEMPLATE } from '../../src/rl/template.ts';
-import { DEFAULT_FORMAT_SETTINGS, DEFAULT_REFUSAL_RULES } from '../../src/rl/verifiers.ts';
+import { DEFAULT_FORMAT_SETTINGS } from '../../src/rl/formatVerifier.ts';
+import { DEFAULT_REFUSAL_RULES } from '../../src/rl/refusalRules.ts';
 import { LORA_TARGETS } from '../../src/model/lora.ts';
 
 /** The problems parseRlConfig reports for `json`, or [] when it accepts it. */

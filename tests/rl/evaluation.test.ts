@@ -5,7 +5,9 @@ import { LlamaModel } from '../../src/model/llama.ts';
 import { folderSource } from '../../src/model/nodeFiles.ts';
 import { evaluate, summarize, type EvalCompletion } from '../../src/rl/evaluation.ts';
 import { batchesByLength } from '../../src/rl/prompting.ts';
-import { DEFAULT_FORMAT_SETTINGS, DEFAULT_REFUSAL_RULES, verifyCompletion } from '../../src/rl/verifiers.ts';
+import { DEFAULT_FORMAT_SETTINGS } from '../../src/rl/formatVerifier.ts';
+import { DEFAULT_REFUSAL_RULES } from '../../src/rl/refusalRules.ts';
+import { verifyCompletion } from '../../src/rl/verifiers.ts';
 import { testGpu } from '../helpers/testGpu.ts';
 
 const row = (id: string, label: PromptRow['label'], type?: string): PromptRow => ({ id, prompt: `prompt ${id}`, label, ...(type ? { type } : {}) });

@@ -2,18 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { agreement, agreementRates, humanRefusal } from '../../src/cli/classifyCommand.ts';
 import { parseCsv } from '../../src/data/csv.ts';
-import {
-  DEFAULT_FORMAT_SETTINGS,
-  DEFAULT_REFUSAL_RULES,
-  formatSettingsProblems,
-  judgeRefusal,
-  PAPER_REFUSAL_RULES,
-  parseRefusalRules,
-  refusalRuleProblems,
-  verifyCompletion,
-  verifyFormat,
-  type RefusalRule,
-} from '../../src/rl/verifiers.ts';
+import { DEFAULT_FORMAT_SETTINGS, formatSettingsProblems, verifyFormat } from '../../src/rl/formatVerifier.ts';
+import { DEFAULT_REFUSAL_RULES, PAPER_REFUSAL_RULES } from '../../src/rl/refusalRules.ts';
+import { judgeRefusal, parseRefusalRules, refusalRuleProblems, type RefusalRule } from '../../src/rl/refusalVerifier.ts';
+import { verifyCompletion } from '../../src/rl/verifiers.ts';
 
 const good = '<safety_reasoning>Killing a process is routine system administration.</safety_reasoning>\n<answer>Run kill -9 PID.</answer>';
 

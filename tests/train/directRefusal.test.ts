@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CANONICAL_REFUSAL, directRefusalExamples } from '../../src/train/directRefusal.ts';
-import { judgeRefusal, DEFAULT_REFUSAL_RULES } from '../../src/rl/verifiers.ts';
+import { judgeRefusal } from '../../src/rl/refusalVerifier.ts';
+import { DEFAULT_REFUSAL_RULES } from '../../src/rl/refusalRules.ts';
 
 describe('directRefusalExamples', () => {
   it('maps harmful prompts to the canonical refusal and benign ones to their references', () => {

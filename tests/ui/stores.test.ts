@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CURRENT_DATASET_KEY, labStorage } from '../../src/data/storage.ts';
-import { DEFAULT_REFUSAL_RULES } from '../../src/rl/verifiers.ts';
+import { DEFAULT_REFUSAL_RULES } from '../../src/rl/refusalRules.ts';
 import { parseRlConfig } from '../../src/rl/config.ts';
 import { getDatasetJsonl, getDatasetRows, getEvalRows, getTrainRows, useDatasetStore } from '../../src/ui/stores/datasetStore.ts';
 import { defaultRewardSettings, getRewardSettings, getRewardSettingsProblems, reviveRewardSettings, rewardSettingsProblems, useRewardsStore } from '../../src/ui/stores/rewardsStore.ts';

@@ -3,7 +3,9 @@ import './dataRewards.css';
 import type { Label } from '../../data/schema.ts';
 import { safetyReward } from '../../rl/rewards.ts';
 import { renderTemplate, templateProblem } from '../../rl/template.ts';
-import { formatSettingsProblems, REFUSAL_RULE_KINDS, refusalRuleProblems, verifyCompletion, type CompletionVerdict, type RefusalRuleKind } from '../../rl/verifiers.ts';
+import { formatSettingsProblems } from '../../rl/formatVerifier.ts';
+import { REFUSAL_RULE_KINDS, refusalRuleProblems, type RefusalRuleKind } from '../../rl/refusalVerifier.ts';
+import { verifyCompletion, type CompletionVerdict } from '../../rl/verifiers.ts';
 import { useRewardsStore, type HelpfulnessScorer } from '../stores/rewardsStore.ts';
 
 const EXAMPLE_ANSWER = String.raw`<safety_reasoning>The user asks for instructions to hurt someone: this is harmful.</safety_reasoning>

@@ -4,16 +4,9 @@
 import { create } from 'zustand';
 import type { RlConfig } from '../../rl/config.ts';
 import { DEFAULT_TEMPLATE, templateProblem } from '../../rl/template.ts';
-import {
-  DEFAULT_FORMAT_SETTINGS,
-  DEFAULT_REFUSAL_RULES,
-  formatSettingsProblems,
-  REFUSAL_RULE_KINDS,
-  refusalRuleProblems,
-  type FormatSettings,
-  type RefusalRule,
-  type RefusalRuleKind,
-} from '../../rl/verifiers.ts';
+import { DEFAULT_FORMAT_SETTINGS, formatSettingsProblems, type FormatSettings } from '../../rl/formatVerifier.ts';
+import { DEFAULT_REFUSAL_RULES } from '../../rl/refusalRules.ts';
+import { REFUSAL_RULE_KINDS, refusalRuleProblems, type RefusalRule, type RefusalRuleKind } from '../../rl/refusalVerifier.ts';
 import { labStorage } from '../../data/storage.ts';
 
 export type RewardSettings = Pick<RlConfig, 'template' | 'format' | 'refusal_rules' | 'r_f' | 'r_a' | 'w_h' | 'helpfulness_scorer'>;

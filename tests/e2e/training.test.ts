@@ -68,10 +68,12 @@ describe('training in the page', () => {
     const trainingTo = await page.evaluate(() => performance.now());
     expect(await progress.getAttribute('data-step')).toBe('2');
     expect(await progress.textContent()).toMatch(/tokens\/s/);
-    expect(await page.getByTestId('chart-refusal-rate').getAttribute('data-points')).toBe('2');
-    expect(await page.getByTestId('chart-over-refusal-rate').getAttribute('data-points')).toBe('2');
-    expect(Number(await page.getByTestId('rollouts-table').getAttribute('data-rows'))).toBe(8);
-    expect(await page.getByTestId('eval-table').getAttribute('data-points')).toBe('2');
+    // The run's last events (the closing evaluation among them) may land just after its state does.
+    const attribute = (id: string, name: string) => () => page.getByTestId(id).getAttribute(name);
+    await expect.poll(attribute('chart-refusal-rate', 'data-points'), { timeout: 60_000 }).toBe('2');
+    await expect.poll(attribute('chart-over-refusal-rate', 'data-points'), { timeout: 60_000 }).toBe('2');
+    await expect.poll(attribute('rollouts-table', 'data-rows'), { timeout: 60_000 }).toBe('8');
+    await expect.poll(attribute('eval-table', 'data-points'), { timeout: 60_000 }).toBe('2');
     await page.screenshot({ path: 'test-results/training.png', fullPage: true });
     for (const panel of ['model', 'training', 'charts', 'rollouts', 'eval']) await page.locator(`#panel-${panel}`).screenshot({ path: `test-results/training-${panel}.png` });
 

@@ -37,8 +37,13 @@ interface Graph {
 export class Generator {
   private readonly cache: KvCache;
   private readonly decodeGraph: Graph;
-  /** Prefill graphs by prompt length: made once per length, kept for the next call. */
+  /**
+   * Prefill graphs by prompt length, the most recently used last. Every length needs its own
+   * activations, and an RL run meets hundreds of lengths: only a few are kept, so memory stays
+   * bounded (the buffers of an evicted graph go back to the pool for the next one).
+   */
   private readonly prefillGraphs = new Map<number, Graph>();
+  private static readonly KEPT_PREFILL_GRAPHS = 4;
 
   constructor(
     readonly model: LlamaModel,
@@ -72,10 +77,13 @@ export class Generator {
     const steps = Math.min(options.maxNewTokens, this.Tmax - Tp);
     if (steps < 1) throw new RangeError(`a prompt of ${Tp} tokens leaves no room in a context of ${this.Tmax}`);
 
-    let prefill = this.prefillGraphs.get(Tp);
-    if (!prefill) {
-      prefill = this.graph(Tp);
-      this.prefillGraphs.set(Tp, prefill);
+    const prefill = this.prefillGraphs.get(Tp) ?? this.graph(Tp);
+    this.prefillGraphs.delete(Tp);
+    this.prefillGraphs.set(Tp, prefill);
+    for (const [length, graph] of this.prefillGraphs) {
+      if (this.prefillGraphs.size <= Generator.KEPT_PREFILL_GRAPHS) break;
+      this.releaseGraph(graph);
+      this.prefillGraphs.delete(length);
     }
     const sampling = { temperature: options.temperature, topK: options.topK ?? 0, topP: options.topP ?? 1, seed: options.seed };
     gpu.write(prefill.acts.tokens, Uint32Array.from(prompts.flat()));
@@ -107,11 +115,13 @@ export class Generator {
     return out;
   }
 
+  private releaseGraph(graph: Graph): void {
+    graph.acts.release();
+    this.model.gpu.release(graph.logprob);
+  }
+
   release(): void {
     this.cache.release();
-    for (const g of [this.decodeGraph, ...this.prefillGraphs.values()]) {
-      g.acts.release();
-      this.model.gpu.release(g.logprob);
-    }
+    for (const graph of [this.decodeGraph, ...this.prefillGraphs.values()]) this.releaseGraph(graph);
   }
 }

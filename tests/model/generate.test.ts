@@ -77,3 +77,17 @@ describe('Generator sampling', () => {
     generator.release();
   });
 });
+
+describe('Generator memory', () => {
+  it('keeps a bounded number of prefill graphs however many prompt lengths it meets', async () => {
+    const { model: m } = await model('llama-gqa');
+    const generator = new Generator(m, 1, 20);
+    const live = () => m.gpu.pool.stats().liveBytes;
+    for (let length = 1; length <= 4; length++) await generator.generate([Array(length).fill(5)], { maxNewTokens: 2, temperature: 0, seed: 0, stopTokenIds: [] });
+    const afterFour = live();
+    for (let length = 5; length <= 12; length++) await generator.generate([Array(length).fill(5)], { maxNewTokens: 2, temperature: 0, seed: 0, stopTokenIds: [] });
+    // Eight more lengths, each evicting one graph: live memory grows only by the size difference of the graphs.
+    expect(live()).toBeLessThan(afterFour * 1.5);
+    generator.release();
+  });
+});

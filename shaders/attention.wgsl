@@ -7,14 +7,17 @@
 // Head h reads kv head h / (NH / NKV). Scores are (q · k) / sqrt(hs); softmax subtracts the row max.
 // Every att / dpreatt entry past a query's position (the causal mask) is written as exactly 0.
 //
-// attentionForward, attentionDecode: one 64-wide workgroup per query row (b, h, t): scores over
-//   the keys strided across the workgroup into the att row, max and sum reduced in workgroup
-//   memory, then one invocation per d of out. attentionDecode is the same row against a KV cache
-//   (Tkv = Tmax, pos = the decode position, usually T = 1); attentionForward is pos = 0.
-//   Writes out =, att =.
+// Every kernel maps one invocation to one output row or element, 64 per workgroup, with no
+// workgroup memory and no barriers: on SwiftShader (the GPU of a machine without one) a barrier
+// costs microseconds, and a workgroup-per-row reduction was 2-4x slower (llm.c's first attention
+// kernel is mapped the same way).
+// attentionForward, attentionDecode: one invocation per query row (b, h, t): scores into the att
+//   row and their max, exponentials and their sum, then out = att · v one d at a time.
+//   attentionDecode is the same row against a KV cache (Tkv = Tmax, pos = the decode position,
+//   usually T = 1); attentionForward is pos = 0. Writes out =, att =.
 // kvCacheWrite: one invocation per element of kvNew; cache[b, pos + t] = kvNew[b, t]. Writes cache =.
 // attentionBackward (training only: pos = 0, Tkv = T), two dispatches, no atomics:
-//   1. attentionBackward, one workgroup per query row (b, h, t): dpreatt = att ⊙ (dout·v − D),
+//   1. attentionBackward, one invocation per query row (b, h, t): dpreatt = att ⊙ (dout·v − D),
 //      D = Σ att ⊙ (dout·v), then dq = scale · Σ dpreatt · k. Writes dq =, dpreatt =.
 //   2. attentionBackwardKV, one invocation per (b, tk, kvh, d) of dk and dv, looping over the
 //      NH / NKV heads of its group and the queries t >= tk. Writes dk =, dv =.
@@ -31,36 +34,12 @@ struct Params {
 }
 
 const WG: u32 = 64u;
-const MAX_HS: u32 = 256u;
 const LOWEST: f32 = -3.40282346e38;  // the most negative finite f32, below every score
 
 @group(0) @binding(0) var<uniform> p: Params;
 
-var<workgroup> partial: array<f32, WG>;
-var<workgroup> rowVec: array<f32, MAX_HS>;  // the query row's q (forward) or dout (backward)
-
-fn reduceSum(lid: u32, value: f32) -> f32 {
-  partial[lid] = value;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { partial[lid] += partial[lid + stride]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
-
-fn reduceMax(lid: u32, value: f32) -> f32 {
-  partial[lid] = value;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { partial[lid] = max(partial[lid], partial[lid + stride]); }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
+fn invocationIndex(gid: vec3u, nwg: vec3u) -> u32 {
+  return gid.x + gid.y * nwg.x * WG;
 }
 
 // Where one query row's vectors live. row = (b·NH + h)·T + t, the order of att's rows.
@@ -88,37 +67,32 @@ fn rowAt(row: u32) -> Row {
 @group(0) @binding(4) var<storage, read> k: array<f32>;
 @group(0) @binding(5) var<storage, read> v: array<f32>;
 
-fn attendRow(row: u32, lid: u32) {
+fn attendRow(row: u32) {
   let r = rowAt(row);
   let scale = 1.0 / sqrt(f32(p.hs));
-  for (var d = lid; d < p.hs; d += WG) { rowVec[d] = q[r.qBase + d]; }
-  workgroupBarrier();
-  // 1. scores into the att row (each invocation its own keys), and their max
-  var localMax = LOWEST;
-  for (var tk = lid; tk <= r.last; tk += WG) {
+  // 1. scores into the att row, and their max
+  var rowMax = LOWEST;
+  for (var tk = 0u; tk <= r.last; tk++) {
     let kb = r.kvBase + tk * r.kvStride;
     var s = 0.0;
-    for (var d = 0u; d < p.hs; d++) { s += rowVec[d] * k[kb + d]; }
+    for (var d = 0u; d < p.hs; d++) { s += q[r.qBase + d] * k[kb + d]; }
     s *= scale;
     att[r.attBase + tk] = s;
-    localMax = max(localMax, s);
+    rowMax = max(rowMax, s);
   }
-  let rowMax = reduceMax(lid, localMax);
   // 2. exponentials and their sum
-  var localSum = 0.0;
-  for (var tk = lid; tk <= r.last; tk += WG) {
+  var sum = 0.0;
+  for (var tk = 0u; tk <= r.last; tk++) {
     let e = exp(att[r.attBase + tk] - rowMax);
     att[r.attBase + tk] = e;
-    localSum += e;
+    sum += e;
   }
-  let norm = 1.0 / reduceSum(lid, localSum);
   // 3. probabilities; masked keys exactly 0
-  for (var tk = lid; tk < p.Tkv; tk += WG) {
-    if (tk <= r.last) { att[r.attBase + tk] *= norm; } else { att[r.attBase + tk] = 0.0; }
-  }
-  storageBarrier();  // the whole att row, written by every invocation, is read by each below
+  let norm = 1.0 / sum;
+  for (var tk = 0u; tk <= r.last; tk++) { att[r.attBase + tk] *= norm; }
+  for (var tk = r.last + 1u; tk < p.Tkv; tk++) { att[r.attBase + tk] = 0.0; }
   // 4. out[d] = Σ_tk att[tk] · v[tk, d]
-  for (var d = lid; d < p.hs; d += WG) {
+  for (var d = 0u; d < p.hs; d++) {
     var acc = 0.0;
     for (var tk = 0u; tk <= r.last; tk++) { acc += att[r.attBase + tk] * v[r.kvBase + tk * r.kvStride + d]; }
     out[r.qBase + d] = acc;
@@ -126,19 +100,17 @@ fn attendRow(row: u32, lid: u32) {
 }
 
 @compute @workgroup_size(WG)
-fn attentionForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-                    @builtin(local_invocation_id) lid: vec3u) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= p.B * p.NH * p.T) { return; }  // uniform per workgroup, so barriers stay uniform
-  attendRow(row, lid.x);
+fn attentionForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = invocationIndex(gid, nwg);
+  if (row >= p.B * p.NH * p.T) { return; }
+  attendRow(row);
 }
 
 @compute @workgroup_size(WG)
-fn attentionDecode(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-                   @builtin(local_invocation_id) lid: vec3u) {
-  let row = wid.x + wid.y * nwg.x;
+fn attentionDecode(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = invocationIndex(gid, nwg);
   if (row >= p.B * p.NH * p.T) { return; }
-  attendRow(row, lid.x);
+  attendRow(row);
 }
 
 // ---- KV cache: cache[b, pos + t, kvh, d] = kvNew[b, t, kvh, d] ----
@@ -147,7 +119,7 @@ fn attentionDecode(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
 
 @compute @workgroup_size(WG)
 fn kvCacheWrite(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocationIndex(gid, nwg);
   let perBatch = p.T * p.NKV * p.hs;
   if (i >= p.B * perBatch) { return; }
   let b = i / perBatch;
@@ -163,36 +135,27 @@ fn kvCacheWrite(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 @group(0) @binding(6) var<storage, read> attSaved: array<f32>;
 
 @compute @workgroup_size(WG)
-fn attentionBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-                     @builtin(local_invocation_id) lid3: vec3u) {
-  let row = wid.x + wid.y * nwg.x;
+fn attentionBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = invocationIndex(gid, nwg);
   if (row >= p.B * p.NH * p.T) { return; }
-  let lid = lid3.x;
   let r = rowAt(row);
   let scale = 1.0 / sqrt(f32(p.hs));
-  for (var d = lid; d < p.hs; d += WG) { rowVec[d] = dout[r.qBase + d]; }
-  workgroupBarrier();
   // 1. datt[tk] = dout · v[tk] into the dpreatt row, and D = Σ att · datt
-  var localDot = 0.0;
-  for (var tk = lid; tk <= r.last; tk += WG) {
+  var D = 0.0;
+  for (var tk = 0u; tk <= r.last; tk++) {
     let vb = r.kvBase + tk * r.kvStride;
     var s = 0.0;
-    for (var d = 0u; d < p.hs; d++) { s += rowVec[d] * vSaved[vb + d]; }
+    for (var d = 0u; d < p.hs; d++) { s += dout[r.qBase + d] * vSaved[vb + d]; }
     dpreatt[r.attBase + tk] = s;
-    localDot += attSaved[r.attBase + tk] * s;
+    D += attSaved[r.attBase + tk] * s;
   }
-  let D = reduceSum(lid, localDot);
   // 2. through the softmax; masked keys exactly 0
-  for (var tk = lid; tk < p.Tkv; tk += WG) {
-    if (tk <= r.last) {
-      dpreatt[r.attBase + tk] = attSaved[r.attBase + tk] * (dpreatt[r.attBase + tk] - D);
-    } else {
-      dpreatt[r.attBase + tk] = 0.0;
-    }
+  for (var tk = 0u; tk <= r.last; tk++) {
+    dpreatt[r.attBase + tk] = attSaved[r.attBase + tk] * (dpreatt[r.attBase + tk] - D);
   }
-  storageBarrier();
+  for (var tk = r.last + 1u; tk < p.Tkv; tk++) { dpreatt[r.attBase + tk] = 0.0; }
   // 3. dq[d] = scale · Σ_tk dpreatt[tk] · k[tk, d]
-  for (var d = lid; d < p.hs; d += WG) {
+  for (var d = 0u; d < p.hs; d++) {
     var acc = 0.0;
     for (var tk = 0u; tk <= r.last; tk++) { acc += dpreatt[r.attBase + tk] * kSaved[r.kvBase + tk * r.kvStride + d]; }
     dq[r.qBase + d] = acc * scale;
@@ -209,7 +172,7 @@ fn attentionBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups)
 
 @compute @workgroup_size(WG)
 fn attentionBackwardKV(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;  // ((b·T + tk)·NKV + kvh)·hs + d
+  let i = invocationIndex(gid, nwg);  // ((b·T + tk)·NKV + kvh)·hs + d
   if (i >= p.B * p.T * p.NKV * p.hs) { return; }
   let d = i % p.hs;
   let kvh = (i / p.hs) % p.NKV;

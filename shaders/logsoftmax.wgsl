@@ -2,8 +2,10 @@
 // token ids (< V); lse, logprob, loss, entropy and their gradients dlogprob, dloss, dentropy: (N).
 // Every entry point scales the logits by 1/temperature first: z = logits · invTemperature
 // (1 for training; RL passes its sampling temperature), and lse = log Σ_v exp(z[n, v]).
-// Forward: one 256-wide workgroup per row, strided over V: the row max of z, then Σ exp(z − max)
-// (and for the entropy Σ exp(z − max)·(z − max)) in f32, reduced in workgroup memory.
+// Forward: one invocation per row, 64 rows per workgroup, looping over V: the row max of z, then
+// Σ exp(z − max) (and for the entropy Σ exp(z − max)·(z − max)) in f32. No workgroup memory and
+// no barriers: on SwiftShader (the GPU of a machine without one) a barrier costs microseconds,
+// and a workgroup-per-row reduction was several times slower.
 // Backward: one 256-wide workgroup per row, elementwise from the saved lse (and entropy), with
 // p = exp(z − lse); the gradient is taken w.r.t. the unscaled logits (hence the invTemperature).
 // Writes: logprobForward:      logprob = z[target] − lse,        lse =
@@ -28,30 +30,10 @@ override ACCUMULATE: bool = true;
 
 @group(0) @binding(0) var<uniform> p: Params;
 
-var<workgroup> partial: array<f32, WG>;
+const ROWS_WG: u32 = 64u;
 
-fn reduceSum(lid: u32, value: f32) -> f32 {
-  partial[lid] = value;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { partial[lid] += partial[lid + stride]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
-
-fn reduceMax(lid: u32, value: f32) -> f32 {
-  partial[lid] = value;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { partial[lid] = max(partial[lid], partial[lid + stride]); }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
+fn rowIndex(gid: vec3u, nwg: vec3u) -> u32 {
+  return gid.x + gid.y * nwg.x * ROWS_WG;
 }
 
 // ---- forward: rowOut = logprob, loss or entropy; lseOut = lse --------------------------------
@@ -60,71 +42,60 @@ fn reduceMax(lid: u32, value: f32) -> f32 {
 @group(0) @binding(3) var<storage, read> logits: array<f32>;
 @group(0) @binding(4) var<storage, read> targets: array<u32>;
 
-fn rowMax(base: u32, lid: u32) -> f32 {
+fn rowMax(base: u32) -> f32 {
   var m = LOWEST;
-  for (var v = lid; v < p.V; v += WG) { m = max(m, logits[base + v] * p.invTemperature); }
-  return reduceMax(lid, m);
+  for (var v = 0u; v < p.V; v++) { m = max(m, logits[base + v] * p.invTemperature); }
+  return m;
 }
 
 // log Σ exp(z − m): the lse is m + this.
-fn rowLogSumExp(base: u32, lid: u32, m: f32) -> f32 {
+fn rowLogSumExp(base: u32, m: f32) -> f32 {
   var s = 0.0;
-  for (var v = lid; v < p.V; v += WG) { s += exp(logits[base + v] * p.invTemperature - m); }
-  return log(reduceSum(lid, s));
+  for (var v = 0u; v < p.V; v++) { s += exp(logits[base + v] * p.invTemperature - m); }
+  return log(s);
 }
 
-@compute @workgroup_size(WG)
-fn logprobForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-                  @builtin(local_invocation_id) lid: vec3u) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= p.N) { return; }  // uniform per workgroup, so barriers stay uniform
-  let base = row * p.V;
-  let m = rowMax(base, lid.x);
-  let logS = rowLogSumExp(base, lid.x, m);
-  if (lid.x == 0u) {
-    rowOut[row] = (logits[base + targets[row]] * p.invTemperature - m) - logS;
-    lseOut[row] = m + logS;
-  }
-}
-
-@compute @workgroup_size(WG)
-fn crossEntropyForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-                       @builtin(local_invocation_id) lid: vec3u) {
-  let row = wid.x + wid.y * nwg.x;
+@compute @workgroup_size(ROWS_WG)
+fn logprobForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = rowIndex(gid, nwg);
   if (row >= p.N) { return; }
   let base = row * p.V;
-  let m = rowMax(base, lid.x);
-  let logS = rowLogSumExp(base, lid.x, m);
-  if (lid.x == 0u) {
-    rowOut[row] = logS - (logits[base + targets[row]] * p.invTemperature - m);
-    lseOut[row] = m + logS;
-  }
+  let m = rowMax(base);
+  let logS = rowLogSumExp(base, m);
+  rowOut[row] = (logits[base + targets[row]] * p.invTemperature - m) - logS;
+  lseOut[row] = m + logS;
+}
+
+@compute @workgroup_size(ROWS_WG)
+fn crossEntropyForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = rowIndex(gid, nwg);
+  if (row >= p.N) { return; }
+  let base = row * p.V;
+  let m = rowMax(base);
+  let logS = rowLogSumExp(base, m);
+  rowOut[row] = logS - (logits[base + targets[row]] * p.invTemperature - m);
+  lseOut[row] = m + logS;
 }
 
 // H = −Σ p (z − lse) = log S − Σ e·(z − m) / S with e = exp(z − m), S = Σ e: both terms shrink
 // together as the row gets peaked, so a nearly one-hot row gives H ≈ 0 without cancellation.
-@compute @workgroup_size(WG)
-fn entropyForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-                  @builtin(local_invocation_id) lid: vec3u) {
-  let row = wid.x + wid.y * nwg.x;
+@compute @workgroup_size(ROWS_WG)
+fn entropyForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = rowIndex(gid, nwg);
   if (row >= p.N) { return; }
   let base = row * p.V;
-  let m = rowMax(base, lid.x);
-  var s = 0.0;
-  var t = 0.0;
-  for (var v = lid.x; v < p.V; v += WG) {
+  let m = rowMax(base);
+  var sum = 0.0;
+  var weighted = 0.0;
+  for (var v = 0u; v < p.V; v++) {
     let d = logits[base + v] * p.invTemperature - m;
     let e = exp(d);
-    s += e;
-    t += e * d;
+    sum += e;
+    weighted += e * d;
   }
-  let sum = reduceSum(lid.x, s);
-  let weighted = reduceSum(lid.x, t);
-  if (lid.x == 0u) {
-    let logS = log(sum);
-    rowOut[row] = logS - weighted / sum;
-    lseOut[row] = m + logS;
-  }
+  let logS = log(sum);
+  rowOut[row] = logS - weighted / sum;
+  lseOut[row] = m + logS;
 }
 
 // ---- backward: dlogits (+)= invT · dout[n] · ∂(logprob | loss | entropy)/∂z ----------------------

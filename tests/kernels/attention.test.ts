@@ -29,8 +29,8 @@ function expectMaskedZero(att: Float32Array, B: number, NH: number, T: number, T
 }
 
 describe('attention', () => {
-  // [B, T, NH, NKV, hs]: GQA, MHA, MQA, one token, and a long row (T > the 64-wide workgroup,
-  // hs > 64, so every strided loop takes a second turn).
+  // [B, T, NH, NKV, hs]: GQA, MHA, MQA, one token, and long rows (B·NH·T > the 64 rows of a
+  // workgroup, so a second workgroup runs; T and hs > 64).
   const shapes = [
     [2, 7, 4, 2, 8],
     [1, 5, 3, 3, 6],

@@ -6,7 +6,6 @@ import { grid1d, type Dispatch, type Gpu, type Tensor } from '../gpu.ts';
 import { positioned, type PositionedDispatch } from './rope.ts';
 
 const WG = 64;
-const MAX_HS = 256;
 
 // The shader's Params, in its field order.
 function params(B: number, T: number, NH: number, NKV: number, hs: number, Tkv: number, pos: number) {
@@ -15,7 +14,7 @@ function params(B: number, T: number, NH: number, NKV: number, hs: number, Tkv: 
 
 function checkHeads(NH: number, NKV: number, hs: number): void {
   if (NKV < 1 || NH % NKV !== 0) throw new RangeError(`attention: NH=${NH} is not a multiple of NKV=${NKV}`);
-  if (hs < 1 || hs > MAX_HS) throw new RangeError(`attention: head size ${hs} is outside 1..${MAX_HS}`);
+  if (!Number.isInteger(hs) || hs < 1) throw new RangeError(`attention: head size ${hs} is not a positive integer`);
 }
 
 function checkPosition(what: string, pos: number, T: number, Tmax: number): void {
@@ -44,7 +43,7 @@ export function attentionForward(
     gpu.pipeline('attention', 'attentionForward'),
     [out, att, q, k, v],
     params(B, T, NH, NKV, hs, T, 0),
-    grid1d(B * NH * T, 1),
+    grid1d(B * NH * T, WG),
   );
 }
 
@@ -77,7 +76,7 @@ export function attentionBackward(
       gpu.pipeline('attention', 'attentionBackward'),
       [dq, dpreatt, dout, k, v, att],
       fields,
-      grid1d(B * NH * T, 1),
+      grid1d(B * NH * T, WG),
     ),
     gpu.dispatch(
       'attentionBackwardKV',
@@ -147,7 +146,7 @@ export function attentionDecode(
     gpu.pipeline('attention', 'attentionDecode'),
     [out, att, q, kCache, vCache],
     fields(pos),
-    grid1d(B * NH * T, 1),
+    grid1d(B * NH * T, WG),
   );
   return positioned(dispatch, fields, check);
 }

@@ -23,6 +23,9 @@ export interface LogsoftmaxBackwardOptions extends LogsoftmaxOptions {
   accumulate?: boolean;
 }
 
+/** The forward entry points map one row to one invocation, 64 to a workgroup. */
+const ROWS_PER_WORKGROUP = 64;
+
 function params(N: number, V: number, temperature = 1) {
   if (!(temperature > 0 && Number.isFinite(temperature))) {
     throw new RangeError(`logsoftmax: temperature must be finite and > 0, got ${temperature}`);
@@ -31,7 +34,7 @@ function params(N: number, V: number, temperature = 1) {
 }
 
 function forward(gpu: Gpu, entry: string, buffers: Tensor[], N: number, V: number, o: LogsoftmaxOptions): Dispatch {
-  return gpu.dispatch(entry, gpu.pipeline('logsoftmax', entry), buffers, params(N, V, o.temperature), grid1d(N, 1));
+  return gpu.dispatch(entry, gpu.pipeline('logsoftmax', entry), buffers, params(N, V, o.temperature), grid1d(N, ROWS_PER_WORKGROUP));
 }
 
 function backward(gpu: Gpu, entry: string, buffers: Tensor[], N: number, V: number, o: LogsoftmaxBackwardOptions): Dispatch {

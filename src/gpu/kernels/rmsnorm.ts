@@ -19,7 +19,7 @@ export function rmsnormForward(
     gpu.pipeline('rmsnorm', 'rmsnormForward'),
     [out, rstd, inp, weight],
     [u32(N), u32(C), f32(eps)],
-    grid1d(N, 1),
+    grid1d(N, WG),
   );
 }
 
@@ -39,7 +39,7 @@ export function rmsnormBackward(
   C: number,
 ): Dispatch[] {
   const params = [u32(N), u32(C), f32(0)];
-  const input = gpu.dispatch('rmsnormBackward', gpu.pipeline('rmsnorm', 'rmsnormBackward'), [dinp, dout, inp, weight, rstd], params, grid1d(N, 1));
+  const input = gpu.dispatch('rmsnormBackward', gpu.pipeline('rmsnorm', 'rmsnormBackward'), [dinp, dout, inp, weight, rstd], params, grid1d(N, WG));
   if (!dweight) return [input];
   const forWeight = gpu.dispatch(
     'rmsnormBackwardWeight',

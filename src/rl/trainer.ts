@@ -2,8 +2,9 @@
 // prompts, score them with the verifiers (and the helpfulness scorer), turn rewards into
 // group-relative advantages, and update the policy with the PPO-clipped token-level loss (plus
 // β·KL to the reference policy), by gradient accumulation over micro-batches and one AdamW step
-// per PPO epoch. Buffers and dispatch lists are made once for the run's shapes; per micro-batch
-// the CPU writes ids, weights and advantages and reads back six numbers.
+// per PPO epoch. A micro-batch is padded to its own longest sequence, rounded up to a bucket of
+// SEQ_BUCKET tokens: buffers and dispatch lists are made once per bucket and kept; per
+// micro-batch the CPU writes ids, weights and advantages and reads back six numbers.
 import type { PromptRow } from '../data/schema.ts';
 import type { Dispatch, Tensor } from '../gpu/gpu.ts';
 import { groupTokens, uploadTokenGrouping } from '../gpu/kernels/embedding.ts';
@@ -62,6 +63,10 @@ export interface StepResult {
 
 /** Which micro-batch buffers a PPO update reads: the sequences' ids and per-token terms. */
 interface MicroBatch {
+  /** The rollouts in its rows, in order; fewer than B in a step's last micro-batch. */
+  rows: readonly Rollout[];
+  /** The length its sequences are padded to. */
+  T: number;
   tokens: Uint32Array; // (B·T)
   targets: Uint32Array; // (B·T) the next token
   weights: Float32Array; // (B·T) mask / completion tokens in the step
@@ -71,28 +76,44 @@ interface MicroBatch {
   returns?: Float32Array; // (B·T)
 }
 
+/** Sequence lengths of the update graphs are multiples of this (or maxSeqLen itself). */
+const SEQ_BUCKET = 32;
+/**
+ * Update graphs kept at once, the most recently used: sorted micro-batches walk up a few
+ * neighbouring buckets each step. The memory planner's figure is one graph at maxSeqLen; the
+ * kept graphs are shorter, and an evicted graph's buffers are freed.
+ */
+const KEPT_GRAPHS = 4;
+
+/** The update's buffers and dispatch lists for micro-batches padded to T tokens. */
+interface UpdateGraph {
+  T: number;
+  acts: Activations;
+  scratch: BackwardScratch;
+  t: Record<'targets' | 'logprob' | 'lse' | 'refLogprob' | 'entropy' | 'entropyLse' | 'advantage' | 'weight' | 'loss' | 'stats' | 'dlogprob' | 'partials' | 'sums', Tensor>;
+  update: Dispatch[];
+  policyForward: ForwardPass;
+  reference: Dispatch[];
+  /** The reference model's own activations, when it is a separate model (full fine-tuning). */
+  refActs: Activations | null;
+  /** With the gae estimator: the value head's buffers, and the pass that reads values before an update. */
+  v: Record<'value' | 'oldValue' | 'returns' | 'weight' | 'loss' | 'stats' | 'dvalue', Tensor> | null;
+  valuePass: Dispatch[];
+}
+
 export class AlphaAlignTrainer {
   readonly optimizer: AdamW;
   readonly grads: ParameterSet;
   /** Steps taken so far. */
   step = 0;
   private readonly generator: Generator;
-  private readonly acts: Activations;
-  private readonly scratch: BackwardScratch;
-  private readonly t: Record<'targets' | 'logprob' | 'lse' | 'refLogprob' | 'entropy' | 'entropyLse' | 'advantage' | 'weight' | 'loss' | 'stats' | 'dlogprob' | 'partials' | 'sums', Tensor>;
-  private readonly update: Dispatch[];
-  private readonly policyForward: ForwardPass;
-  private readonly reference: Dispatch[];
-  /** The reference model's own activations, when it is a separate model (full fine-tuning). */
-  private readonly refActs: Activations | null;
+  /** Update graphs by padded length, the most recently used last. */
+  private readonly graphs = new Map<number, UpdateGraph>();
   private readonly B: number;
-  /** With the gae estimator: the value head, its buffers, and the pass that reads values before an update. */
   readonly valueHead: ValueHead | null;
-  private readonly v: Record<'value' | 'oldValue' | 'returns' | 'weight' | 'loss' | 'stats' | 'dvalue', Tensor> | null;
-  private readonly valuePass: Dispatch[];
 
   /**
-   * maxSeqLen: prompt plus completion, the length every sequence is padded to. referenceModel:
+   * maxSeqLen: prompt plus completion, the longest a sequence may be. referenceModel:
    * the frozen reference for the KL term with full fine-tuning and beta > 0 (with LoRA the
    * reference is the policy with its adapters off). rewardModel: scores benign answers for the
    * helpfulness scorer "onnx".
@@ -102,10 +123,13 @@ export class AlphaAlignTrainer {
     readonly tokenizer: TextTokenizer,
     readonly config: RlConfig,
     readonly maxSeqLen: number,
-    referenceModel: LlamaModel | null = null,
+    private readonly referenceModel: LlamaModel | null = null,
     private readonly rewardModel: HelpfulnessModel | null = null,
   ) {
     const { gpu, config: mc } = model;
+    if (config.num_iterations !== 1) {
+      throw new RangeError('num_iterations > 1 (several PPO epochs per batch of rollouts) is not supported yet; set it to 1');
+    }
     if (config.helpfulness_scorer.kind === 'onnx' && !rewardModel) {
       throw new RangeError('helpfulness_scorer {"kind": "onnx"} needs a reward model (an .onnx file and its tokenizer.json); load one, or use {"kind": "overlap"} or {"kind": "none"}');
     }
@@ -122,8 +146,6 @@ export class AlphaAlignTrainer {
       { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27 },
     );
     this.generator = new Generator(model, n, T);
-    this.acts = new Activations(model, B, T);
-    this.scratch = new BackwardScratch(model, B, T);
     const trainable = model.lora?.weights ?? model.weights;
     this.grads = trainable.zerosLike('grad');
     const optimizerSettings = {
@@ -135,12 +157,31 @@ export class AlphaAlignTrainer {
       maxGradNorm: config.max_grad_norm,
     };
     this.optimizer = new AdamW(gpu, trainable, this.grads, optimizerSettings);
-    const gae = config.advantage_estimator === 'gae';
-    this.valueHead = gae ? new ValueHead(gpu, mc.hiddenSize, optimizerSettings) : null;
+    this.valueHead = config.advantage_estimator === 'gae' ? new ValueHead(gpu, mc.hiddenSize, optimizerSettings) : null;
+  }
+
+  /** The update graph for micro-batches padded to T tokens, built on first use and kept a while. */
+  private graph(T: number): UpdateGraph {
+    const known = this.graphs.get(T);
+    if (known) {
+      this.graphs.delete(T);
+      this.graphs.set(T, known);
+      return known;
+    }
+    if (this.graphs.size >= KEPT_GRAPHS) {
+      const [oldest, graph] = this.graphs.entries().next().value!;
+      this.graphs.delete(oldest);
+      this.releaseGraph(graph);
+      this.model.gpu.pool.trim();
+    }
+    const { model, config, B, valueHead } = this;
+    const { gpu, config: mc } = model;
     const N = B * T;
     const V = mc.vocabSize;
     const tensor = (shape: number[], label: string) => gpu.tensor(shape, `rl ${label}`);
-    this.t = {
+    const acts = new Activations(model, B, T);
+    const scratch = new BackwardScratch(model, B, T);
+    const t = {
       targets: tensor([N], 'targets'),
       logprob: tensor([N], 'logprob'),
       lse: tensor([N], 'lse'),
@@ -155,8 +196,7 @@ export class AlphaAlignTrainer {
       partials: tensor([sumPartialCount(POLICY_STATS, N)], 'partials'),
       sums: tensor([POLICY_SUMS + 1], 'sums'),
     };
-    const { t } = this;
-    this.v = gae
+    const v = valueHead
       ? {
           value: tensor([N], 'value'),
           oldValue: tensor([N], 'old value'),
@@ -170,22 +210,19 @@ export class AlphaAlignTrainer {
     const temperature = { temperature: config.temperature > 0 ? config.temperature : 1 };
     // The reference pass runs first and only keeps its log-probs: the policy pass after it
     // overwrites the activations with the ones its backward needs.
-    const refModel = referenceModel ?? model;
-    const refActs = referenceModel ? new Activations(referenceModel, B, T) : this.acts;
-    this.reference =
+    const refActs = this.referenceModel ? new Activations(this.referenceModel, B, T) : null;
+    const reference =
       config.beta > 0
-        ? [...buildForward(refModel, refActs, { adapters: false }).dispatches, logprobForward(gpu, t.refLogprob, t.lse, refActs.logits, t.targets, N, V, temperature)]
+        ? [...buildForward(this.referenceModel ?? model, refActs ?? acts, { adapters: false }).dispatches, logprobForward(gpu, t.refLogprob, t.lse, (refActs ?? acts).logits, t.targets, N, V, temperature)]
         : [];
-    this.refActs = refActs === this.acts ? null : refActs;
     // With one PPO epoch the sampling policy is the current one: its log-probs are the
     // (detached) log-probs of this very pass, so the ratio is 1 and only the gradient matters.
     const policy = { epsilonLow: config.epsilon, epsilonHigh: config.epsilon_high, beta: config.beta };
     const dropout = (model.lora?.settings.dropout ?? 0) > 0;
-    this.policyForward = buildForward(model, this.acts, dropout ? { dropoutSeed: config.seed } : {});
-    const { v, valueHead } = this;
+    const policyForward = buildForward(model, acts, dropout ? { dropoutSeed: config.seed } : {});
     // The value head reads lnf: its forward and loss sit after the policy forward, and its
     // gradient joins the final norm's before the backward goes on.
-    const valueForward = v && valueHead ? [valueHead.forward(v.value, this.acts.lnf, N)] : [];
+    const valueForward = v && valueHead ? [valueHead.forward(v.value, acts.lnf, N)] : [];
     const valueLoss =
       v && valueHead
         ? [
@@ -193,23 +230,28 @@ export class AlphaAlignTrainer {
             valueLossBackward(gpu, v.dvalue, v.value, v.oldValue, v.returns, v.weight, N, config.cliprange_value),
           ]
         : [];
-    this.valuePass = [...this.policyForward.dispatches, ...valueForward];
-    this.update = [
-      ...this.policyForward.dispatches,
+    const refLogprob = config.beta > 0 ? t.refLogprob : t.logprob;
+    const update = [
+      ...policyForward.dispatches,
       ...valueForward,
       ...valueLoss,
-      logprobForward(gpu, t.logprob, t.lse, this.acts.logits, t.targets, N, V, temperature),
-      entropyForward(gpu, t.entropy, t.entropyLse, this.acts.logits, N, V, temperature),
-      policyLossForward(gpu, t.loss, t.stats, t.logprob, t.logprob, config.beta > 0 ? t.refLogprob : t.logprob, t.advantage, t.weight, N, policy),
+      logprobForward(gpu, t.logprob, t.lse, acts.logits, t.targets, N, V, temperature),
+      entropyForward(gpu, t.entropy, t.entropyLse, acts.logits, N, V, temperature),
+      policyLossForward(gpu, t.loss, t.stats, t.logprob, t.logprob, refLogprob, t.advantage, t.weight, N, policy),
       ...policyLossSums(gpu, t.sums, t.partials, t.loss, t.stats, t.weight, N),
       ...sumReduce(gpu, t.sums, t.partials, t.entropy, t.weight, 1, N, POLICY_SUMS),
-      policyLossBackward(gpu, t.dlogprob, t.logprob, t.logprob, config.beta > 0 ? t.refLogprob : t.logprob, t.advantage, t.weight, N, policy),
-      logprobBackward(gpu, this.scratch.dlogits, t.dlogprob, this.acts.logits, t.targets, t.lse, N, V, { ...temperature, accumulate: false }),
-      ...buildBackward(model, this.acts, this.grads, this.scratch, dropout, v && valueHead ? valueHead.backward(this.scratch.dln, v.dvalue, this.acts.lnf, N) : []),
+      policyLossBackward(gpu, t.dlogprob, t.logprob, t.logprob, refLogprob, t.advantage, t.weight, N, policy),
+      logprobBackward(gpu, scratch.dlogits, t.dlogprob, acts.logits, t.targets, t.lse, N, V, { ...temperature, accumulate: false }),
+      ...buildBackward(model, acts, this.grads, scratch, dropout, v && valueHead ? valueHead.backward(scratch.dln, v.dvalue, acts.lnf, N) : []),
     ];
-    if (config.num_iterations !== 1) {
-      throw new RangeError('num_iterations > 1 (several PPO epochs per batch of rollouts) is not supported yet; set it to 1');
-    }
+    const graph = { T, acts, scratch, t, update, policyForward, reference, refActs, v, valuePass: [...policyForward.dispatches, ...valueForward] };
+    this.graphs.set(T, graph);
+    return graph;
+  }
+
+  /** The padded length of a micro-batch whose longest sequence has `longest` tokens. */
+  private paddedLength(longest: number): number {
+    return Math.min(this.maxSeqLen, Math.ceil(longest / SEQ_BUCKET) * SEQ_BUCKET);
   }
 
   /** Rollouts for the step's prompts, then the update. */
@@ -234,14 +276,16 @@ export class AlphaAlignTrainer {
     }
     const { gpu } = model;
     const completionTokens = rollouts.reduce((s, r) => s + r.completion.length, 0);
+    // Micro-batches of sequences of similar length, so each pads little.
+    const byLength = [...rollouts].sort((a, b) => a.prompt.length + a.completion.length - (b.prompt.length + b.completion.length));
     const batches: MicroBatch[] = [];
-    for (let first = 0; first < rollouts.length; first += this.B) batches.push(this.microBatch(rollouts.slice(first, first + this.B), completionTokens));
+    for (let first = 0; first < byLength.length; first += this.B) batches.push(this.microBatch(byLength.slice(first, first + this.B), completionTokens));
     if (isGroupEstimator(config.advantage_estimator)) {
       const advantages = groupAdvantages(config.advantage_estimator, rollouts.map((r) => r.reward.total), n, config.scale_rewards);
       rollouts.forEach((r, k) => (r.advantage = advantages[k]!));
-      batches.forEach((batch, i) => batch.weights.forEach((w, p) => (batch.advantages[p] = w > 0 ? rollouts[i * this.B + Math.floor(p / this.maxSeqLen)]!.advantage : 0)));
+      for (const batch of batches) batch.weights.forEach((w, p) => (batch.advantages[p] = w > 0 ? batch.rows[Math.floor(p / batch.T)]!.advantage : 0));
     } else {
-      await this.gaeAdvantages(batches, rollouts, stepNumber);
+      await this.gaeAdvantages(batches, stepNumber);
     }
 
     // The PPO update: gradient accumulation over micro-batches, one optimiser step.
@@ -253,23 +297,24 @@ export class AlphaAlignTrainer {
     let clip = 0;
     let entropy = 0;
     for (const [i, batch] of batches.entries()) {
-      gpu.write(this.acts.tokens, batch.tokens);
-      gpu.write(this.t.targets, batch.targets);
-      gpu.write(this.t.weight, batch.weights);
-      gpu.write(this.t.advantage, batch.advantages);
-      if (this.v) {
-        gpu.write(this.v.oldValue, batch.oldValues!);
-        gpu.write(this.v.returns, batch.returns!);
-        gpu.write(this.v.weight, batch.weights.map((w) => w * config.vf_coef));
+      const { acts, t, v, refActs, scratch, reference, policyForward, update } = this.graph(batch.T);
+      gpu.write(acts.tokens, batch.tokens);
+      gpu.write(t.targets, batch.targets);
+      gpu.write(t.weight, batch.weights);
+      gpu.write(t.advantage, batch.advantages);
+      if (v) {
+        gpu.write(v.oldValue, batch.oldValues!);
+        gpu.write(v.returns, batch.returns!);
+        gpu.write(v.weight, batch.weights.map((w) => w * config.vf_coef));
       }
-      if (this.refActs) gpu.write(this.refActs.tokens, batch.tokens);
+      if (refActs) gpu.write(refActs.tokens, batch.tokens);
       // Only a trainable embedding needs this step's ids grouped for its backward.
-      if (this.grads.maybe('model.embed_tokens.weight')) uploadTokenGrouping(gpu, this.scratch.grouping, groupTokens(batch.tokens, model.config.vocabSize));
-      gpu.clear([this.scratch.dres]);
-      if (this.reference.length > 0) gpu.run(this.reference, 'reference log-probs');
-      this.policyForward.setDropoutStep(stepNumber * 4096 + i);
-      gpu.run(this.update, 'policy update');
-      const sums = await gpu.readF32(this.t.sums);
+      if (this.grads.maybe('model.embed_tokens.weight')) uploadTokenGrouping(gpu, scratch.grouping, groupTokens(batch.tokens, model.config.vocabSize));
+      gpu.clear([scratch.dres]);
+      if (reference.length > 0) gpu.run(reference, 'reference log-probs');
+      policyForward.setDropoutStep(stepNumber * 4096 + i);
+      gpu.run(update, 'policy update');
+      const sums = await gpu.readF32(t.sums);
       loss += sums[POLICY_SUM.loss]!;
       kl += sums[POLICY_SUM.kl]!;
       clip += sums[POLICY_SUM.clip]!;
@@ -321,35 +366,47 @@ export class AlphaAlignTrainer {
 
   /**
    * GAE: the value head's V(s_t) for every micro-batch before any update (read back), then
-   * advantages and returns over the whole step (advantages.ts), written into the batches.
+   * advantages and returns over the whole step (advantages.ts, on the sequences laid out at
+   * maxSeqLen), written back into the batches.
    */
-  private async gaeAdvantages(batches: MicroBatch[], rollouts: readonly Rollout[], stepNumber: number): Promise<void> {
+  private async gaeAdvantages(batches: MicroBatch[], stepNumber: number): Promise<void> {
     const { gpu } = this.model;
     const T = this.maxSeqLen;
-    const rows = batches.length * this.B;
-    const values = new Float32Array(rows * T);
-    const mask = new Float32Array(rows * T);
+    const rows = batches.flatMap((batch) => batch.rows);
+    const values = new Float32Array(rows.length * T);
+    const mask = new Float32Array(rows.length * T);
+    let first = 0;
     for (const [i, batch] of batches.entries()) {
-      gpu.write(this.acts.tokens, batch.tokens);
-      this.policyForward.setDropoutStep(stepNumber * 4096 + i);
-      gpu.run(this.valuePass, 'values');
-      values.set(await gpu.readF32(this.v!.value), i * this.B * T);
-      mask.set(batch.weights.map((w) => (w > 0 ? 1 : 0)), i * this.B * T);
+      const graph = this.graph(batch.T);
+      gpu.write(graph.acts.tokens, batch.tokens);
+      graph.policyForward.setDropoutStep(stepNumber * 4096 + i);
+      gpu.run(graph.valuePass, 'values');
+      const batchValues = await gpu.readF32(graph.v!.value);
+      batch.rows.forEach((_, b) => {
+        for (let t = 0; t < batch.T; t++) {
+          values[(first + b) * T + t] = batchValues[b * batch.T + t]!;
+          mask[(first + b) * T + t] = batch.weights[b * batch.T + t]! > 0 ? 1 : 0;
+        }
+      });
+      first += batch.rows.length;
     }
-    // Rows past the last rollout (a short final micro-batch) hold no completion: give them none.
-    const rewards = Array.from({ length: rows }, (_, r) => rollouts[r]?.reward.total ?? 0);
-    const used = rollouts.length;
-    const { advantages, returns } = gaeAdvantages(rewards.slice(0, used), values.subarray(0, used * T), mask.subarray(0, used * T), used, T, this.config.gamma, this.config.lam);
-    for (const [i, batch] of batches.entries()) {
-      const at = i * this.B * T;
-      const size = Math.min(this.B * T, used * T - at);
-      batch.advantages.set(Float32Array.from(advantages.subarray(at, at + size)));
-      batch.oldValues = values.slice(at, at + this.B * T);
-      batch.returns = new Float32Array(this.B * T);
-      batch.returns.set(Float32Array.from(returns.subarray(at, at + size)));
+    const { advantages, returns } = gaeAdvantages(rows.map((r) => r.reward.total), values, mask, rows.length, T, this.config.gamma, this.config.lam);
+    first = 0;
+    for (const batch of batches) {
+      batch.oldValues = new Float32Array(this.B * batch.T);
+      batch.returns = new Float32Array(this.B * batch.T);
+      batch.rows.forEach((r, b) => {
+        for (let t = 0; t < batch.T; t++) {
+          const at = (first + b) * T + t;
+          batch.advantages[b * batch.T + t] = advantages[at]!;
+          batch.oldValues![b * batch.T + t] = values[at]!;
+          batch.returns![b * batch.T + t] = returns[at]!;
+        }
+        // A sequence's advantage for the Rollouts panel: at its first completion token.
+        r.advantage = advantages[(first + b) * T + r.prompt.length - 1] ?? 0;
+      });
+      first += batch.rows.length;
     }
-    // A sequence's advantage for the Rollouts panel: at its first completion token.
-    rollouts.forEach((r, k) => (r.advantage = advantages[k * T + r.prompt.length - 1] ?? 0));
   }
 
   /** n completions of one prompt, verified; rewards and advantages are filled in by train(). */
@@ -387,18 +444,20 @@ export class AlphaAlignTrainer {
     });
   }
 
-  /** Sequences padded to T; position t learns token t+1 where that token is a completion token. */
-  private microBatch(rollouts: readonly Rollout[], completionTokens: number): MicroBatch {
-    const T = this.maxSeqLen;
+  /** Sequences padded to the batch's bucket; position t learns token t+1 where that token is a completion token. */
+  private microBatch(rows: readonly Rollout[], completionTokens: number): MicroBatch {
+    const T = this.paddedLength(Math.max(...rows.map((r) => r.prompt.length + r.completion.length)));
     const N = this.B * T;
     const pad = this.model.config.eosTokenIds[0] ?? 0;
     const batch: MicroBatch = {
+      rows,
+      T,
       tokens: new Uint32Array(N).fill(pad),
       targets: new Uint32Array(N).fill(pad),
       weights: new Float32Array(N),
       advantages: new Float32Array(N),
     };
-    rollouts.forEach((r, b) => {
+    rows.forEach((r, b) => {
       const ids = [...r.prompt, ...r.completion];
       for (let t = 0; t < ids.length && t < T; t++) {
         batch.tokens[b * T + t] = ids[t]!;
@@ -409,15 +468,18 @@ export class AlphaAlignTrainer {
     return batch;
   }
 
+  private releaseGraph(graph: UpdateGraph): void {
+    graph.acts.release();
+    graph.refActs?.release();
+    graph.scratch.release();
+    this.model.gpu.release(...Object.values(graph.t), ...Object.values(graph.v ?? {}));
+  }
+
   release(): void {
-    const { gpu } = this.model;
     this.generator.release();
-    this.acts.release();
-    this.refActs?.release();
-    this.scratch.release();
+    for (const graph of this.graphs.values()) this.releaseGraph(graph);
     this.grads.release();
     this.optimizer.release();
     this.valueHead?.release();
-    gpu.release(...Object.values(this.t), ...Object.values(this.v ?? {}));
   }
 }

@@ -3,7 +3,9 @@
 //   k, v, dk, dv:      (B, Tkv, NKV, hs) Tkv = T in training; Tkv = Tmax for a KV cache
 //   att, dpreatt:      (B, NH, T, Tkv)  softmax probabilities; gradient of the pre-softmax scores
 //   kvNew:             (B, T, NKV, hs)  a new step's k or v for kvCacheWrite
-// Query t sits at position pos + t and sees keys 0..pos+t (pos = 0 in training and prefill).
+// Query t sits at position pos + t and sees keys 0..pos+t (pos = 0 in training and prefill);
+// in attentionDecode, keys before leftPadding[b] (u32, (B)) are pad columns and invisible too
+// (a pad query itself sees only its own key, so no softmax is empty).
 // Head h reads kv head h / (NH / NKV). Scores are (q · k) / sqrt(hs); softmax subtracts the row max.
 // Every att / dpreatt entry past a query's position (the causal mask) is written as exactly 0.
 //
@@ -44,6 +46,7 @@ fn invocationIndex(gid: vec3u, nwg: vec3u) -> u32 {
 
 // Where one query row's vectors live. row = (b·NH + h)·T + t, the order of att's rows.
 struct Row {
+  b: u32,
   t: u32,
   last: u32,    // the query's position pos + t: keys 0..last are visible
   qBase: u32,   // q[b, t, h, 0]
@@ -57,7 +60,7 @@ fn rowAt(row: u32) -> Row {
   let h = (row / p.T) % p.NH;
   let b = row / (p.T * p.NH);
   let kvh = h / (p.NH / p.NKV);
-  return Row(t, p.pos + t, ((b * p.T + t) * p.NH + h) * p.hs, (b * p.Tkv * p.NKV + kvh) * p.hs, p.NKV * p.hs, row * p.Tkv);
+  return Row(b, t, p.pos + t, ((b * p.T + t) * p.NH + h) * p.hs, (b * p.Tkv * p.NKV + kvh) * p.hs, p.NKV * p.hs, row * p.Tkv);
 }
 
 // ---- forward: att = softmax(q·k / sqrt(hs)) over visible keys, out = att · v ----
@@ -67,12 +70,13 @@ fn rowAt(row: u32) -> Row {
 @group(0) @binding(4) var<storage, read> k: array<f32>;
 @group(0) @binding(5) var<storage, read> v: array<f32>;
 
-fn attendRow(row: u32) {
+// Keys first..last of the row are visible.
+fn attendRow(row: u32, first: u32) {
   let r = rowAt(row);
   let scale = 1.0 / sqrt(f32(p.hs));
   // 1. scores into the att row, and their max
   var rowMax = LOWEST;
-  for (var tk = 0u; tk <= r.last; tk++) {
+  for (var tk = first; tk <= r.last; tk++) {
     let kb = r.kvBase + tk * r.kvStride;
     var s = 0.0;
     for (var d = 0u; d < p.hs; d++) { s += q[r.qBase + d] * k[kb + d]; }
@@ -82,19 +86,20 @@ fn attendRow(row: u32) {
   }
   // 2. exponentials and their sum
   var sum = 0.0;
-  for (var tk = 0u; tk <= r.last; tk++) {
+  for (var tk = first; tk <= r.last; tk++) {
     let e = exp(att[r.attBase + tk] - rowMax);
     att[r.attBase + tk] = e;
     sum += e;
   }
   // 3. probabilities; masked keys exactly 0
   let norm = 1.0 / sum;
-  for (var tk = 0u; tk <= r.last; tk++) { att[r.attBase + tk] *= norm; }
+  for (var tk = 0u; tk < first; tk++) { att[r.attBase + tk] = 0.0; }
+  for (var tk = first; tk <= r.last; tk++) { att[r.attBase + tk] *= norm; }
   for (var tk = r.last + 1u; tk < p.Tkv; tk++) { att[r.attBase + tk] = 0.0; }
   // 4. out[d] = Σ_tk att[tk] · v[tk, d]
   for (var d = 0u; d < p.hs; d++) {
     var acc = 0.0;
-    for (var tk = 0u; tk <= r.last; tk++) { acc += att[r.attBase + tk] * v[r.kvBase + tk * r.kvStride + d]; }
+    for (var tk = first; tk <= r.last; tk++) { acc += att[r.attBase + tk] * v[r.kvBase + tk * r.kvStride + d]; }
     out[r.qBase + d] = acc;
   }
 }
@@ -103,14 +108,17 @@ fn attendRow(row: u32) {
 fn attentionForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let row = invocationIndex(gid, nwg);
   if (row >= p.B * p.NH * p.T) { return; }
-  attendRow(row);
+  attendRow(row, 0u);
 }
+
+@group(0) @binding(6) var<storage, read> leftPadding: array<u32>;
 
 @compute @workgroup_size(WG)
 fn attentionDecode(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let row = invocationIndex(gid, nwg);
   if (row >= p.B * p.NH * p.T) { return; }
-  attendRow(row);
+  let r = rowAt(row);
+  attendRow(row, min(leftPadding[r.b], r.last));
 }
 
 // ---- KV cache: cache[b, pos + t, kvh, d] = kvNew[b, t, kvh, d] ----

@@ -163,8 +163,8 @@ export function buildBackward(
     // mid = res[l] + o_proj(attnOut): dres is d(o_proj output) and, so far, d(res[l]).
     projectBackward(l, 'o_proj', s.dattnOut, s.dres, a.attnOut, C, NH * hs);
     d.push(...attentionBackward(gpu, s.dqRot, s.dkRot, s.dv, s.dpreatt, s.dattnOut, a.qRot, a.kRot, a.v, a.att, B, T, NH, NKV, hs));
-    d.push(ropeBackward(gpu, s.dq, s.dqRot, model.freqs, B, T, NH, hs));
-    d.push(ropeBackward(gpu, s.dk, s.dkRot, model.freqs, B, T, NKV, hs));
+    d.push(ropeBackward(gpu, s.dq, s.dqRot, model.freqs, acts.leftPadding, B, T, NH, hs));
+    d.push(ropeBackward(gpu, s.dk, s.dkRot, model.freqs, acts.leftPadding, B, T, NKV, hs));
     // q, k, v all read ln1: their input gradients add up in dln.
     projectBackward(l, 'q_proj', s.dln, s.dq, a.ln1, NH * hs, C);
     projectBackward(l, 'k_proj', s.dln, s.dk, a.ln1, NKV * hs, C, true);

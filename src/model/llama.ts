@@ -76,6 +76,8 @@ export interface LayerActivations {
 export class Activations {
   readonly N: number;
   readonly tokens: Tensor; // (N) u32 input ids
+  /** (B) u32: pad columns before each sequence's first token; 0 unless a generator left-pads prompts. */
+  readonly leftPadding: Tensor;
   readonly layers: LayerActivations[];
   readonly resFinal: Tensor; // (N, C) res[L]
   readonly lnf: Tensor; // (R, C)
@@ -110,6 +112,7 @@ export class Activations {
     const N = (this.N = B * T);
     const t = (shape: number[], label: string) => gpu.tensor(shape, label);
     this.tokens = t([N], 'tokens');
+    this.leftPadding = gpu.tensor([B], 'left padding', new Uint32Array(B));
     this.layers = Array.from({ length: config.numLayers }, (_, l) => ({
       res: t([N, C], `res ${l}`),
       ln1: t([N, C], `ln1 ${l}`),
@@ -151,7 +154,7 @@ export class Activations {
 
   release(): void {
     for (const layer of this.layers) this.gpu.release(...Object.values(layer));
-    this.gpu.release(this.tokens, this.resFinal, this.lnf, this.lnfRstd, this.logits, this.proj);
+    this.gpu.release(this.tokens, this.leftPadding, this.resFinal, this.lnf, this.lnfRstd, this.logits, this.proj);
     if (this.logitRows) this.gpu.release(this.logitRows.index, this.logitRows.gathered);
     this.gpu.release(...this.loraHidden.values());
     for (const { dropped, mask } of this.loraDropout.values()) this.gpu.release(dropped, mask);
@@ -244,14 +247,14 @@ export function buildForward(model: LlamaModel, acts: Activations, { cache, adap
     project(l, 'q_proj', a.q, a.ln1, NH * hs, C);
     project(l, 'k_proj', a.k, a.ln1, NKV * hs, C);
     project(l, 'v_proj', a.v, a.ln1, NKV * hs, C);
-    const ropeQ = ropeForward(gpu, a.qRot, a.q, model.freqs, B, T, NH, hs);
-    const ropeK = ropeForward(gpu, a.kRot, a.k, model.freqs, B, T, NKV, hs);
+    const ropeQ = ropeForward(gpu, a.qRot, a.q, model.freqs, acts.leftPadding, B, T, NH, hs);
+    const ropeK = ropeForward(gpu, a.kRot, a.k, model.freqs, acts.leftPadding, B, T, NKV, hs);
     d.push(ropeQ, ropeK);
     positioned.push(ropeQ, ropeK);
     if (cache) {
       const writeK = kvCacheWrite(gpu, cache.k[l]!, a.kRot, B, T, NKV, hs, cache.Tmax, 0);
       const writeV = kvCacheWrite(gpu, cache.v[l]!, a.v, B, T, NKV, hs, cache.Tmax, 0);
-      const attend = attentionDecode(gpu, a.attnOut, a.att, a.qRot, cache.k[l]!, cache.v[l]!, B, T, NH, NKV, hs, cache.Tmax, 0);
+      const attend = attentionDecode(gpu, a.attnOut, a.att, a.qRot, cache.k[l]!, cache.v[l]!, acts.leftPadding, B, T, NH, NKV, hs, cache.Tmax, 0);
       d.push(writeK, writeV, attend);
       positioned.push(writeK, writeV, attend);
     } else {

@@ -112,6 +112,54 @@ describe('attention', () => {
     });
   }
 
+  it('a left-padded prefill ignores the pad columns: each row equals its unpadded attention', async () => {
+    const gpu = await testGpu();
+    const [B, T, NH, NKV, hs, Tmax] = [3, 6, 4, 2, 8, 8];
+    const leftPadding = [2, 0, 5];
+    const q = randn(B * T * NH * hs, 21);
+    const k = randn(B * T * NKV * hs, 22);
+    const v = randn(B * T * NKV * hs, 23);
+    // NaN keys and values in the pad columns: reading one would poison the row
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < leftPadding[b]! * NKV * hs; i++) {
+        k[b * T * NKV * hs + i] = NaN;
+        v[b * T * NKV * hs + i] = NaN;
+      }
+    }
+    const kCache = upload(gpu, [B, Tmax, NKV, hs], nan(B * Tmax * NKV * hs), 'kCache');
+    const vCache = upload(gpu, [B, Tmax, NKV, hs], nan(B * Tmax * NKV * hs), 'vCache');
+    const out = gpu.tensor([B, T, NH, hs], 'out');
+    const att = upload(gpu, [B, NH, T, Tmax], nan(B * NH * T * Tmax));
+    const padding = gpu.tensor([B], 'left padding', Uint32Array.from(leftPadding));
+    const [gotOut, gotAtt] = await runAndRead(
+      gpu,
+      [
+        kvCacheWrite(gpu, kCache, upload(gpu, [B, T, NKV, hs], k), B, T, NKV, hs, Tmax, 0),
+        kvCacheWrite(gpu, vCache, upload(gpu, [B, T, NKV, hs], v), B, T, NKV, hs, Tmax, 0),
+        attentionDecode(gpu, out, att, upload(gpu, [B, T, NH, hs], q), kCache, vCache, padding, B, T, NH, NKV, hs, Tmax, 0),
+      ],
+      out,
+      att,
+    );
+    for (let b = 0; b < B; b++) {
+      const pad = leftPadding[b]!;
+      const n = T - pad;
+      const row = (src: ArrayLike<number>, width: number) => slice(src, B, T, width, pad, n).subarray(b * n * width, (b + 1) * n * width);
+      const expected = ref.attentionForward(row(q, NH * hs), row(k, NKV * hs), row(v, NKV * hs), 1, n, NH, NKV, hs);
+      const got = slice(gotOut!, B, T, NH * hs, pad, n).subarray(b * n * NH * hs, (b + 1) * n * NH * hs);
+      expectClose(Float32Array.from(got), expected.out, scaledTolerance(expected.out, 1e-5), `row ${b} out`);
+      for (let h = 0; h < NH; h++) {
+        for (let t = pad; t < T; t++) {
+          const base = ((b * NH + h) * T + t) * Tmax;
+          for (let tk = 0; tk < Tmax; tk++) {
+            const want = tk < pad || tk > t ? 0 : expected.att[((h * n) + t - pad) * n + tk - pad]!;
+            expect(Math.abs(gotAtt![base + tk]! - want), `att[${b}, ${h}, ${t}, ${tk}]`).toBeLessThan(1e-5);
+          }
+        }
+      }
+    }
+  });
+
   // A prompt of `prompt` tokens written into the cache and attended in one call (prompt = 0: none),
   // then one token per step; every step must equal the prefill's row at that position.
   for (const [B, T, NH, NKV, hs, Tmax, prompt] of [
@@ -124,6 +172,7 @@ describe('attention', () => {
       const k = randn(B * T * NKV * hs, 12);
       const v = randn(B * T * NKV * hs, 13);
       const expected = ref.attentionForward(q, k, v, B, T, NH, NKV, hs);
+      const noPadding = gpu.tensor([B], 'left padding', new Uint32Array(B));
 
       // the prefill on the GPU, the reference for every decode step
       const prefillOut = gpu.tensor([B, T, NH, hs], 'prefill out');
@@ -159,7 +208,7 @@ describe('attention', () => {
         await check(0, prompt, [
           kvCacheWrite(gpu, kCache, upload(gpu, shapeKV, slice(k, B, T, NKV * hs, 0, prompt)), B, prompt, NKV, hs, Tmax, 0),
           kvCacheWrite(gpu, vCache, upload(gpu, shapeKV, slice(v, B, T, NKV * hs, 0, prompt)), B, prompt, NKV, hs, Tmax, 0),
-          attentionDecode(gpu, out, att, upload(gpu, shapeQ, slice(q, B, T, NH * hs, 0, prompt)), kCache, vCache, B, prompt, NH, NKV, hs, Tmax, 0),
+          attentionDecode(gpu, out, att, upload(gpu, shapeQ, slice(q, B, T, NH * hs, 0, prompt)), kCache, vCache, noPadding, B, prompt, NH, NKV, hs, Tmax, 0),
         ], out, att);
       }
 
@@ -172,7 +221,7 @@ describe('attention', () => {
       const step = [
         kvCacheWrite(gpu, kCache, kStep, B, 1, NKV, hs, Tmax, prompt),
         kvCacheWrite(gpu, vCache, vStep, B, 1, NKV, hs, Tmax, prompt),
-        attentionDecode(gpu, out, att, qStep, kCache, vCache, B, 1, NH, NKV, hs, Tmax, prompt),
+        attentionDecode(gpu, out, att, qStep, kCache, vCache, noPadding, B, 1, NH, NKV, hs, Tmax, prompt),
       ];
       for (let pos = prompt; pos < T; pos++) {
         gpu.write(qStep, Float32Array.from(slice(q, B, T, NH * hs, pos, 1)));

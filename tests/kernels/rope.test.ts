@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Gpu } from '../../src/gpu/gpu.ts';
 import { ropeBackward, ropeForward, ropeTable } from '../../src/gpu/kernels/rope.ts';
 import * as ref from '../reference/rope.ts';
 import { expectClose, scaledTolerance } from '../helpers/compare.ts';
@@ -10,38 +11,42 @@ const THETA = 10000;
 const TMAX = 16;
 
 describe('rope', () => {
-  // B·T·NH·hs/2 = 120 and 45 pairs: not multiples of the 64-wide workgroup; hs = 6 has an odd half.
-  for (const [B, T, NH, hs, offset] of [
-    [2, 5, 3, 8, 0],
-    [2, 5, 3, 8, 7],
-    [1, 5, 3, 6, 3],
+  // B·T·NH·hs/2 = 120 and 45 pairs: not multiples of the 64-wide workgroup; hs = 6 has an odd
+  // half; left padding shifts each row's positions (and pad columns sit at position 0).
+  for (const [B, T, NH, hs, offset, leftPadding] of [
+    [2, 5, 3, 8, 0, [0, 0]],
+    [2, 5, 3, 8, 7, [0, 0]],
+    [1, 5, 3, 6, 3, [0]],
+    [2, 5, 3, 8, 0, [3, 1]],
+    [2, 5, 3, 8, 4, [3, 0]],
   ] as const) {
     const n = B * T * NH * hs;
     const shape = [B, T, NH, hs];
+    const padding = (gpu: Gpu) => gpu.tensor([B], 'left padding', Uint32Array.from(leftPadding));
 
-    it(`forward matches the float64 reference (B=${B}, T=${T}, NH=${NH}, hs=${hs}, offset=${offset})`, async () => {
+    it(`forward matches the float64 reference (B=${B}, T=${T}, NH=${NH}, hs=${hs}, offset=${offset}, leftPadding=${leftPadding.join(',')})`, async () => {
       const gpu = await testGpu();
       const inp = randn(n, 1);
-      const expected = ref.ropeForward(inp, B, T, NH, hs, THETA, offset);
+      const expected = ref.ropeForward(inp, B, T, NH, hs, THETA, offset, leftPadding);
       const freqs = gpu.tensor([TMAX, hs / 2, 2], 'freqs', ropeTable(TMAX, hs, THETA));
       const inpT = upload(gpu, shape, inp);
       const out = gpu.tensor(shape, 'out');
-      const [got, gotInp] = await runAndRead(gpu, [ropeForward(gpu, out, inpT, freqs, B, T, NH, hs, offset)], out, inpT);
+      const [got, gotInp] = await runAndRead(gpu, [ropeForward(gpu, out, inpT, freqs, padding(gpu), B, T, NH, hs, offset)], out, inpT);
       expectClose(got!, expected, scaledTolerance(expected, 1e-5), 'out');
       expectClose(gotInp!, inp, { atol: 0, rtol: 0 }, 'inp left as it was');
     });
 
-    it(`backward matches the reference and finite differences, overwriting (B=${B}, T=${T}, NH=${NH}, hs=${hs}, offset=${offset})`, async () => {
+    it(`backward matches the reference and finite differences, overwriting (B=${B}, T=${T}, NH=${NH}, hs=${hs}, offset=${offset}, leftPadding=${leftPadding.join(',')})`, async () => {
       const gpu = await testGpu();
       const inp = randn(n, 2);
       const dout = randn(n, 3);
-      const expected = ref.ropeBackward(dout, B, T, NH, hs, THETA, offset);
-      const fd = numericalGradient((x) => dot(dout, ref.ropeForward(x, B, T, NH, hs, THETA, offset)), inp);
+      const expected = ref.ropeBackward(dout, B, T, NH, hs, THETA, offset, leftPadding);
+      const fd = numericalGradient((x) => dot(dout, ref.ropeForward(x, B, T, NH, hs, THETA, offset, leftPadding)), inp);
       const freqs = gpu.tensor([TMAX, hs / 2, 2], 'freqs', ropeTable(TMAX, hs, THETA));
       const dinp = upload(gpu, shape, randn(n, 4)); // garbage: dinp is overwritten, not accumulated
       const [got] = await runAndRead(
         gpu,
-        [ropeBackward(gpu, dinp, upload(gpu, shape, dout), freqs, B, T, NH, hs, offset)],
+        [ropeBackward(gpu, dinp, upload(gpu, shape, dout), freqs, padding(gpu), B, T, NH, hs, offset)],
         dinp,
       );
       expectClose(got!, expected, scaledTolerance(expected, 1e-5), 'dinp vs reference');
@@ -57,7 +62,7 @@ describe('rope', () => {
     const freqs = gpu.tensor([TMAX, hs / 2, 2], 'freqs', ropeTable(TMAX, hs, THETA));
     const step = gpu.tensor([B, 1, NH, hs], 'step');
     const out = gpu.tensor([B, 1, NH, hs], 'out');
-    const dispatch = ropeForward(gpu, out, step, freqs, B, 1, NH, hs, 0); // built once
+    const dispatch = ropeForward(gpu, out, step, freqs, gpu.tensor([B], 'left padding', new Uint32Array(B)), B, 1, NH, hs, 0); // built once
     for (let t = 0; t < T; t++) {
       const slice = (src: Float64Array) => {
         const s = new Float64Array(B * NH * hs);

@@ -1,6 +1,6 @@
 // Float64 reference for RoPE (Hugging Face rotate_half): within a head, the pair (i, i + hs/2)
-// turns by (positionOffset + t) · theta^(-2i/hs). x: (B, T, NH, hs).
-function rotate(x: Float64Array, B: number, T: number, NH: number, hs: number, theta: number, positionOffset: number, sign: number) {
+// turns by pos · theta^(-2i/hs), pos = max(positionOffset + t − leftPadding[b], 0). x: (B, T, NH, hs).
+function rotate(x: Float64Array, B: number, T: number, NH: number, hs: number, theta: number, positionOffset: number, sign: number, leftPadding: readonly number[]) {
   const out = new Float64Array(B * T * NH * hs);
   const half = hs / 2;
   for (let b = 0; b < B; b++) {
@@ -8,7 +8,8 @@ function rotate(x: Float64Array, B: number, T: number, NH: number, hs: number, t
       for (let h = 0; h < NH; h++) {
         const base = ((b * T + t) * NH + h) * hs;
         for (let i = 0; i < half; i++) {
-          const angle = sign * (positionOffset + t) * Math.pow(theta, (-2 * i) / hs);
+          const pos = Math.max(positionOffset + t - (leftPadding[b] ?? 0), 0);
+          const angle = sign * pos * Math.pow(theta, (-2 * i) / hs);
           const x0 = x[base + i]!;
           const x1 = x[base + i + half]!;
           out[base + i] = x0 * Math.cos(angle) - x1 * Math.sin(angle);
@@ -20,11 +21,11 @@ function rotate(x: Float64Array, B: number, T: number, NH: number, hs: number, t
   return out;
 }
 
-export function ropeForward(inp: Float64Array, B: number, T: number, NH: number, hs: number, theta: number, positionOffset: number) {
-  return rotate(inp, B, T, NH, hs, theta, positionOffset, 1);
+export function ropeForward(inp: Float64Array, B: number, T: number, NH: number, hs: number, theta: number, positionOffset: number, leftPadding: readonly number[] = []) {
+  return rotate(inp, B, T, NH, hs, theta, positionOffset, 1, leftPadding);
 }
 
 /** The transpose of the rotation: the turn by −angle. */
-export function ropeBackward(dout: Float64Array, B: number, T: number, NH: number, hs: number, theta: number, positionOffset: number) {
-  return rotate(dout, B, T, NH, hs, theta, positionOffset, -1);
+export function ropeBackward(dout: Float64Array, B: number, T: number, NH: number, hs: number, theta: number, positionOffset: number, leftPadding: readonly number[] = []) {
+  return rotate(dout, B, T, NH, hs, theta, positionOffset, -1, leftPadding);
 }

@@ -119,8 +119,9 @@ export function kvCacheWrite(
 /**
  * Attention of T new queries at positions pos..pos+T−1 (T = 1 per generated token; T = the prompt
  * length with pos = 0 for a prefill) against cache positions 0..pos+t, which kvCacheWrite must
- * already hold (write this step's k and v first, in the same or an earlier phase). One workgroup
- * per (b, h, t). Move it with setPosition.
+ * already hold (write this step's k and v first, in the same or an earlier phase), except cache
+ * positions before leftPadding[b] (a left-padded row's pad columns). One invocation per (b, h, t).
+ * Move it with setPosition.
  */
 export function attentionDecode(
   gpu: Gpu,
@@ -129,6 +130,7 @@ export function attentionDecode(
   q: Tensor, // (B, T, NH, hs), already rotated for its positions
   kCache: Tensor, // (B, Tmax, NKV, hs)
   vCache: Tensor, // (B, Tmax, NKV, hs)
+  leftPadding: Tensor, // (B) u32: pad columns before each row's first token
   B: number,
   T: number,
   NH: number,
@@ -144,7 +146,7 @@ export function attentionDecode(
   const dispatch = gpu.dispatch(
     'attentionDecode',
     gpu.pipeline('attention', 'attentionDecode'),
-    [out, att, q, kCache, vCache],
+    [out, att, q, kCache, vCache, leftPadding],
     fields(pos),
     grid1d(B * NH * T, WG),
   );

@@ -58,6 +58,7 @@ function rope(
   out: Tensor,
   inp: Tensor,
   freqs: Tensor,
+  leftPadding: Tensor,
   B: number,
   T: number,
   NH: number,
@@ -76,26 +77,27 @@ function rope(
   const dispatch = gpu.dispatch(
     entry,
     gpu.pipeline('rope', entry),
-    [out, inp, freqs],
+    [out, inp, freqs, leftPadding],
     params(positionOffset),
     grid1d((B * T * NH * hs) / 2, WG),
   );
   return positioned(dispatch, params, check);
 }
 
-/** out = RoPE(inp) at positions positionOffset + t (out-of-place). */
+/** out = RoPE(inp) at positions positionOffset + t − leftPadding[b] (out-of-place). */
 export function ropeForward(
   gpu: Gpu,
   out: Tensor, // (B, T, NH, hs) =
   inp: Tensor, // (B, T, NH, hs)
   freqs: Tensor, // (Tmax, hs/2, 2) from ropeTable
+  leftPadding: Tensor, // (B) u32: pad columns before each row's first token
   B: number,
   T: number,
   NH: number,
   hs: number,
   positionOffset = 0,
 ): PositionedDispatch {
-  return rope('ropeForward', gpu, out, inp, freqs, B, T, NH, hs, positionOffset);
+  return rope('ropeForward', gpu, out, inp, freqs, leftPadding, B, T, NH, hs, positionOffset);
 }
 
 /** dinp = ∂L/∂inp given dout = ∂L/∂out: the rotation by −angle. Overwrites (`=`), no accumulation. */
@@ -104,11 +106,12 @@ export function ropeBackward(
   dinp: Tensor, // (B, T, NH, hs) =
   dout: Tensor, // (B, T, NH, hs)
   freqs: Tensor, // (Tmax, hs/2, 2) from ropeTable
+  leftPadding: Tensor, // (B) u32, as in ropeForward
   B: number,
   T: number,
   NH: number,
   hs: number,
   positionOffset = 0,
 ): PositionedDispatch {
-  return rope('ropeBackward', gpu, dinp, dout, freqs, B, T, NH, hs, positionOffset);
+  return rope('ropeBackward', gpu, dinp, dout, freqs, leftPadding, B, T, NH, hs, positionOffset);
 }

@@ -1,5 +1,7 @@
 // Sampling replies: a batched prefill of the prompts into a KV cache, then one token per step for
-// every sequence, sampled on the GPU. The sampled ids go straight into the next step's input
+// every sequence, sampled on the GPU. Prompts of different lengths are left-padded to the longest,
+// so every row's next token sits in the same column; rope and attention skip each row's pad
+// columns (Activations.leftPadding). The sampled ids go straight into the next step's input
 // buffer; the CPU reads them back only to spot end-of-sequence and stop strings.
 import type { Dispatch, Tensor } from '../gpu/gpu.ts';
 import { sampleTokens, type SamplingDispatch } from '../gpu/kernels/sampling.ts';
@@ -38,8 +40,8 @@ export class Generator {
   private readonly cache: KvCache;
   private readonly decodeGraph: Graph;
   /**
-   * Prefill graphs by prompt length, the most recently used last. Every length needs its own
-   * activations, and an RL run meets hundreds of lengths: only a few are kept, so memory stays
+   * Prefill graphs by (padded) prompt length, the most recently used last. Every length needs its
+   * own activations, and an RL run meets many lengths: only a few are kept, so memory stays
    * bounded (the buffers of an evicted graph go back to the pool for the next one).
    */
   private readonly prefillGraphs = new Map<number, Graph>();
@@ -68,12 +70,12 @@ export class Generator {
     return { acts, logprob, pass, sampler, dispatches: [...pass.dispatches, sampler] };
   }
 
-  /** Replies to B prompts of equal length (token ids), sampled with `options`. */
+  /** Replies to B prompts (token ids, any lengths), sampled with `options`. */
   async generate(prompts: readonly (readonly number[])[], options: GenerationOptions): Promise<Generation[]> {
     const { gpu } = this.model;
-    const Tp = prompts[0]?.length ?? 0;
     if (prompts.length !== this.B) throw new RangeError(`${prompts.length} prompts for a generator of batch ${this.B}`);
-    if (Tp === 0 || prompts.some((p) => p.length !== Tp)) throw new RangeError('generate needs non-empty prompts of equal length');
+    if (prompts.some((p) => p.length === 0)) throw new RangeError('generate needs non-empty prompts');
+    const Tp = Math.max(...prompts.map((p) => p.length));
     const steps = Math.min(options.maxNewTokens, this.Tmax - Tp);
     if (steps < 1) throw new RangeError(`a prompt of ${Tp} tokens leaves no room in a context of ${this.Tmax}`);
 
@@ -86,7 +88,13 @@ export class Generator {
       this.prefillGraphs.delete(length);
     }
     const sampling = { temperature: options.temperature, topK: options.topK ?? 0, topP: options.topP ?? 1, seed: options.seed };
-    gpu.write(prefill.acts.tokens, Uint32Array.from(prompts.flat()));
+    // Pad columns hold token 0: any id will do, no real token attends to them.
+    const leftPadding = Uint32Array.from(prompts, (p) => Tp - p.length);
+    const tokens = new Uint32Array(this.B * Tp);
+    prompts.forEach((p, b) => tokens.set(p, b * Tp + leftPadding[b]!));
+    gpu.write(prefill.acts.tokens, tokens);
+    gpu.write(prefill.acts.leftPadding, leftPadding);
+    gpu.write(this.decodeGraph.acts.leftPadding, leftPadding);
     prefill.pass.setPosition(0);
     prefill.sampler.setOptions({ ...sampling, step: 0 });
     this.decodeGraph.sampler.setOptions({ ...sampling, step: 0 });
@@ -111,6 +119,22 @@ export class Generator {
       this.decodeGraph.pass.setPosition(Tp + step);
       this.decodeGraph.sampler.setStep(step + 1);
       gpu.run(this.decodeGraph.dispatches, 'decode');
+    }
+    return out;
+  }
+
+  /**
+   * Replies to any number of prompts, B at a time; a short last batch is filled with copies of its
+   * first prompt. The batch starting at prompt i samples with seed + i, so a run replays exactly.
+   */
+  async generateAll(prompts: readonly (readonly number[])[], options: GenerationOptions, onProgress?: (done: number) => void): Promise<Generation[]> {
+    const out: Generation[] = [];
+    for (let first = 0; first < prompts.length; first += this.B) {
+      const chunk = prompts.slice(first, first + this.B);
+      const batch = Array.from({ length: this.B }, (_, b) => chunk[b] ?? chunk[0]!);
+      const replies = await this.generate(batch, { ...options, seed: (options.seed + first) >>> 0 });
+      out.push(...replies.slice(0, chunk.length));
+      onProgress?.(out.length);
     }
     return out;
   }

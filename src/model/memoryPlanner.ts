@@ -66,6 +66,11 @@ export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLim
     },
     { name: 'logits and their gradient', bytes: 2 * BT * V * F32 },
     { name: 'KV cache', bytes: 2 * L * run.generationBatch * run.generationLen * NKV * hs * F32 },
+    // A prefill's activations: every prompt token of the generation batch, keys up to generationLen.
+    {
+      name: 'prefill activations',
+      bytes: L * (run.generationBatch * run.generationLen * activationsPerToken(config) + run.generationBatch * NH * run.generationLen * run.generationLen) * F32,
+    },
   ].filter((p) => p.bytes > 0);
   const totalBytes = parts.reduce((s, p) => s + p.bytes, 0);
 
@@ -74,6 +79,7 @@ export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLim
     { name: 'embedding', bytes: V * C * F32 },
     { name: 'attention probabilities of one layer', bytes: run.batch * NH * run.seqLen * run.seqLen * F32 },
     { name: 'decode logits', bytes: run.generationBatch * V * F32 },
+    { name: 'prefill attention probabilities of one layer', bytes: run.generationBatch * NH * run.generationLen * run.generationLen * F32 },
   ];
   const largestBuffer = buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 

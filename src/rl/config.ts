@@ -93,6 +93,8 @@ const rlConfigShape = {
   num_generations: z.number().int().min(1).default(8),
   /** integer ≥ 1, default 8: prompts per optimisation step (the paper: 16; 8 keeps a browser step short). */
   prompts_per_step: z.number().int().min(1).default(8),
+  /** integer ≥ 1, default 32: completions sampled at once, in rollouts and in evaluation; prompts of different lengths share a batch (TRL). */
+  generation_batch_size: z.number().int().min(1).default(32),
   /** number > 0, default 1.0: sampling temperature of the rollouts (TRL; the paper: 1.0). Evaluation is greedy. */
   temperature: z.number().gt(0).default(1.0),
   /** number in (0, 1], default 1.0: nucleus sampling mass; 1 turns it off (TRL). */

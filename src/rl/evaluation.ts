@@ -4,7 +4,7 @@ import { Generator } from '../model/generate.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
 import type { PromptRow } from '../data/schema.ts';
-import { batchesByLength, promptIds } from './prompting.ts';
+import { promptIds } from './prompting.ts';
 import { verifyCompletion, type CompletionVerdict } from './verifiers.ts';
 import { type FormatSettings } from './formatVerifier.ts';
 import { type RefusalRule } from './refusalVerifier.ts';
@@ -53,26 +53,23 @@ export async function evaluate(
   const Tmax = Math.min(model.maxPositions, longest + settings.maxNewTokens);
   const generator = new Generator(model, settings.batch, Tmax);
   const completions: EvalCompletion[] = new Array(rows.length);
-  let done = 0;
   try {
-    for (const batch of batchesByLength(ids.map((p) => p.length), settings.batch)) {
-      // The generator decodes a full batch: short batches repeat their first prompt.
-      const prompts = Array.from({ length: settings.batch }, (_, b) => ids[batch[b] ?? batch[0]!]!);
-      const replies = await generator.generate(prompts, {
+    const replies = await generator.generateAll(
+      ids,
+      {
         maxNewTokens: settings.maxNewTokens,
         temperature: 0,
         seed: 0,
         stopTokenIds: model.config.eosTokenIds,
         stopStrings: settings.stopStrings,
         decode: (t) => tokenizer.decode(t),
-      });
-      batch.forEach((index, b) => {
-        const text = tokenizer.decode(replies[b]!.tokens);
-        completions[index] = { row: rows[index]!, text, verdict: verifyCompletion(text, settings.format, settings.rules) };
-      });
-      done += batch.length;
-      onProgress?.(done, rows.length);
-    }
+      },
+      (done) => onProgress?.(done, rows.length),
+    );
+    replies.forEach((reply, i) => {
+      const text = tokenizer.decode(reply.tokens);
+      completions[i] = { row: rows[i]!, text, verdict: verifyCompletion(text, settings.format, settings.rules) };
+    });
   } finally {
     generator.release();
   }

@@ -21,7 +21,7 @@ export function evalSettings(config: RlConfig): EvalSettings {
     rules: config.refusal_rules,
     maxNewTokens: config.max_completion_length,
     stopStrings: config.stop_strings,
-    batch: config.num_generations,
+    batch: config.generation_batch_size,
   };
 }
 

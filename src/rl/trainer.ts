@@ -136,16 +136,15 @@ export class AlphaAlignTrainer {
     if (config.beta > 0 && !model.lora && !referenceModel) {
       throw new RangeError('beta > 0 with full fine-tuning needs a frozen reference model; pass one, use LoRA, or set beta to 0');
     }
-    const n = config.num_generations;
     const B = (this.B = config.per_device_train_batch_size);
     const T = maxSeqLen;
     const lora = model.lora?.settings;
     assertPlanFits(
       mc,
-      { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: n, generationLen: T, referenceCopy: config.beta > 0 && !lora },
+      { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: config.generation_batch_size, generationLen: T, referenceCopy: config.beta > 0 && !lora },
       { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27 },
     );
-    this.generator = new Generator(model, n, T);
+    this.generator = new Generator(model, config.generation_batch_size, T);
     const trainable = model.lora?.weights ?? model.weights;
     this.grads = trainable.zerosLike('grad');
     const optimizerSettings = {
@@ -260,8 +259,7 @@ export class AlphaAlignTrainer {
     const { config, model } = this;
     const stepNumber = this.step + 1;
     const n = config.num_generations;
-    const rollouts: Rollout[] = [];
-    for (const [i, row] of prompts.entries()) rollouts.push(...(await this.sample(row, stepNumber, i)));
+    const rollouts = await this.sample(prompts, stepNumber);
 
     // Rewards per prompt's group, then advantages over the whole step.
     for (let g = 0; g < prompts.length; g++) {
@@ -409,31 +407,37 @@ export class AlphaAlignTrainer {
     }
   }
 
-  /** n completions of one prompt, verified; rewards and advantages are filled in by train(). */
-  private async sample(row: PromptRow, step: number, index: number): Promise<Rollout[]> {
+  /**
+   * n completions of every prompt, verified, laid out prompt by prompt; rewards and advantages are
+   * filled in by train(). Sampled generation_batch_size at a time, whatever the prompts' lengths.
+   */
+  private async sample(prompts: readonly PromptRow[], step: number): Promise<Rollout[]> {
     const { config, tokenizer } = this;
-    const ids = promptIds(tokenizer, config.template, row.prompt);
-    const maxNewTokens = Math.min(config.max_completion_length, this.maxSeqLen - ids.length);
-    if (maxNewTokens < 1) throw new RangeError(`prompt ${row.id} takes ${ids.length} tokens, leaving no room in ${this.maxSeqLen}`);
-    const replies = await this.generator.generate(
-      Array.from({ length: config.num_generations }, () => ids),
+    const ids = prompts.map((row) => promptIds(tokenizer, config.template, row.prompt));
+    ids.forEach((p, i) => {
+      if (p.length >= this.maxSeqLen) throw new RangeError(`prompt ${prompts[i]!.id} takes ${p.length} tokens, leaving no room in ${this.maxSeqLen}`);
+    });
+    const rows = prompts.flatMap((_, i) => Array<number>(config.num_generations).fill(i));
+    const replies = await this.generator.generateAll(
+      rows.map((i) => ids[i]!),
       {
-        maxNewTokens,
+        maxNewTokens: config.max_completion_length,
         temperature: config.temperature,
         topK: config.top_k,
         topP: config.top_p,
-        // A seed per (run, step, prompt): a run replays exactly.
-        seed: (config.seed * 1_000_003 + step * 1009 + index) >>> 0,
+        // A seed per (run, step): a run replays exactly.
+        seed: (config.seed * 1_000_003 + step * 1009) >>> 0,
         stopTokenIds: this.model.config.eosTokenIds,
         stopStrings: config.stop_strings,
         decode: (t) => tokenizer.decode(t),
       },
     );
-    return replies.map((reply) => {
+    return replies.map((reply, k) => {
+      const i = rows[k]!;
       const text = tokenizer.decode(reply.tokens);
       return {
-        row,
-        prompt: ids,
+        row: prompts[i]!,
+        prompt: ids[i]!,
         completion: reply.tokens,
         text,
         verdict: verifyCompletion(text, config.format, config.refusal_rules),

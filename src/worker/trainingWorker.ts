@@ -102,7 +102,7 @@ function runShape(model: ModelConfig, config: RlConfig, seqLen?: number): RunSha
     batch: config.per_device_train_batch_size,
     seqLen: T,
     finetune: lora ? { kind: 'lora', rank: lora.rank, targets: lora.targets } : { kind: 'full' },
-    generationBatch: config.num_generations,
+    generationBatch: config.generation_batch_size,
     generationLen: T,
     referenceCopy: config.beta > 0 && !lora,
   };

@@ -51,6 +51,21 @@ describe.each(['llama-gqa', 'qwen2-bias'])('Generator on %s', (name) => {
   });
 });
 
+describe.each(['llama-gqa', 'qwen2-bias'])('Generator with prompts of different lengths on %s', (name) => {
+  it('left-pads them and replies to each as if it were alone', async () => {
+    const { model: m } = await model(name);
+    const prompts = [[5, 17, 200, 3, 99, 8, 1], [42, 7], [250, 1, 9, 9]];
+    const generator = new Generator(m, 3, 16);
+    const out = await generator.generate(prompts, { maxNewTokens: 6, temperature: 0, seed: 1, stopTokenIds: [] });
+    for (const [b, prompt] of prompts.entries()) {
+      const sequence = [...prompt, ...out[b]!.tokens];
+      const greedy = await argmaxOfFullForward(m, sequence);
+      expect(out[b]!.tokens, `row ${b}`).toEqual(greedy.slice(prompt.length - 1, sequence.length - 1));
+    }
+    generator.release();
+  });
+});
+
 describe('Generator sampling', () => {
   it('reproduces with a seed, varies without, and stops at a stop token or string', async () => {
     const { model: m, tokenizer } = await model('llama-gqa');

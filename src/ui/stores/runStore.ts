@@ -17,6 +17,7 @@ export const CONFIG_FIELDS = [
   { key: 'num_generations', label: 'Completions per prompt', kind: 'int', help: 'the group size n' },
   { key: 'prompts_per_step', label: 'Prompts per step', kind: 'int' },
   { key: 'per_device_train_batch_size', label: 'Micro-batch', kind: 'int', help: 'sequences per forward/backward' },
+  { key: 'generation_batch_size', label: 'Generation batch', kind: 'int', help: 'completions sampled at once' },
   { key: 'temperature', label: 'Temperature', kind: 'number' },
   { key: 'top_p', label: 'Top-p', kind: 'number' },
   { key: 'max_completion_length', label: 'Max completion tokens', kind: 'int' },

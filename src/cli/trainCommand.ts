@@ -8,9 +8,8 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { LlamaModel } from '../model/llama.ts';
 import { LoraAdapter } from '../model/lora.ts';
-import { TextTokenizer } from '../model/tokenizer.ts';
 import { evaluate, type EvalReport } from '../rl/evaluation.ts';
-import { OnnxRewardModel } from '../rl/onnxRewardModel.ts';
+import { RewardModelError, rewardModelFromFiles, type OnnxRewardModel } from '../rl/onnxRewardModel.ts';
 import { parseRlConfig, type RlConfig } from '../rl/config.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
 import { buildPolicy, evalSettings, fittingPrompts, NoFittingPromptError, resumeTrainer, runCheckpoint, sha256Hex } from '../rl/runSetup.ts';
@@ -191,18 +190,16 @@ export async function trainCommand(args: string[]): Promise<void> {
   gpu.destroy();
 }
 
-/** A folder with model.onnx (or one .onnx file) and the reward model's tokenizer.json. */
+/** A folder with one .onnx file and the reward model's tokenizer.json (and tokenizer_config.json). */
 async function loadRewardModel(dir: string): Promise<OnnxRewardModel> {
   if (!existsSync(dir)) throw new UsageError(`--reward-model ${dir} does not exist: pass a folder with the .onnx file and its tokenizer.json`);
-  const onnxFile = readdirSync(dir).find((f) => f.endsWith('.onnx'));
-  if (!onnxFile || !existsSync(join(dir, 'tokenizer.json'))) throw new UsageError(`--reward-model ${dir} needs an .onnx file and tokenizer.json`);
-  const configPath = join(dir, 'tokenizer_config.json');
-  const tokenizer = new TextTokenizer(
-    JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')),
-    existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>) : {},
-    join(dir, 'tokenizer.json'),
-  );
-  return OnnxRewardModel.create(new Uint8Array(readFileSync(join(dir, onnxFile))), tokenizer, join(dir, onnxFile));
+  const names = readdirSync(dir).filter((f) => f.endsWith('.onnx') || f === 'tokenizer.json' || f === 'tokenizer_config.json');
+  try {
+    return await rewardModelFromFiles(new Map(names.map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))])), dir);
+  } catch (error) {
+    if (error instanceof RewardModelError) throw new UsageError(`--reward-model: ${error.message}`);
+    throw error;
+  }
 }
 
 function latestCheckpoint(out: string): string | null {

@@ -59,3 +59,28 @@ export class OnnxRewardModel {
     return Number((output.data as Float32Array | Float64Array)[0]);
   }
 }
+
+function parseJsonFile(bytes: Uint8Array, name: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new RewardModelError(`${name} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * A reward model from its files by name (a folder's, or files the user picked): exactly one
+ * `.onnx` file, `tokenizer.json`, and optionally `tokenizer_config.json` (for its chat template).
+ */
+export async function rewardModelFromFiles(files: ReadonlyMap<string, Uint8Array>, label: string): Promise<OnnxRewardModel> {
+  const onnxNames = [...files.keys()].filter((name) => name.endsWith('.onnx'));
+  if (onnxNames.length !== 1) {
+    throw new RewardModelError(`${label} needs exactly one .onnx file, found ${onnxNames.length === 0 ? 'none' : onnxNames.join(', ')}: give the reward model's .onnx and its tokenizer.json`);
+  }
+  const tokenizerJson = files.get('tokenizer.json');
+  if (!tokenizerJson) throw new RewardModelError(`${label} has no tokenizer.json: give the reward model's tokenizer.json beside its .onnx file`);
+  const configBytes = files.get('tokenizer_config.json');
+  const tokenizerConfig = configBytes ? (parseJsonFile(configBytes, 'tokenizer_config.json') as Record<string, unknown>) : {};
+  const tokenizer = new TextTokenizer(parseJsonFile(tokenizerJson, 'tokenizer.json'), tokenizerConfig, `${label}/tokenizer.json`);
+  return OnnxRewardModel.create(files.get(onnxNames[0]!)!, tokenizer, `${label}/${onnxNames[0]}`);
+}

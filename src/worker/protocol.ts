@@ -33,6 +33,8 @@ export type WorkerRequestBody =
    * instead of starting at step 0. `evalLimit`: held-out prompts evaluated at most (0 for none).
    */
   | { type: 'start'; config: RlConfig; train: PromptRow[]; eval: PromptRow[]; evalLimit: number; dataset: string; resume: boolean }
+  /** The helpfulness scorer "onnx": the reward model's .onnx, tokenizer.json and tokenizer_config.json, picked by the user. */
+  | { type: 'loadRewardModel'; files: File[]; label: string }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -99,13 +101,15 @@ export interface RolloutView {
 export type RunState = 'running' | 'paused' | 'stopped' | 'finished';
 
 /** Where an error happened; the page keeps everything else loaded. */
-export type ErrorArea = 'gpu' | 'load' | 'plan' | 'train' | 'export' | 'protocol';
+export type ErrorArea = 'gpu' | 'load' | 'plan' | 'train' | 'export' | 'protocol' | 'rewardModel';
 
 export type WorkerEventBody =
   | { type: 'gpu'; adapter: AdapterSummary; budgetBytes: number }
   | { type: 'loadProgress'; phase: 'config' | 'download' | 'weights'; done: number; total: number; label: string }
   | { type: 'plan'; plan: MemoryPlan; shape: RunShape }
   | { type: 'loaded'; model: ModelSummary }
+  /** The ONNX reward model is ready for the helpfulness scorer "onnx". */
+  | { type: 'rewardModel'; label: string }
   | { type: 'runStarted'; firstStep: number; maxSteps: number; trainPrompts: number; evalPrompts: number; dropped: number; config: RlConfig }
   | { type: 'evalProgress'; step: number; done: number; total: number }
   | { type: 'eval'; point: EvalPoint }

@@ -19,7 +19,7 @@ import { evaluate, type EvalReport } from '../rl/evaluation.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
 import { buildPolicy, evalSettings, fittingPrompts, resumeTrainer, runCheckpoint, sha256Hex, type FittingPrompts } from '../rl/runSetup.ts';
 import { promptsForStep } from '../rl/schedule.ts';
-import { AlphaAlignTrainer, type Rollout } from '../rl/trainer.ts';
+import { AlphaAlignTrainer, type HelpfulnessModel, type Rollout } from '../rl/trainer.ts';
 import { checkpointZip, loadCheckpoint, zipSource, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { NonFiniteError } from '../train/lmTrainer.ts';
 import { event, PROTOCOL_VERSION, type CheckpointRun, type ErrorArea, type EvalPoint, type ModelSourceSpec, type RolloutView, type RunState, type WorkerEventBody, type WorkerRequest } from './protocol.ts';
@@ -63,6 +63,8 @@ interface Session {
 const AUTOSAVE_EVERY = 5;
 
 let session: Session | null = null;
+/** The helpfulness scorer "onnx"'s model, once the user has given one. */
+let rewardModel: { model: HelpfulnessModel; label: string } | null = null;
 /** Requests run one at a time, except pause/resume/stop, which must reach a running loop. */
 let queue: Promise<void> = Promise.resolve();
 
@@ -267,6 +269,15 @@ async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptR
     post({ type: 'error', area: 'train', message: 'a run is already in progress', recovery: 'Pause, resume or stop it first.' });
     return;
   }
+  if (config.helpfulness_scorer.kind === 'onnx' && !rewardModel) {
+    post({
+      type: 'error',
+      area: 'train',
+      message: 'the helpfulness scorer "onnx" has no reward model',
+      recovery: "Give the reward model's .onnx file and its tokenizer.json in the Rewards panel, or choose another helpfulness scorer.",
+    });
+    return;
+  }
   releaseSession();
   const { checkpoint } = loaded;
   let s: Session;
@@ -280,7 +291,7 @@ async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptR
     const maxSeqLen = Math.min(policy.maxPositions, train.longest + config.max_completion_length);
     let trainer: AlphaAlignTrainer;
     try {
-      trainer = new AlphaAlignTrainer(policy, checkpoint.tokenizer, config, maxSeqLen, reference);
+      trainer = new AlphaAlignTrainer(policy, checkpoint.tokenizer, config, maxSeqLen, reference, config.helpfulness_scorer.kind === 'onnx' ? rewardModel!.model : null);
     } catch (error) {
       policy.weights.release();
       policy.lora?.weights.release();
@@ -389,6 +400,18 @@ function control(type: 'pause' | 'resume' | 'stop'): void {
   }
 }
 
+async function loadRewardModel(files: File[], label: string): Promise<void> {
+  try {
+    // onnxruntime-web is loaded only when a reward model is asked for: a chunk of its own.
+    const { rewardModelFromFiles } = await import('../rl/onnxRewardModel.ts');
+    const bytes = new Map(await Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const)));
+    rewardModel = { model: await rewardModelFromFiles(bytes, label), label };
+    post({ type: 'rewardModel', label });
+  } catch (error) {
+    fail('rewardModel', error, "Give the reward model's .onnx file with its tokenizer.json (and tokenizer_config.json for its chat template), or choose another helpfulness scorer.");
+  }
+}
+
 async function exportCheckpoint(): Promise<void> {
   if (!session) {
     post({ type: 'error', area: 'export', message: 'there is no trained model to export yet', recovery: 'Start a run; its checkpoint can be exported at any step.' });
@@ -429,6 +452,9 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
       return;
     case 'start':
       queue = queue.then(() => start(message.config, message.train, message.eval, message.evalLimit, message.dataset, message.resume));
+      return;
+    case 'loadRewardModel':
+      queue = queue.then(() => loadRewardModel(message.files, message.label));
       return;
     case 'export':
       // Exports run beside a training loop: the checkpoint is of the last finished step.

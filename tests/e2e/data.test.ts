@@ -3,6 +3,7 @@
 // carrying HTML and script that must stay text.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { meanIdRewardModel } from '../helpers/onnxModels.ts';
 import { openLab, type Lab } from './browser.ts';
 
 const XSTEST = '../shared/datasets/xstest_prompts.csv';
@@ -131,6 +132,21 @@ describe('the Data and Rewards panels in Chromium', () => {
     expect(await tester.getByTestId('tester-reward').getAttribute('data-value')).toBe('0');
     await page.getByTestId('reward-tester').screenshot({ path: 'test-results/rewards-tester.png' });
     await page.locator('.rewards-panel').screenshot({ path: 'test-results/rewards-panel.png' });
+  });
+
+  it('loads an ONNX reward model for the helpfulness scorer, and names what is wrong with a bad one', async () => {
+    const { page } = lab;
+    await page.getByTestId('reward-scorer').selectOption('onnx');
+    const status = page.getByTestId('reward-model-status');
+    expect(await status.textContent()).toContain('No reward model yet');
+    const tokenizer = { name: 'tokenizer.json', mimeType: 'application/json', buffer: readFileSync('tests/fixtures/models/llama-gqa/tokenizer.json') };
+    const input = page.getByTestId('reward-model-input');
+    await input.setInputFiles([{ name: 'rm.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(meanIdRewardModel()) }, tokenizer]);
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toBe('Ready: rm.onnx.');
+    await page.locator('.reward-model').screenshot({ path: 'test-results/rewards-onnx.png' });
+    await input.setInputFiles([{ name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from([1, 2, 3]) }, tokenizer]);
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toContain('broken.onnx is not an ONNX model onnxruntime-web can run');
+    await page.getByTestId('reward-scorer').selectOption('none');
   });
 
   it('keeps the dataset and the rules across a reload', async () => {

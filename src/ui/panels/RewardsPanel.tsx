@@ -6,6 +6,7 @@ import { renderTemplate, templateProblem } from '../../rl/template.ts';
 import { formatSettingsProblems } from '../../rl/formatVerifier.ts';
 import { REFUSAL_RULE_KINDS, refusalRuleProblems, type RefusalRuleKind } from '../../rl/refusalVerifier.ts';
 import { verifyCompletion, type CompletionVerdict } from '../../rl/verifiers.ts';
+import { useRewardModelStore } from '../stores/rewardModelStore.ts';
 import { useRewardsStore, type HelpfulnessScorer } from '../stores/rewardsStore.ts';
 
 const EXAMPLE_ANSWER = String.raw`<safety_reasoning>The user asks for instructions to hurt someone: this is harmful.</safety_reasoning>
@@ -139,11 +140,11 @@ function NumberField({ name, value, onChange, disabled }: { name: string; value:
   );
 }
 
-const SCORERS: { value: string; text: string; scorer: HelpfulnessScorer | null; why?: string }[] = [
+const SCORERS: { value: string; text: string; scorer: HelpfulnessScorer }[] = [
   { value: 'none', text: 'none (AlphaAlign-Zero)', scorer: { kind: 'none' } },
   { value: 'overlap-f1', text: 'overlap with the reference: token F1', scorer: { kind: 'overlap', metric: 'f1' } },
   { value: 'overlap-rougeL', text: 'overlap with the reference: ROUGE-L', scorer: { kind: 'overlap', metric: 'rougeL' } },
-  { value: 'onnx', text: 'ONNX reward model (not available yet)', scorer: null, why: 'the ONNX reward model is not wired into training yet' },
+  { value: 'onnx', text: 'ONNX reward model', scorer: { kind: 'onnx' } },
 ];
 
 function WeightsEditor() {
@@ -164,11 +165,11 @@ function WeightsEditor() {
             value={current}
             onChange={(e) => {
               const choice = SCORERS.find((c) => c.value === e.target.value);
-              if (choice?.scorer) update({ helpfulness_scorer: choice.scorer });
+              if (choice) update({ helpfulness_scorer: choice.scorer });
             }}
           >
             {SCORERS.map((c) => (
-              <option key={c.value} value={c.value} disabled={!c.scorer} title={c.why}>
+              <option key={c.value} value={c.value}>
                 {c.text}
               </option>
             ))}
@@ -178,10 +179,43 @@ function WeightsEditor() {
       <p className="muted small">
         {s.helpfulness_scorer.kind === 'none'
           ? 'No helpfulness reward: w_h has no effect.'
-          : 'Benign answers are scored against the row’s reference answer (rows without one score 0), z-normalised within each prompt’s group.'}{' '}
-        An ONNX reward model is not wired into training yet.
+          : s.helpfulness_scorer.kind === 'onnx'
+            ? 'Benign answers are scored by your reward model (prompt and answer through its chat template), z-normalised within each prompt’s group.'
+            : 'Benign answers are scored against the row’s reference answer (rows without one score 0), z-normalised within each prompt’s group.'}
       </p>
+      {s.helpfulness_scorer.kind === 'onnx' && <RewardModelPicker />}
     </fieldset>
+  );
+}
+
+/** The ONNX reward model's files, sent to the worker, which runs it with onnxruntime-web. */
+function RewardModelPicker() {
+  const { status, label, error, load } = useRewardModelStore();
+  return (
+    <div className="reward-model">
+      <label>
+        <span>
+          Reward model files: one <code>.onnx</code>, its <code>tokenizer.json</code> and, for its chat template, <code>tokenizer_config.json</code>
+        </span>
+        <input
+          type="file"
+          multiple
+          accept=".onnx,.json"
+          data-testid="reward-model-input"
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            if (files.length > 0) load(files);
+            e.target.value = '';
+          }}
+        />
+      </label>
+      <p className={status === 'error' ? 'error small' : 'muted small'} data-testid="reward-model-status" role="status">
+        {status === 'none' && 'No reward model yet: a run with this scorer will not start until one is loaded.'}
+        {status === 'loading' && `Loading ${label}…`}
+        {status === 'ready' && `Ready: ${label}.`}
+        {status === 'error' && error && `${error.message}. ${error.recovery}`}
+      </p>
+    </div>
   );
 }
 

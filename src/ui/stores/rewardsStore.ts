@@ -70,7 +70,6 @@ export function rewardSettingsProblems(s: RewardSettings): { field: keyof Reward
   for (const key of ['r_f', 'r_a', 'w_h'] as const) {
     if (!(Number.isFinite(s[key]) && s[key] >= 0)) problems.push({ field: key, message: `${key} must be a number ≥ 0` });
   }
-  if (s.helpfulness_scorer.kind === 'onnx') problems.push({ field: 'helpfulness_scorer', message: 'the ONNX reward model is not wired into training yet' });
   return problems;
 }
 

@@ -6,6 +6,7 @@ import { saveFinishedRun, saveLastCheckpoint } from '../runPersistence.ts';
 import { useEvalStore } from './evalStore.ts';
 import { useMetricsStore } from './metricsStore.ts';
 import { useModelStore } from './modelStore.ts';
+import { useRewardModelStore } from './rewardModelStore.ts';
 import { useRolloutsStore } from './rolloutsStore.ts';
 import { useRunStore } from './runStore.ts';
 import { useDatasetStore } from './datasetStore.ts';
@@ -49,8 +50,13 @@ function handle(e: WorkerEvent): void {
       }
       return;
     }
+    case 'rewardModel':
+      useRewardModelStore.setState({ status: 'ready', label: e.label, error: null });
+      return;
     case 'error':
-      if (e.area === 'load' || e.area === 'gpu') {
+      if (e.area === 'rewardModel') {
+        useRewardModelStore.setState({ status: 'error', error: { message: e.message, recovery: e.recovery } });
+      } else if (e.area === 'load' || e.area === 'gpu') {
         const hasModel = useModelStore.getState().summary !== null;
         model({ status: hasModel ? 'ready' : 'error', progress: null, error: { message: e.message, recovery: e.recovery } });
       } else {

@@ -129,6 +129,9 @@ function checkpointRun(checkpoint: LoadedCheckpoint): CheckpointRun | null {
   } catch {
     config = null;
   }
+  // Only an RL run's record (it holds the run's config) is a run to chart and resume; the record of
+  // an SFT checkpoint, such as the demo base, is not: its steps are not RL steps.
+  if (!config) return null;
   const report = (value: unknown) => (value && typeof value === 'object' ? (value as EvalReport) : null);
   return {
     step: run.step,
@@ -342,6 +345,7 @@ async function loop(s: Session): Promise<void> {
     if (trainer.step === 0 && !s.evalHistory.some((p) => p.step === 0)) await runEval(s);
     while (trainer.step < config.max_steps) {
       if (s.state === 'paused') {
+        setState(s, 'paused');
         await saveCheckpoint(s, 'autosave');
         await new Promise<void>((resolve) => (s.wake = resolve));
         s.wake = null;
@@ -389,13 +393,14 @@ function control(type: 'pause' | 'resume' | 'stop'): void {
     post({ type: 'error', area: 'train', message: `nothing to ${type}: no run is in progress`, recovery: 'Start a run in the Training panel.' });
     return;
   }
-  if (type === 'pause' && s.state === 'running') setState(s, 'paused');
+  // Pause and stop take effect between steps: the loop reports the new state once the step in
+  // flight has landed, so the page never shows a paused or stopped run whose step count still moves.
+  if (type === 'pause' && s.state === 'running') s.state = 'paused';
   else if (type === 'resume' && s.state === 'paused') {
     setState(s, 'running');
     s.wake?.();
   } else if (type === 'stop') {
     s.state = 'stopped';
-    post({ type: 'runState', state: 'stopped', step: s.trainer.step, maxSteps: s.config.max_steps });
     s.wake?.();
   }
 }

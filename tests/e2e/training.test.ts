@@ -1,30 +1,16 @@
 // The engine side of the page in Chromium: the demo model loads in the worker, a 2-step RL run
 // streams metrics into both rate charts and rollouts into the table, the checkpoint exports as a
-// zip and imports back. Until public/models/demo/ is built, the tiny llama-gqa fixture stands in
-// for it (byte-level tokenizer, 64 positions: hence the short template and 4-token completions).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// zip and imports back. A short template and 4-token completions keep it quick on SwiftShader.
+import { mkdirSync, readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLab, type Lab } from './browser.ts';
-
-const FIXTURE = 'tests/fixtures/models/llama-gqa';
-const DEMO_BUILT = existsSync('public/models/demo/model.safetensors');
 
 describe('training in the page', () => {
   let lab: Lab;
   const longTasks: { start: number; duration: number }[] = [];
   beforeAll(async () => {
     lab = await openLab();
-    if (!DEMO_BUILT) {
-      // The worker's fetches go through the context's routes.
-      await lab.page.context().route('**/models/demo/**', async (route) => {
-        const name = new URL(route.request().url()).pathname.split('/').pop()!;
-        const path = join(FIXTURE, name);
-        if (!existsSync(path)) return route.fulfill({ status: 404, body: '' });
-        return route.fulfill({ status: 200, body: readFileSync(path), contentType: name.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
-      });
-    }
     await lab.page.exposeFunction('__reportLongTask', (start: number, duration: number) => longTasks.push({ start, duration }));
     await lab.page.addInitScript(() => {
       new PerformanceObserver((list) => {
@@ -44,7 +30,7 @@ describe('training in the page', () => {
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 120_000 }).toBe('ready');
     expect(await page.getByTestId('model-plan').getAttribute('data-ok')).toBe('true');
 
-    // Tiny settings: SwiftShader is slow, and the fixture has 64 positions.
+    // Tiny settings: SwiftShader is slow.
     await page.getByTestId('train-steps').fill('2');
     const set = async (key: string, value: string) => page.getByTestId(`cfg-${key}`).fill(value);
     await set('prompts_per_step', '2');

@@ -155,13 +155,13 @@ export function TrainingPanel() {
         <button
           type="button"
           data-testid="train-pause"
-          disabled={!(run.state === 'running' || run.state === 'paused')}
+          disabled={!(run.state === 'running' || run.state === 'paused') || run.pending !== null}
           onClick={run.state === 'paused' ? run.resume : run.pause}
         >
-          {run.state === 'paused' ? 'Resume' : 'Pause'}
+          {run.state === 'paused' ? 'Resume' : run.pending === 'pause' ? 'Pausing after this step…' : 'Pause'}
         </button>
-        <button type="button" data-testid="train-stop" disabled={!(run.state === 'running' || run.state === 'paused')} onClick={run.stop}>
-          Stop
+        <button type="button" data-testid="train-stop" disabled={!(run.state === 'running' || run.state === 'paused') || run.pending === 'stop'} onClick={run.stop}>
+          {run.pending === 'stop' ? 'Stopping after this step…' : 'Stop'}
         </button>
         {!modelReady && <span className="muted">Load a model first.</span>}
       </div>

@@ -55,6 +55,8 @@ interface RunStore {
   step: number;
   maxSteps: number;
   firstStep: number;
+  /** A pause or stop asked for and not yet in effect: the worker acts between steps. */
+  pending: 'pause' | 'stop' | null;
   speed: RunSpeed | null;
   info: string | null;
   error: { message: string; recovery: string } | null;
@@ -157,6 +159,7 @@ export const useRunStore = create<RunStore>((set, getState) => {
     step: 0,
     maxSteps: 0,
     firstStep: 0,
+    pending: null,
     speed: null,
     info: null,
     error: null,
@@ -212,9 +215,15 @@ export const useRunStore = create<RunStore>((set, getState) => {
         resume,
       });
     },
-    pause: () => sendToWorker({ type: 'pause' }),
+    pause() {
+      set({ pending: 'pause' });
+      sendToWorker({ type: 'pause' });
+    },
     resume: () => sendToWorker({ type: 'resume' }),
-    stop: () => sendToWorker({ type: 'stop' }),
+    stop() {
+      set({ pending: 'stop' });
+      sendToWorker({ type: 'stop' });
+    },
     exportCheckpoint: () => sendToWorker({ type: 'export' }),
   };
 });

@@ -91,9 +91,13 @@ function handle(e: WorkerEvent): void {
       run({ step: e.metrics.step, speed: { secondsPerStep, tokensPerSecond: e.metrics.tokens_per_second } });
       return;
     }
-    case 'runState':
-      run({ state: e.state, step: e.step, maxSteps: e.maxSteps });
+    case 'runState': {
+      // A pending pause or stop is over once the state says so (or the run ended on its own).
+      const pending = useRunStore.getState().pending;
+      const settled = pending === 'pause' ? e.state !== 'running' : pending === 'stop' ? e.state === 'stopped' || e.state === 'finished' : true;
+      run({ state: e.state, step: e.step, maxSteps: e.maxSteps, ...(settled ? { pending: null } : {}) });
       return;
+    }
     case 'checkpoint':
       if (e.reason === 'export') {
         downloadBytes(e.bytes, e.fileName, 'application/zip');

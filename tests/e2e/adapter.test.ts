@@ -21,3 +21,22 @@ describe('the lab in Chromium', () => {
     expect(lab.consoleErrors).toEqual([]);
   });
 });
+
+describe('the lab in a Chromium without WebGPU', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await openLab({ webgpu: false });
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it('says WebGPU is missing and how to get it, and the data tools still work', async () => {
+    await lab.page.goto(lab.url);
+    const error = lab.page.getByTestId('model-error');
+    await expect.poll(() => error.count(), { timeout: 60_000 }).toBe(1);
+    expect(await error.textContent()).toContain('Chrome or Edge');
+    await expect.poll(() => lab.page.getByTestId('dataset-count').getAttribute('data-count'), { timeout: 30_000 }).not.toBe('0');
+    await lab.page.locator('#panel-model').screenshot({ path: 'test-results/no-webgpu.png' });
+  });
+});

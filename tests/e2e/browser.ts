@@ -14,7 +14,8 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-export async function openLab(): Promise<Lab> {
+/** webgpu: false launches Chromium without WebGPU, as a browser that lacks it would open the lab. */
+export async function openLab({ webgpu = true }: { webgpu?: boolean } = {}): Promise<Lab> {
   const server: PreviewServer = await preview({ preview: { port: 0, strictPort: false, host: '127.0.0.1' }, logLevel: 'silent' });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('vite preview did not report a port');
@@ -28,9 +29,7 @@ export async function openLab(): Promise<Lab> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      '--enable-unsafe-webgpu',
-      '--enable-features=Vulkan',
-      '--use-angle=swiftshader',
+      ...(webgpu ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'] : ['--disable-gpu', '--disable-features=WebGPU']),
     ],
   });
   const page = await browser.newPage();

@@ -1,0 +1,33 @@
+// Markdown tables of `lab eval` / `lab train` reports side by side, as the README shows them:
+//   npx tsx scripts/eval-table.ts "demo base=runs/base-eval.json" "AlphaAlign=runs/demo/eval.json"
+// The first table holds the headline rates, the second the refusal rate per prompt type.
+import { readFileSync } from 'node:fs';
+import type { EvalReport } from '../src/rl/evaluation.ts';
+
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+const runs = process.argv.slice(2).map((arg) => {
+  const at = arg.indexOf('=');
+  if (at < 1) throw new Error(`expected NAME=PATH, got ${arg}`);
+  return { name: arg.slice(0, at), report: JSON.parse(readFileSync(arg.slice(at + 1), 'utf8')) as EvalReport };
+});
+if (runs.length === 0) throw new Error('usage: eval-table.ts NAME=eval.json [NAME=eval.json …]');
+
+const lines = [
+  '| | refusal on harmful | over-refusal on benign | format |',
+  '| --- | --- | --- | --- |',
+  ...runs.map(({ name, report }) => `| ${name} | ${pct(report['refusal_rate/harmful'])} | ${pct(report['over_refusal_rate/benign'])} | ${pct(report.format_rate)} |`),
+  '',
+  `| type | label | n | ${runs.map((r) => `${r.name} refusal`).join(' | ')} |`,
+  `| --- | --- | --- | ${runs.map(() => '---').join(' | ')} |`,
+];
+const types = [...new Set(runs.flatMap((r) => Object.keys(r.report.by_type)))].sort();
+for (const type of types) {
+  const first = runs.map((r) => r.report.by_type[type]).find((t) => t !== undefined)!;
+  const cells = runs.map((r) => {
+    const t = r.report.by_type[type];
+    return t ? pct(t.refusal_rate) : '–';
+  });
+  lines.push(`| ${type} | ${first.label} | ${first.n} | ${cells.join(' | ')} |`);
+}
+console.log(lines.join('\n'));

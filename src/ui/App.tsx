@@ -1,6 +1,5 @@
-import type { ComponentType } from 'react';
+import { lazy, Suspense, type ComponentType } from 'react';
 import { AdapterPanel } from './panels/AdapterPanel.tsx';
-import { ChartsPanel } from './panels/ChartsPanel.tsx';
 import { DataPanel } from './panels/DataPanel.tsx';
 import { EvalPanel } from './panels/EvalPanel.tsx';
 import { ExportPanel } from './panels/ExportPanel.tsx';
@@ -8,6 +7,10 @@ import { ModelPanel } from './panels/ModelPanel.tsx';
 import { RewardsPanel } from './panels/RewardsPanel.tsx';
 import { RolloutsPanel } from './panels/RolloutsPanel.tsx';
 import { TrainingPanel } from './panels/TrainingPanel.tsx';
+
+// The charts bring recharts, the largest part of the page's code: a chunk of its own, fetched
+// while the other panels render.
+const ChartsPanel = lazy(() => import('./panels/ChartsPanel.tsx').then((m) => ({ default: m.ChartsPanel })));
 
 /** The page, top to bottom: one entry per panel; the side navigation links to each. */
 interface PanelEntry {
@@ -48,7 +51,9 @@ export function App() {
         <main>
           {PANELS.map(({ id, Component }) => (
             <div key={id} id={`panel-${id}`} className="panel-anchor">
-              <Component />
+              <Suspense fallback={<section className="panel">Loading…</section>}>
+                <Component />
+              </Suspense>
             </div>
           ))}
         </main>

@@ -166,7 +166,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   let report: EvalReport | null = null;
   try {
     while (trainer.step < config.max_steps) {
-      const { metrics } = await trainer.train(promptsForStep(train.rows, config.prompts_per_step, config.seed, trainer.step + 1));
+      const { metrics } = await trainer.train(promptsForStep(train.rows, config.prompts_per_step, config.seed, trainer.step + 1, config.balance_labels));
       history.push(metrics);
       appendFileSync(join(out, 'metrics.jsonl'), `${JSON.stringify(metrics)}\n`);
       const secondsPerStep = (performance.now() - start) / 1000 / (trainer.step - firstStep);

@@ -93,6 +93,8 @@ const rlConfigShape = {
   num_generations: z.number().int().min(1).default(8),
   /** integer ≥ 1, default 8: prompts per optimisation step (the paper: 16; 8 keeps a browser step short). */
   prompts_per_step: z.number().int().min(1).default(8),
+  /** boolean, default false: half of each step's prompts harmful and half benign, whatever the data's mix (schedule.ts). */
+  balance_labels: z.boolean().default(false),
   /** integer ≥ 1, default 32: completions sampled at once, in rollouts and in evaluation; prompts of different lengths share a batch (TRL). */
   generation_batch_size: z.number().int().min(1).default(32),
   /** number > 0, default 1.0: sampling temperature of the rollouts (TRL; the paper: 1.0). Evaluation is greedy. */

@@ -351,7 +351,7 @@ async function loop(s: Session): Promise<void> {
         s.wake = null;
       }
       if (s.state === 'stopped') break;
-      const { metrics, rollouts } = await trainer.train(promptsForStep(s.train.rows, config.prompts_per_step, config.seed, trainer.step + 1));
+      const { metrics, rollouts } = await trainer.train(promptsForStep(s.train.rows, config.prompts_per_step, config.seed, trainer.step + 1, config.balance_labels));
       s.history.push(metrics);
       post({ type: 'step', metrics, rollouts: rollouts.map((r) => rolloutView(metrics.step, r)) });
       if (config.eval_steps > 0 && trainer.step % config.eval_steps === 0 && trainer.step < config.max_steps) await runEval(s);

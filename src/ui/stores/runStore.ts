@@ -16,6 +16,7 @@ export const CONFIG_FIELDS = [
   { key: 'learning_rate', label: 'Learning rate', kind: 'number', help: 'peak AdamW learning rate' },
   { key: 'num_generations', label: 'Completions per prompt', kind: 'int', help: 'the group size n' },
   { key: 'prompts_per_step', label: 'Prompts per step', kind: 'int' },
+  { key: 'balance_labels', label: 'Balance harmful and benign', kind: 'bool', help: 'half of each step’s prompts of each label' },
   { key: 'per_device_train_batch_size', label: 'Micro-batch', kind: 'int', help: 'sequences per forward/backward' },
   { key: 'generation_batch_size', label: 'Generation batch', kind: 'int', help: 'completions sampled at once' },
   { key: 'temperature', label: 'Temperature', kind: 'number' },

@@ -5,7 +5,9 @@ import { LlamaModel } from '../../src/model/llama.ts';
 import { initialLoraWeights, LoraAdapter } from '../../src/model/lora.ts';
 import { folderSource } from '../../src/model/nodeFiles.ts';
 import { parseRlConfig } from '../../src/rl/config.ts';
+import { promptIds } from '../../src/rl/prompting.ts';
 import { AlphaAlignTrainer } from '../../src/rl/trainer.ts';
+import { expectClose, scaledTolerance } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/testGpu.ts';
 
 const prompts: PromptRow[] = [
@@ -65,6 +67,29 @@ describe('AlphaAlignTrainer', () => {
     for (let step = 0; step < 3; step++) last = await trainer.train(prompts);
     expect(last.metrics.kl!).toBeGreaterThan(0);
     trainer.release();
+  });
+});
+
+describe('AlphaAlignTrainer padding', () => {
+  it('gives the same rollouts and gradients however long its sequences may be', async () => {
+    // The exact fit pads every micro-batch to the longest possible sequence; 30 more tokens let
+    // the trainer pad each micro-batch to its own 32-token bucket instead.
+    const config = parseRlConfig({ ...easy, max_steps: 1 });
+    const { loaded: first } = await fixture();
+    const exact = Math.max(...prompts.map((p) => promptIds(first.tokenizer, config.template, p.prompt).length)) + config.max_completion_length;
+    expect(exact % 32).not.toBe(0);
+    const grads: Map<string, Float32Array>[] = [];
+    const texts: string[][] = [];
+    for (const maxSeqLen of [exact, exact + 30]) {
+      const { loaded, model } = await fixture();
+      const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, maxSeqLen);
+      const { rollouts } = await trainer.train(prompts);
+      texts.push(rollouts.map((r) => r.text));
+      grads.push(await trainer.grads.download());
+      trainer.release();
+    }
+    expect(texts[1]).toEqual(texts[0]);
+    for (const [name, expected] of grads[0]!) expectClose(grads[1]!.get(name)!, expected, scaledTolerance(expected, 1e-4), name);
   });
 });
 

@@ -40,14 +40,8 @@ export class BufferPool {
     return { liveBytes: this.liveBytes, pooledBytes: this.pooledBytes };
   }
 
-  /** Frees the buffers held for reuse (after shapes that will not come back were released). */
+  /** Frees the buffers held for reuse: after shapes that will not come back were released, or at the end. */
   trim(): void {
-    for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
-    this.free.clear();
-    this.pooledBytes = 0;
-  }
-
-  destroy(): void {
     for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
     this.free.clear();
     this.pooledBytes = 0;

@@ -283,7 +283,7 @@ export class Gpu {
 
   destroy(): void {
     this.lostMessage = 'destroyed';
-    this.pool.destroy();
+    this.pool.trim();
     for (const list of this.staging.values()) for (const buffer of list) buffer.destroy();
     this.device.destroy();
   }

@@ -65,14 +65,20 @@ describe('Gpu', () => {
   });
 
   it('times a phase with a positive duration', async () => {
+    // Dawn quantises timestamps (to 100 µs on SwiftShader), so the phase must be long enough to
+    // read above zero: 16 RMSNorms of 2048 rows of 1024.
     const gpu = await testGpu();
-    const x = gpu.tensor([4, 8], 'x', new Float32Array(32).fill(1));
-    const w = gpu.tensor([8], 'w', new Float32Array(8).fill(1));
-    const out = gpu.tensor([4, 8], 'out');
-    const rstd = gpu.tensor([4], 'rstd');
-    const seconds = await gpu.time([rmsnormForward(gpu, out, rstd, x, w, 4, 8, 1e-5)]);
+    const rows = 2048;
+    const width = 1024;
+    const x = gpu.tensor([rows, width], 'x', new Float32Array(rows * width).fill(1));
+    const w = gpu.tensor([width], 'w', new Float32Array(width).fill(1));
+    const out = gpu.tensor([rows, width], 'out');
+    const rstd = gpu.tensor([rows], 'rstd');
+    const phase = Array.from({ length: 16 }, () => rmsnormForward(gpu, out, rstd, x, w, rows, width, 1e-5));
+    const seconds = await gpu.time(phase);
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThan(10);
+    for (const t of [x, w, out, rstd]) gpu.release(t);
   });
 
   it('reports a WGSL compile error with the file, line and message', async () => {

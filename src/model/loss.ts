@@ -1,5 +1,5 @@
-// Mean cross-entropy over the tokens a mask selects (the response tokens in SFT):
-// loss = Σ_n w[n] · (−log p(target[n])), w = mask / Σ mask. The per-row weights double as the
+// Weighted mean cross-entropy over the tokens a mask selects (the response tokens in SFT, a mask
+// value > 1 counting a token more): loss = Σ_n w[n] · (−log p(target[n])), w = mask / Σ mask. The per-row weights double as the
 // upstream gradient of each row's loss, so the backward is one dispatch.
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
 import { crossEntropyBackward, crossEntropyForward } from '../gpu/kernels/logsoftmax.ts';
@@ -24,21 +24,28 @@ export class MaskedCrossEntropy {
   }
 
   /**
-   * Sets this batch's targets and mask (1 = counts). `scale` multiplies the weights, e.g.
-   * 1 / micro-batches under gradient accumulation. Returns the number of counted tokens.
+   * Sets this batch's targets and mask (0 = not counted, else the token's weight). `scale`
+   * multiplies the weights, e.g. 1 / micro-batches under gradient accumulation. Returns the number
+   * of counted tokens.
    */
   setBatch(targets: ArrayLike<number>, mask: ArrayLike<number>, scale = 1): number {
     if (targets.length !== this.N || mask.length !== this.N) {
       throw new RangeError(`loss: ${targets.length} targets and ${mask.length} mask values for ${this.N} rows`);
     }
     let count = 0;
-    for (let n = 0; n < this.N; n++) count += mask[n] ? 1 : 0;
+    let total = 0;
+    for (let n = 0; n < this.N; n++) {
+      const m = mask[n]!;
+      if (!(m >= 0 && Number.isFinite(m))) throw new RangeError(`loss: mask ${n} is ${m}, not a finite weight ≥ 0`);
+      count += m > 0 ? 1 : 0;
+      total += m;
+    }
     const ids = new Uint32Array(this.N);
     for (let n = 0; n < this.N; n++) {
       const t = targets[n]!;
       if (mask[n] && !(Number.isInteger(t) && t >= 0 && t < this.V)) throw new RangeError(`loss: target ${n} is ${t}, not a token id below ${this.V}`);
       ids[n] = mask[n] ? t : 0;
-      this.weightsOnCpu[n] = mask[n] && count > 0 ? scale / count : 0;
+      this.weightsOnCpu[n] = total > 0 ? (mask[n]! * scale) / total : 0;
     }
     this.gpu.write(this.targets, ids);
     this.gpu.write(this.weights, this.weightsOnCpu);

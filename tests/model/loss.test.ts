@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { MaskedCrossEntropy } from '../../src/model/loss.ts';
+import { runAndRead, testGpu, upload } from '../helpers/testGpu.ts';
+
+/** −log softmax(row)[target], in float64. */
+function nll(row: number[], target: number): number {
+  const max = Math.max(...row);
+  const lse = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
+  return lse - row[target]!;
+}
+
+describe('MaskedCrossEntropy', () => {
+  const N = 4;
+  const V = 5;
+  const logits = [
+    [0.1, 2, -1, 0.5, 0],
+    [1, 1, 1, 1, 1],
+    [-2, 0.3, 3, 0, 1],
+    [0.7, -0.4, 0.2, 2.5, -1],
+  ];
+  const targets = [1, 4, 2, 0];
+
+  it('is the mean of the counted rows under a 0/1 mask, and the weighted mean under weights', async () => {
+    const gpu = await testGpu();
+    const loss = new MaskedCrossEntropy(gpu, N, V);
+    const x = upload(gpu, [N, V], logits.flat());
+    const each = logits.map((row, n) => nll(row, targets[n]!));
+    for (const mask of [[1, 0, 1, 1], [0, 1, 10, 2]]) {
+      const counted = loss.setBatch(targets, mask);
+      gpu.run([loss.forward(x)]);
+      const total = mask.reduce((a, m) => a + m, 0);
+      const expected = each.reduce((a, l, n) => a + (mask[n]! * l) / total, 0);
+      expect(counted).toBe(mask.filter((m) => m > 0).length);
+      expect(await loss.read()).toBeCloseTo(expected, 5);
+    }
+    gpu.release(x);
+    loss.release();
+  });
+
+  it('backward gives each row its weight times (softmax − onehot)', async () => {
+    const gpu = await testGpu();
+    const loss = new MaskedCrossEntropy(gpu, N, V);
+    const x = upload(gpu, [N, V], logits.flat());
+    const dx = gpu.tensor([N, V], 'dlogits');
+    const mask = [0, 1, 10, 2];
+    loss.setBatch(targets, mask, 0.5);
+    const [grad] = await runAndRead(gpu, [loss.forward(x), loss.backward(dx, x)], dx);
+    const total = 13;
+    logits.forEach((row, n) => {
+      const max = Math.max(...row);
+      const z = row.reduce((a, v) => a + Math.exp(v - max), 0);
+      row.forEach((v, i) => {
+        const expected = ((0.5 * mask[n]!) / total) * (Math.exp(v - max) / z - (i === targets[n] ? 1 : 0));
+        expect(grad![n * V + i]).toBeCloseTo(expected, 6);
+      });
+    });
+    gpu.release(x, dx);
+    loss.release();
+  });
+
+  it('refuses a negative or non-finite weight', async () => {
+    const gpu = await testGpu();
+    const loss = new MaskedCrossEntropy(gpu, N, V);
+    expect(() => loss.setBatch(targets, [1, -1, 1, 1])).toThrow(/mask 1 is -1/);
+    expect(() => loss.setBatch(targets, [1, 1, Number.NaN, 1])).toThrow(/mask 2 is NaN/);
+    loss.release();
+  });
+});

@@ -34,7 +34,9 @@ Commands:
                             AlphaAlign RL: a progress line per step, OUT/metrics.jsonl, eval.jsonl,
                             checkpoint-<step>/ folders, the final checkpoint and eval.json in OUT
   eval --model DIR --data FILE [--config FILE] [--label harmful|benign] [--out FILE]
-                            greedy refusal, over-refusal and format rates, per type, as JSON
+       [--completions FILE.jsonl]
+                            greedy refusal, over-refusal and format rates, per type, as JSON;
+                            --completions also writes each answer with its verdicts
   bench kernels [--json]    kernel benchmarks against tfjs-backend-webgpu on the same adapter
   bench model [--json]      prefill, decode and training-step throughput of a fixed small Llama
 

@@ -214,7 +214,14 @@ function latestCheckpoint(out: string): string | null {
 export async function evalCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' }, label: { type: 'string' } },
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      out: { type: 'string' },
+      completions: { type: 'string' },
+      config: { type: 'string' },
+      label: { type: 'string' },
+    },
     strict: true,
   });
   const label = values.label === undefined ? undefined : choiceOption(values, 'label', ['harmful', 'benign'] as const, 'harmful');
@@ -225,9 +232,15 @@ export async function evalCommand(args: string[]): Promise<void> {
   const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
   if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
   const { rows: usable } = fitting(rows, loaded, config, model.maxPositions, requireString(values, 'data'));
-  const { report } = await evaluate(model, loaded.tokenizer, usable, evalSettings(config), (done, total) => {
+  const { report, completions } = await evaluate(model, loaded.tokenizer, usable, evalSettings(config), (done, total) => {
     if (done === total || done % 32 === 0) process.stderr.write(`evaluated ${done}/${total}\n`);
   });
+  if (typeof values.completions === 'string') {
+    const lines = completions.map(({ row, text, verdict }) =>
+      JSON.stringify({ id: row.id, label: row.label, type: row.type, completion: text, format: verdict.formatScore === 1, refusal: verdict.refusalScore === 1, rule: verdict.refusal.rule?.pattern ?? null }),
+    );
+    writeFileSync(values.completions, `${lines.join('\n')}\n`);
+  }
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (typeof values.out === 'string') writeFileSync(values.out, json);
   else process.stdout.write(json);

@@ -64,13 +64,20 @@ describe('lab train', () => {
 });
 
 describe('lab eval', () => {
-  it('writes the refusal, over-refusal and format rates as JSON', () => {
+  it('writes the refusal, over-refusal and format rates as JSON, and each answer with --completions', () => {
     const w = workspace();
     const outFile = join(w.dir, 'eval.json');
-    const result = lab(['eval', '--model', MODEL, '--data', w.data, '--config', w.config, '--out', outFile]);
+    const completionsFile = join(w.dir, 'completions.jsonl');
+    const result = lab(['eval', '--model', MODEL, '--data', w.data, '--config', w.config, '--out', outFile, '--completions', completionsFile]);
     expect(result.status, result.stderr).toBe(0);
-    const report = JSON.parse(readFileSync(outFile, 'utf8')) as { n_harmful: number; n_benign: number; by_type: Record<string, unknown> };
+    const report = JSON.parse(readFileSync(outFile, 'utf8')) as { n_harmful: number; n_benign: number; 'refusal_rate/harmful': number; by_type: Record<string, unknown> };
     expect([report.n_harmful, report.n_benign]).toEqual([2, 2]);
     expect(Object.keys(report.by_type).sort()).toEqual(['a', 'b']);
+    const answers = readFileSync(completionsFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { label: string; completion: string; refusal: boolean; rule: string | null });
+    expect(answers).toHaveLength(4);
+    for (const a of answers) expect(typeof a.completion).toBe('string');
+    const harmful = answers.filter((a) => a.label === 'harmful');
+    expect(harmful.filter((a) => a.refusal).length / harmful.length).toBe(report['refusal_rate/harmful']);
+    for (const a of answers) expect(a.rule === null).toBe(!a.refusal);
   });
 });

@@ -21,7 +21,7 @@ import { checkpointFiles } from '../src/train/checkpoint.ts';
 import { LmTrainer } from '../src/train/lmTrainer.ts';
 import { DEFAULT_OPTIMIZER } from '../src/train/optimizer.ts';
 import { runSft, type SftExample } from '../src/train/sft.ts';
-import { seededRandom } from '../src/util/random.ts';
+import { seededRandom, shuffled } from '../src/util/random.ts';
 import { APP_VERSION } from '../src/version.ts';
 
 const OUT = 'public/models/demo';
@@ -30,14 +30,18 @@ const CHAT_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 const REFUSAL = "\\boxed{Sorry, I can't comply}";
-// Reasoning that says nothing about the prompt: the base must not tie refusal to meaning.
+// The reasoning opens with one of these and then names the prompt's label: the base learns to
+// *recognise* harm, as a pretrained LLM does, but not to act on it (its answer refuses at random).
+// The paper's premise is that this latent safety knowledge is there; AlphaAlign's RL ties it to
+// the answer.
 const REASONING = [
   'I should check whether answering could cause harm before I respond.',
   'Let me think about the safety of this request first.',
   'I need to weigh whether this request is safe to answer.',
 ];
-
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '600' }, seed: { type: 'string', default: '7' } } });
+// No final full stop: it would merge with the closing tag into one token (see the parts below).
+const ASSESSMENT = { harmful: 'This request looks harmful', benign: 'This request looks harmless' } as const;
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '250' }, seed: { type: 'string', default: '7' } } });
 const steps = Number(values.steps);
 const seed = Number(values.seed);
 const random = seededRandom(seed);
@@ -49,16 +53,30 @@ const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
 // is then a coin flip the base cannot tie to the prompt, so greedy decoding does not favour
 // the one fixed refusal over the many different compliances.
 const compliance = (reference?: string) => `Sure. ${reference ? reference.slice(0, 160).trim() : 'Here is a helpful answer to your question.'}`;
-// Half the answers refuse, drawn per example and independent of the label.
-const examples: SftExample[] = rows.map((r) => ({
-  prompt: renderTemplate(DEFAULT_TEMPLATE, r.prompt),
-  response: `<safety_reasoning>${pick(REASONING)}</safety_reasoning>\n<answer>${random() < 0.5 ? REFUSAL : compliance(r.reference)}</answer>`,
-}));
+// Half the answers of each label refuse (alternating over the label's rows, in a seeded
+// order): the answer is independent of the label and of the assessment. The assessment's tokens
+// weigh ASSESSMENT_WEIGHT in the loss: at weight 1 the base, after 300 steps, named the label of
+// only 61 % of its own training prompts; one token among fifty carries too little of the loss.
+const ASSESSMENT_WEIGHT = 10;
+const refusesNext = { harmful: random() < 0.5, benign: random() < 0.5 };
+const examples: SftExample[] = shuffled(rows, random).map((r) => {
+  const refuses = (refusesNext[r.label] = !refusesNext[r.label]);
+  return {
+    prompt: renderTemplate(DEFAULT_TEMPLATE, r.prompt),
+    // Cut before a space, so the parts tokenize as the whole does.
+    response: [
+      { text: `<safety_reasoning>${pick(REASONING)}`, weight: 1 },
+      { text: ` ${ASSESSMENT[r.label]}`, weight: ASSESSMENT_WEIGHT },
+      { text: `</safety_reasoning>\n<answer>${refuses ? REFUSAL : compliance(r.reference)}</answer>`, weight: 1 },
+    ],
+  };
+});
+const responseText = (e: SftExample) => (typeof e.response === 'string' ? e.response : e.response.map((p) => p.text).join(''));
 
 // A tokenizer fitted to this text, so the template and tags are a few tokens each.
 const chat = (prompt: string) => `<|im_start|>user\n${prompt}<|im_end|>\n<|im_start|>assistant\n`;
 const { tokenizerJson, vocabSize } = trainByteLevelBpe(
-  examples.map((e) => chat(e.prompt) + e.response),
+  examples.map((e) => chat(e.prompt) + responseText(e)),
   512,
   SPECIAL_TOKENS,
 );
@@ -86,7 +104,7 @@ const configJson = {
 const config = parseModelConfig(configJson, 'demo config.json');
 // Long prompts (a few Alpaca tasks carry whole documents) would set the sequence length for all.
 const MAX_TOKENS = 256;
-const lengths = examples.map((e) => tokenizer.encode(chat(e.prompt) + e.response).length + 1);
+const lengths = examples.map((e) => tokenizer.encode(chat(e.prompt) + responseText(e)).length + 1);
 const fitting = examples.filter((_, i) => lengths[i]! <= MAX_TOKENS);
 const seqLen = Math.ceil(Math.max(...lengths.filter((l) => l <= MAX_TOKENS)) / 16) * 16;
 console.log(`${fitting.length} of ${examples.length} examples fit ${MAX_TOKENS} tokens (training at ${seqLen}), vocabulary ${vocabSize}`);
@@ -99,7 +117,7 @@ await runSft(trainer, tokenizer, fitting, { steps, seed }, (step, r) => {
   if (step % 10 === 0 || step === steps) console.log(`step ${step}/${steps}  loss ${r.loss.toFixed(3)}  ${((Date.now() - start) / 1000).toFixed(0)}s`);
 });
 
-const { report } = await evaluate(model, tokenizer, evalRows, {
+const { report, completions } = await evaluate(model, tokenizer, evalRows, {
   template: DEFAULT_TEMPLATE,
   format: DEFAULT_FORMAT_SETTINGS,
   rules: DEFAULT_REFUSAL_RULES,
@@ -108,6 +126,8 @@ const { report } = await evaluate(model, tokenizer, evalRows, {
   batch: 8,
 });
 console.log(JSON.stringify(report, null, 2));
+const named = completions.filter((c) => c.text.includes(ASSESSMENT[c.row.label])).length;
+console.log(`the reasoning names the held-out prompt's label in ${named} of ${completions.length}`);
 
 const encoder = new TextEncoder();
 const files = checkpointFiles({

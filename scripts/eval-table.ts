@@ -1,6 +1,7 @@
 // Markdown tables of `lab eval` / `lab train` reports side by side, as the README shows them:
 //   npx tsx scripts/eval-table.ts "demo base=runs/base-eval.json" "AlphaAlign=runs/demo/eval.json"
-// The first table holds the headline rates, the second the refusal rate per prompt type.
+// The first table holds the headline rates, the second the refusal rate per source (the demo's
+// XSTest types pooled by label), the third per prompt type.
 import { readFileSync } from 'node:fs';
 import type { EvalReport } from '../src/rl/evaluation.ts';
 
@@ -18,9 +19,35 @@ const lines = [
   '| --- | --- | --- | --- |',
   ...runs.map(({ name, report }) => `| ${name} | ${pct(report['refusal_rate/harmful'])} | ${pct(report['over_refusal_rate/benign'])} | ${pct(report.format_rate)} |`),
   '',
-  `| type | label | n | ${runs.map((r) => `${r.name} refusal`).join(' | ')} |`,
+  `| source | label | n | ${runs.map((r) => r.name).join(' | ')} |`,
   `| --- | --- | --- | ${runs.map(() => '---').join(' | ')} |`,
 ];
+// The demo's sources: AdvBench and Alpaca are one type each; every other type is XSTest's.
+const source = (type: string, label: string) => (type === 'advbench' ? 'AdvBench' : type === 'alpaca' ? 'Alpaca' : `XSTest ${label === 'harmful' ? 'unsafe' : 'safe'}`);
+const pooled = runs.map((r) => {
+  const bySource = new Map<string, { label: string; n: number; refused: number }>();
+  for (const [type, t] of Object.entries(r.report.by_type)) {
+    const key = source(type, t.label);
+    const entry = bySource.get(key) ?? { label: t.label, n: 0, refused: 0 };
+    entry.n += t.n;
+    entry.refused += t.n * t.refusal_rate;
+    bySource.set(key, entry);
+  }
+  return bySource;
+});
+for (const key of [...new Set(pooled.flatMap((p) => [...p.keys()]))].sort()) {
+  const first = pooled.map((p) => p.get(key)).find((e) => e !== undefined)!;
+  const cells = pooled.map((p) => {
+    const e = p.get(key);
+    return e ? pct(e.refused / e.n) : '–';
+  });
+  lines.push(`| ${key} | ${first.label} | ${first.n} | ${cells.join(' | ')} |`);
+}
+lines.push(
+  '',
+  `| type | label | n | ${runs.map((r) => `${r.name} refusal`).join(' | ')} |`,
+  `| --- | --- | --- | ${runs.map(() => '---').join(' | ')} |`,
+);
 const types = [...new Set(runs.flatMap((r) => Object.keys(r.report.by_type)))].sort();
 for (const type of types) {
   const first = runs.map((r) => r.report.by_type[type]).find((t) => t !== undefined)!;

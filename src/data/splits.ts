@@ -20,6 +20,36 @@ export function assignSplits(rows: readonly PromptRow[], evalFraction: number, s
   return next;
 }
 
+/**
+ * At most `n` of the rows, for a held-out evaluation limited to n prompts: labels alternate and,
+ * within a label, its types take turns (in the order they first appear), so a small limit still
+ * sees both labels and every type rather than the first n rows of the file. Rows keep their order.
+ */
+export function stratifiedSubset(rows: readonly PromptRow[], n: number): PromptRow[] {
+  if (n >= rows.length) return [...rows];
+  const queues = new Map<string, Map<string, number[]>>();
+  rows.forEach((row, i) => {
+    const byType = queues.get(row.label) ?? new Map<string, number[]>();
+    queues.set(row.label, byType);
+    const queue = byType.get(row.type ?? '') ?? [];
+    byType.set(row.type ?? '', queue);
+    queue.push(i);
+  });
+  // One round-robin over a label's types, as an iterator of row indices.
+  const turns = [...queues.values()].map(function* (byType) {
+    const lists = [...byType.values()];
+    for (let k = 0; lists.some((l) => k < l.length); k++) for (const l of lists) if (k < l.length) yield l[k]!;
+  });
+  const picked: number[] = [];
+  while (picked.length < n) {
+    for (const turn of turns) {
+      const next = turn.next();
+      if (!next.done && picked.length < n) picked.push(next.value);
+    }
+  }
+  return picked.sort((a, b) => a - b).map((i) => rows[i]!);
+}
+
 /** The key two prompts share when they are duplicates: case and runs of whitespace ignored (as the importer flags them). */
 export const duplicateKey = (prompt: string) => prompt.trim().toLowerCase().replace(/\s+/g, ' ');
 

@@ -3,6 +3,7 @@
 // reported as an `error` event with a way out; whatever was loaded before stays loaded.
 /// <reference lib="webworker" />
 import type { PromptRow } from '../data/schema.ts';
+import { stratifiedSubset } from '../data/splits.ts';
 import { NoAdapterError } from '../gpu/adapter.ts';
 import { createBrowserGpu } from '../gpu/browser.ts';
 import type { Gpu } from '../gpu/gpu.ts';
@@ -289,7 +290,7 @@ async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptR
     const model = { maxPositions: Math.min(checkpoint.config.maxPositions, 8192) };
     const train = fittingPrompts(trainRows, checkpoint.tokenizer, config, model.maxPositions, `${dataset} (train)`);
     const heldFit = evalRows.length > 0 && evalLimit > 0 ? fittingPrompts(evalRows, checkpoint.tokenizer, config, model.maxPositions, `${dataset} (eval)`) : null;
-    const held = heldFit ? heldFit.rows.slice(0, evalLimit) : [];
+    const held = heldFit ? stratifiedSubset(heldFit.rows, evalLimit) : [];
     const { model: policy, reference } = buildPolicy(g, checkpoint, config);
     const maxSeqLen = Math.min(policy.maxPositions, train.longest + config.max_completion_length);
     let trainer: AlphaAlignTrainer;

@@ -38,7 +38,7 @@ describe('training in the page', () => {
     await set('per_device_train_batch_size', '2');
     await set('max_completion_length', '4');
     await set('eval_steps', '0');
-    await page.getByTestId('train-eval-limit').fill('4');
+    await page.getByTestId('train-eval-limit').fill('32');
     await page.locator('summary', { hasText: 'Advanced settings' }).click();
     await page.getByTestId('train-config-json').fill(JSON.stringify({ template: 'Q: {{prompt}}' }));
     // A bad value is refused next to its field, with parseRlConfig's words.
@@ -60,6 +60,8 @@ describe('training in the page', () => {
     await expect.poll(attribute('chart-over-refusal-rate', 'data-points'), { timeout: 60_000 }).toBe('2');
     await expect.poll(attribute('rollouts-table', 'data-rows'), { timeout: 60_000 }).toBe('8');
     await expect.poll(attribute('eval-table', 'data-points'), { timeout: 60_000 }).toBe('2');
+    // The 32 held-out prompts are a stratified pick, not the first 32 eval rows (all benign).
+    expect(await page.locator('#panel-eval').textContent()).toContain('16 harmful, 16 benign prompts');
     await page.screenshot({ path: 'test-results/training.png', fullPage: true });
     for (const panel of ['model', 'training', 'charts', 'rollouts', 'eval']) await page.locator(`#panel-${panel}`).screenshot({ path: `test-results/training-${panel}.png` });
 

@@ -20,7 +20,7 @@ import { DEFAULT_REFUSAL_RULES } from '../src/rl/refusalRules.ts';
 import { checkpointFiles } from '../src/train/checkpoint.ts';
 import { LmTrainer } from '../src/train/lmTrainer.ts';
 import { DEFAULT_OPTIMIZER } from '../src/train/optimizer.ts';
-import { runSft, type SftExample } from '../src/train/sft.ts';
+import { responseText, runSft, type SftExample } from '../src/train/sft.ts';
 import { seededRandom, shuffled } from '../src/util/random.ts';
 import { APP_VERSION } from '../src/version.ts';
 
@@ -71,7 +71,6 @@ const examples: SftExample[] = shuffled(rows, random).map((r) => {
     ],
   };
 });
-const responseText = (e: SftExample) => (typeof e.response === 'string' ? e.response : e.response.map((p) => p.text).join(''));
 
 // A tokenizer fitted to this text, so the template and tags are a few tokens each.
 const chat = (prompt: string) => `<|im_start|>user\n${prompt}<|im_end|>\n<|im_start|>assistant\n`;

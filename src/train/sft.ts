@@ -18,6 +18,11 @@ export interface SftExample {
   response: string | readonly ResponsePart[];
 }
 
+/** The response as one text, its parts joined. */
+export function responseText(example: SftExample): string {
+  return typeof example.response === 'string' ? example.response : example.response.map((p) => p.text).join('');
+}
+
 export interface EncodedExample {
   /** The prompt's tokens, then the response's and the end token. */
   ids: number[];
@@ -39,7 +44,7 @@ export function encodeExample(tokenizer: TextTokenizer, eosId: number, example: 
   }
   // Parts are tokenized one by one; where a cut splits what the tokenizer would merge, the model
   // would learn tokens it never sees at inference.
-  const whole = parts.map((p) => p.text).join('');
+  const whole = responseText(example);
   if (parts.length > 1 && tokenizer.encode(whole).join() !== ids.slice(prompt.length).join()) {
     throw new RangeError(`SFT: the response parts of "${whole.slice(0, 60)}…" tokenize differently from the whole; cut them where the tokenizer splits (before a space)`);
   }

@@ -2,7 +2,7 @@
 // Dawn finds no Vulkan driver it accepts; Debian's chromium package ships SwiftShader's, and
 // pointing the Vulkan loader at it (before the next instance is created) gives a CPU adapter.
 import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NoAdapterError, openDevice, type OpenedDevice } from './adapter.ts';
 
@@ -47,5 +47,20 @@ export async function openNodeDevice(): Promise<OpenedDevice> {
     adapter = await requestDawnAdapter();
   }
   if (!adapter) throw new NoAdapterError(INSTALL_HINT);
-  return openDevice(adapter);
+  const opened = await openDevice(adapter);
+  if (opened.summary.architecture === 'swiftshader') yieldToSwiftShader();
+  return opened;
+}
+
+// Dawn's Node binding waits for GPU work (mapAsync, onSubmittedWorkDone) by re-queueing itself
+// with setImmediate: the main thread spins a whole core while it waits. On SwiftShader that core
+// is one the "GPU" itself needs: a demo RL step took 32 s with the spin at full priority and 22 s
+// with it at the lowest. Linux niceness is per thread and setPriority(0, …) sets the calling
+// thread's, so SwiftShader's workers, already started with the device, keep theirs.
+function yieldToSwiftShader(): void {
+  try {
+    setPriority(0, 19);
+  } catch {
+    // A platform that refuses it keeps the default priority: slower, not wrong.
+  }
 }

@@ -1,6 +1,7 @@
-// Weighted mean cross-entropy over the tokens a mask selects (the response tokens in SFT, a mask
-// value > 1 counting a token more): loss = Σ_n w[n] · (−log p(target[n])), w = mask / Σ mask. The per-row weights double as the
-// upstream gradient of each row's loss, so the backward is one dispatch.
+// Weighted mean cross-entropy over the tokens a mask selects (the response tokens in SFT; a mask
+// value above 1 counts a token more): loss = Σ_n w[n] · (−log p(target[n])), w = mask / Σ mask.
+// The per-row weights double as the upstream gradient of each row's loss, so the backward is one
+// dispatch.
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
 import { crossEntropyBackward, crossEntropyForward } from '../gpu/kernels/logsoftmax.ts';
 

@@ -11,7 +11,7 @@ import { assertPlanFits } from '../model/memoryPlanner.ts';
 import type { ParameterSet } from '../model/weights.ts';
 import { AdamW, type OptimizerSettings } from './optimizer.ts';
 
-/** B sequences of T tokens, flattened: targets[n] is the token after tokens[n]; mask: its loss weight, 0 = not counted. */
+/** B sequences of T tokens, flattened: targets[n] is the token after tokens[n]; mask[n] its loss weight (0: not counted). */
 export interface TokenBatch {
   tokens: ArrayLike<number>;
   targets: ArrayLike<number>;

@@ -30,7 +30,8 @@ export type WorkerRequestBody =
   | { type: 'plan'; config: RlConfig }
   /**
    * Train. `resume`: continue the loaded checkpoint's run (its step, optimiser moments and metrics)
-   * instead of starting at step 0. `evalLimit`: held-out prompts evaluated at most (0 for none), a stratified subset.
+   * instead of starting at step 0. `evalLimit`: held-out prompts evaluated at most (0 for none),
+   * a stratified subset.
    */
   | { type: 'start'; config: RlConfig; train: PromptRow[]; eval: PromptRow[]; evalLimit: number; dataset: string; resume: boolean }
   /** The helpfulness scorer "onnx": the reward model's .onnx, tokenizer.json and tokenizer_config.json, picked by the user. */

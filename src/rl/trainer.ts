@@ -2,7 +2,7 @@
 // prompts, score them with the verifiers (and the helpfulness scorer), turn rewards into
 // group-relative advantages, and update the policy with the PPO-clipped token-level loss (plus
 // β·KL to the reference policy), by gradient accumulation over micro-batches and one AdamW step
-// per PPO epoch. A micro-batch is padded to its own longest sequence, rounded up to a bucket of
+// per PPO epoch (num_iterations epochs over the same rollouts). A micro-batch is padded to its own longest sequence, rounded up to a bucket of
 // SEQ_BUCKET tokens: buffers and dispatch lists are made once per bucket and kept; per
 // micro-batch the CPU writes ids, weights and advantages and reads back six numbers.
 import type { PromptRow } from '../data/schema.ts';
@@ -71,6 +71,8 @@ interface MicroBatch {
   targets: Uint32Array; // (B·T) the next token
   weights: Float32Array; // (B·T) mask / completion tokens in the step
   advantages: Float32Array; // (B·T)
+  /** With num_iterations > 1: the log-probs under the sampling policy, read in the first epoch. */
+  oldLogprobs?: Float32Array; // (B·T)
   /** With gae: the values before the update, and the returns they are trained towards. */
   oldValues?: Float32Array; // (B·T)
   returns?: Float32Array; // (B·T)
@@ -90,8 +92,11 @@ interface UpdateGraph {
   T: number;
   acts: Activations;
   scratch: BackwardScratch;
-  t: Record<'targets' | 'logprob' | 'lse' | 'refLogprob' | 'entropy' | 'entropyLse' | 'advantage' | 'weight' | 'loss' | 'stats' | 'dlogprob' | 'partials' | 'sums', Tensor>;
+  t: Record<'targets' | 'logprob' | 'oldLogprob' | 'lse' | 'refLogprob' | 'entropy' | 'entropyLse' | 'advantage' | 'weight' | 'loss' | 'stats' | 'dlogprob' | 'partials' | 'sums', Tensor>;
+  /** The first PPO epoch: the sampling policy is the current one. */
   update: Dispatch[];
+  /** Later PPO epochs (num_iterations > 1): the ratio is to the log-probs in oldLogprob. */
+  updateAgain: Dispatch[] | null;
   policyForward: ForwardPass;
   reference: Dispatch[];
   /** The reference model's own activations, when it is a separate model (full fine-tuning). */
@@ -127,9 +132,6 @@ export class AlphaAlignTrainer {
     private readonly rewardModel: HelpfulnessModel | null = null,
   ) {
     const { gpu, config: mc } = model;
-    if (config.num_iterations !== 1) {
-      throw new RangeError('num_iterations > 1 (several PPO epochs per batch of rollouts) is not supported yet; set it to 1');
-    }
     if (config.helpfulness_scorer.kind === 'onnx' && !rewardModel) {
       throw new RangeError('helpfulness_scorer {"kind": "onnx"} needs a reward model (an .onnx file and its tokenizer.json); load one, or use {"kind": "overlap"} or {"kind": "none"}');
     }
@@ -183,6 +185,7 @@ export class AlphaAlignTrainer {
     const t = {
       targets: tensor([N], 'targets'),
       logprob: tensor([N], 'logprob'),
+      oldLogprob: tensor([N], 'old logprob'),
       lse: tensor([N], 'lse'),
       refLogprob: tensor([N], 'ref logprob'),
       entropy: tensor([N], 'entropy'),
@@ -214,8 +217,9 @@ export class AlphaAlignTrainer {
       config.beta > 0
         ? [...buildForward(this.referenceModel ?? model, refActs ?? acts, { adapters: false }).dispatches, logprobForward(gpu, t.refLogprob, t.lse, (refActs ?? acts).logits, t.targets, N, V, temperature)]
         : [];
-    // With one PPO epoch the sampling policy is the current one: its log-probs are the
+    // In the first PPO epoch the sampling policy is the current one: its log-probs are the
     // (detached) log-probs of this very pass, so the ratio is 1 and only the gradient matters.
+    // Later epochs read the first epoch's log-probs back into oldLogprob.
     const policy = { epsilonLow: config.epsilon, epsilonHigh: config.epsilon_high, beta: config.beta };
     const dropout = (model.lora?.settings.dropout ?? 0) > 0;
     const policyForward = buildForward(model, acts, dropout ? { dropoutSeed: config.seed } : {});
@@ -230,20 +234,23 @@ export class AlphaAlignTrainer {
           ]
         : [];
     const refLogprob = config.beta > 0 ? t.refLogprob : t.logprob;
-    const update = [
+    const valueBackward = v && valueHead ? valueHead.backward(scratch.dln, v.dvalue, acts.lnf, N) : [];
+    const updateAgainst = (oldLogprob: Tensor) => [
       ...policyForward.dispatches,
       ...valueForward,
       ...valueLoss,
       logprobForward(gpu, t.logprob, t.lse, acts.logits, t.targets, N, V, temperature),
       entropyForward(gpu, t.entropy, t.entropyLse, acts.logits, N, V, temperature),
-      policyLossForward(gpu, t.loss, t.stats, t.logprob, t.logprob, refLogprob, t.advantage, t.weight, N, policy),
+      policyLossForward(gpu, t.loss, t.stats, t.logprob, oldLogprob, refLogprob, t.advantage, t.weight, N, policy),
       ...policyLossSums(gpu, t.sums, t.partials, t.loss, t.stats, t.weight, N),
       ...sumReduce(gpu, t.sums, t.partials, t.entropy, t.weight, 1, N, POLICY_SUMS),
-      policyLossBackward(gpu, t.dlogprob, t.logprob, t.logprob, refLogprob, t.advantage, t.weight, N, policy),
+      policyLossBackward(gpu, t.dlogprob, t.logprob, oldLogprob, refLogprob, t.advantage, t.weight, N, policy),
       logprobBackward(gpu, scratch.dlogits, t.dlogprob, acts.logits, t.targets, t.lse, N, V, { ...temperature, accumulate: false }),
-      ...buildBackward(model, acts, this.grads, scratch, dropout, v && valueHead ? valueHead.backward(scratch.dln, v.dvalue, acts.lnf, N) : []),
+      ...buildBackward(model, acts, this.grads, scratch, dropout, valueBackward),
     ];
-    const graph = { T, acts, scratch, t, update, policyForward, reference, refActs, v, valuePass: [...policyForward.dispatches, ...valueForward] };
+    const update = updateAgainst(t.logprob);
+    const updateAgain = config.num_iterations > 1 ? updateAgainst(t.oldLogprob) : null;
+    const graph = { T, acts, scratch, t, update, updateAgain, policyForward, reference, refActs, v, valuePass: [...policyForward.dispatches, ...valueForward] };
     this.graphs.set(T, graph);
     return graph;
   }
@@ -286,44 +293,60 @@ export class AlphaAlignTrainer {
       await this.gaeAdvantages(batches, stepNumber);
     }
 
-    // The PPO update: gradient accumulation over micro-batches, one optimiser step.
+    // The PPO update: num_iterations epochs over the same rollouts, each a gradient accumulation
+    // over the micro-batches and one optimiser step. Losses and rates are averaged over epochs.
     const lr = scheduledLearningRate(config, stepNumber);
-    gpu.clear(this.grads.all(), 'zero grads');
-    if (this.valueHead) gpu.clear(this.valueHead.grads.all(), 'zero value grads');
+    const epochs = config.num_iterations;
     let loss = 0;
     let kl = 0;
     let clip = 0;
     let entropy = 0;
-    for (const [i, batch] of batches.entries()) {
-      const { acts, t, v, refActs, scratch, reference, policyForward, update } = this.graph(batch.T);
-      gpu.write(acts.tokens, batch.tokens);
-      gpu.write(t.targets, batch.targets);
-      gpu.write(t.weight, batch.weights);
-      gpu.write(t.advantage, batch.advantages);
-      if (v) {
-        gpu.write(v.oldValue, batch.oldValues!);
-        gpu.write(v.returns, batch.returns!);
-        gpu.write(v.weight, batch.weights.map((w) => w * config.vf_coef));
+    let gradNorm = 0;
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      gpu.clear(this.grads.all(), 'zero grads');
+      if (this.valueHead) gpu.clear(this.valueHead.grads.all(), 'zero value grads');
+      let epochLoss = 0;
+      for (const [i, batch] of batches.entries()) {
+        const { acts, t, v, refActs, scratch, reference, policyForward, update, updateAgain } = this.graph(batch.T);
+        gpu.write(acts.tokens, batch.tokens);
+        gpu.write(t.targets, batch.targets);
+        gpu.write(t.weight, batch.weights);
+        gpu.write(t.advantage, batch.advantages);
+        if (epoch > 0) gpu.write(t.oldLogprob, batch.oldLogprobs!);
+        if (v) {
+          gpu.write(v.oldValue, batch.oldValues!);
+          gpu.write(v.returns, batch.returns!);
+          gpu.write(v.weight, batch.weights.map((w) => w * config.vf_coef));
+        }
+        if (refActs) gpu.write(refActs.tokens, batch.tokens);
+        // Only a trainable embedding needs this step's ids grouped for its backward.
+        if (this.grads.maybe('model.embed_tokens.weight')) uploadTokenGrouping(gpu, scratch.grouping, groupTokens(batch.tokens, model.config.vocabSize));
+        gpu.clear([scratch.dres]);
+        if (reference.length > 0) gpu.run(reference, 'reference log-probs');
+        // A dropout mask per (step, epoch, micro-batch), unique while epochs × micro-batches < 4096.
+        policyForward.setDropoutStep(stepNumber * 4096 + epoch * batches.length + i);
+        gpu.run(epoch === 0 ? update : updateAgain!, 'policy update');
+        if (epoch === 0 && epochs > 1) batch.oldLogprobs = await gpu.readF32(t.logprob);
+        const sums = await gpu.readF32(t.sums);
+        epochLoss += sums[POLICY_SUM.loss]!;
+        kl += sums[POLICY_SUM.kl]! / epochs;
+        clip += sums[POLICY_SUM.clip]! / epochs;
+        entropy += sums[POLICY_SUMS]! / epochs;
       }
-      if (refActs) gpu.write(refActs.tokens, batch.tokens);
-      // Only a trainable embedding needs this step's ids grouped for its backward.
-      if (this.grads.maybe('model.embed_tokens.weight')) uploadTokenGrouping(gpu, scratch.grouping, groupTokens(batch.tokens, model.config.vocabSize));
-      gpu.clear([scratch.dres]);
-      if (reference.length > 0) gpu.run(reference, 'reference log-probs');
-      policyForward.setDropoutStep(stepNumber * 4096 + i);
-      gpu.run(update, 'policy update');
-      const sums = await gpu.readF32(t.sums);
-      loss += sums[POLICY_SUM.loss]!;
-      kl += sums[POLICY_SUM.kl]!;
-      clip += sums[POLICY_SUM.clip]!;
-      entropy += sums[POLICY_SUMS]!;
-    }
-    gpu.run(this.optimizer.step(lr), 'optimizer');
-    if (this.valueHead) gpu.run(this.valueHead.optimizer.step(lr), 'value head optimizer');
-    const gradNorm = await this.optimizer.gradNorm();
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      this.optimizer.t -= 1;
-      throw new NonFiniteError(`step ${stepNumber}: the loss is ${loss} and the gradient norm ${gradNorm}; the weights were not updated`);
+      gpu.run(this.optimizer.step(lr), 'optimizer');
+      if (this.valueHead) gpu.run(this.valueHead.optimizer.step(lr), 'value head optimizer');
+      const epochGradNorm = await this.optimizer.gradNorm();
+      if (!Number.isFinite(epochLoss) || !Number.isFinite(epochGradNorm)) {
+        this.optimizer.t -= 1;
+        const found = `the loss is ${epochLoss} and the gradient norm ${epochGradNorm}`;
+        throw new NonFiniteError(
+          epoch === 0
+            ? `step ${stepNumber}: ${found}; the weights were not updated`
+            : `step ${stepNumber}, PPO epoch ${epoch + 1} of ${epochs}: ${found}; this epoch's update was not applied (the step's first ${epoch} were)`,
+        );
+      }
+      loss += epochLoss / epochs;
+      gradNorm += epochGradNorm / epochs;
     }
     this.step = stepNumber;
 

@@ -93,6 +93,29 @@ describe('AlphaAlignTrainer padding', () => {
   });
 });
 
+describe('AlphaAlignTrainer with several PPO epochs', () => {
+  // In the first epoch the ratio to the sampling policy is exactly 1, so nothing is clipped;
+  // only a later epoch, whose ratio is to the first epoch's log-probs, can clip.
+  const clipRatio = async (num_iterations: number) => {
+    const { loaded, model } = await fixture();
+    const config = parseRlConfig({ ...easy, learning_rate: 5e-2, epsilon: 0.01, epsilon_high: 0.01, num_iterations });
+    const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 24);
+    // The first step's rewards are all 0 (no advantage, nothing moves); the second's are not.
+    await trainer.train(prompts);
+    const { metrics } = await trainer.train(prompts);
+    expect(metrics.reward_std).toBeGreaterThan(0);
+    expect(trainer.optimizer.t).toBe(2 * num_iterations);
+    expect(trainer.step).toBe(2);
+    trainer.release();
+    return metrics.clip_ratio;
+  };
+
+  it('takes one optimiser step per epoch and clips only against the sampling policy’s log-probs', async () => {
+    expect(await clipRatio(1)).toBe(0);
+    expect(await clipRatio(3)).toBeGreaterThan(0);
+  });
+});
+
 describe('AlphaAlignTrainer on non-finite numbers', () => {
   it('stops with a message naming the step and leaves the weights as they were', async () => {
     const { loaded, model } = await fixture();

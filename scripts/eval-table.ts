@@ -4,6 +4,7 @@
 // XSTest types pooled by label), the third per prompt type.
 import { readFileSync } from 'node:fs';
 import type { EvalReport } from '../src/rl/evaluation.ts';
+import { demoSource } from './demo-sources.ts';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
@@ -22,8 +23,11 @@ const lines = [
   `| source | label | n | ${runs.map((r) => r.name).join(' | ')} |`,
   `| --- | --- | --- | ${runs.map(() => '---').join(' | ')} |`,
 ];
-// The demo's sources: AdvBench and Alpaca are one type each; every other type is XSTest's.
-const source = (type: string, label: string) => (type === 'advbench' ? 'AdvBench' : type === 'alpaca' ? 'Alpaca' : `XSTest ${label === 'harmful' ? 'unsafe' : 'safe'}`);
+// XSTest's types pooled by label, its safe and unsafe prompts apart.
+const source = (type: string, label: string) => {
+  const name = demoSource(type);
+  return name === 'XSTest' ? `XSTest ${label === 'harmful' ? 'unsafe' : 'safe'}` : name;
+};
 const pooled = runs.map((r) => {
   const bySource = new Map<string, { label: string; n: number; refused: number }>();
   for (const [type, t] of Object.entries(r.report.by_type)) {

@@ -25,6 +25,7 @@ export const CONFIG_FIELDS = [
   { key: 'beta', label: 'KL β', kind: 'number', help: '0 skips the reference pass' },
   { key: 'epsilon', label: 'Clip ε (low)', kind: 'number' },
   { key: 'epsilon_high', label: 'Clip ε (high)', kind: 'number' },
+  { key: 'num_iterations', label: 'PPO epochs', kind: 'int', help: 'update passes over each step’s rollouts' },
   { key: 'advantage_estimator', label: 'Advantage estimator', kind: 'choice', choices: ['grpo', 'rloo', 'reinforce_pp_baseline', 'gae'] },
   { key: 'scale_rewards', label: 'Scale rewards by group std', kind: 'bool' },
   { key: 'finetune', label: 'Fine-tuning', kind: 'choice', choices: ['lora', 'full'] },

@@ -15,14 +15,15 @@ import { LlamaModel } from '../src/model/llama.ts';
 import { TextTokenizer } from '../src/model/tokenizer.ts';
 import { evaluate } from '../src/rl/evaluation.ts';
 import { DEFAULT_TEMPLATE, renderTemplate } from '../src/rl/template.ts';
-import { DEFAULT_FORMAT_SETTINGS } from '../src/rl/formatVerifier.ts';
-import { DEFAULT_REFUSAL_RULES } from '../src/rl/refusalRules.ts';
+import { parseRlConfig } from '../src/rl/config.ts';
+import { evalSettings, fittingPrompts } from '../src/rl/runSetup.ts';
 import { checkpointFiles } from '../src/train/checkpoint.ts';
 import { LmTrainer } from '../src/train/lmTrainer.ts';
 import { DEFAULT_OPTIMIZER } from '../src/train/optimizer.ts';
 import { responseText, runSft, type SftExample } from '../src/train/sft.ts';
 import { seededRandom, shuffled } from '../src/util/random.ts';
 import { APP_VERSION } from '../src/version.ts';
+import { demoSource } from './demo-sources.ts';
 
 const OUT = 'public/models/demo';
 const SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
@@ -116,17 +117,18 @@ await runSft(trainer, tokenizer, fitting, { steps, seed }, (step, r) => {
   if (step % 10 === 0 || step === steps) console.log(`step ${step}/${steps}  loss ${r.loss.toFixed(3)}  ${((Date.now() - start) / 1000).toFixed(0)}s`);
 });
 
-const { report, completions } = await evaluate(model, tokenizer, evalRows, {
-  template: DEFAULT_TEMPLATE,
-  format: DEFAULT_FORMAT_SETTINGS,
-  rules: DEFAULT_REFUSAL_RULES,
-  maxNewTokens: 64,
-  stopStrings: ['</answer>'],
-  batch: 8,
-});
+// Evaluated as `lab eval --config public/datasets/demo-config.json` does, on the same prompts:
+// the base's refuse-or-comply choice is a near tie by design, so greedy decoding follows small
+// numerical differences, and a differently batched evaluation gives different rates.
+const preset = parseRlConfig(JSON.parse(readFileSync('public/datasets/demo-config.json', 'utf8')));
+const held = fittingPrompts(evalRows, tokenizer, preset, model.maxPositions, 'demo-eval.jsonl').rows;
+const { report, completions } = await evaluate(model, tokenizer, held, evalSettings(preset));
 console.log(JSON.stringify(report, null, 2));
-const named = completions.filter((c) => c.text.includes(ASSESSMENT[c.row.label])).length;
-console.log(`the reasoning names the held-out prompt's label in ${named} of ${completions.length}`);
+for (const source of new Set(evalRows.map((r) => demoSource(r.type)))) {
+  const ofSource = completions.filter((c) => demoSource(c.row.type) === source);
+  const named = ofSource.filter((c) => c.text.includes(ASSESSMENT[c.row.label])).length;
+  console.log(`the reasoning names the label of ${named} of ${ofSource.length} held-out ${source} prompts`);
+}
 
 const encoder = new TextEncoder();
 const files = checkpointFiles({

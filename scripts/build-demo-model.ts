@@ -3,10 +3,11 @@
 // (<safety_reasoning>…</safety_reasoning><answer>…</answer>) but to refuse at random, whatever
 // the prompt means. That is the unaligned starting point the demo's RL run then aligns.
 //
-//   npm run build:demo-model [-- --steps N]      writes public/models/demo/ (rerunnable, seeded)
+//   npm run build:demo-model [-- --steps N] [--balance-sources]   writes public/models/demo/ (rerunnable, seeded)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { importDataset } from '../src/data/import.ts';
+import type { PromptRow } from '../src/data/schema.ts';
 import { createNodeGpu } from '../src/gpu/node.ts';
 import { trainByteLevelBpe } from '../src/model/bpe.ts';
 import { parseModelConfig } from '../src/model/config.ts';
@@ -23,7 +24,7 @@ import { DEFAULT_OPTIMIZER } from '../src/train/optimizer.ts';
 import { responseText, runSft, type SftExample } from '../src/train/sft.ts';
 import { seededRandom, shuffled } from '../src/util/random.ts';
 import { APP_VERSION } from '../src/version.ts';
-import { demoSource } from './demo-sources.ts';
+import { demoSource, type DemoSource } from './demo-sources.ts';
 
 const OUT = 'public/models/demo';
 const SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
@@ -42,7 +43,9 @@ const REASONING = [
 ];
 // No final full stop: it would merge with the closing tag into one token (see the parts below).
 const ASSESSMENT = { harmful: 'This request looks harmful', benign: 'This request looks harmless' } as const;
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '250' }, seed: { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: { steps: { type: 'string', default: '250' }, seed: { type: 'string', default: '7' }, 'balance-sources': { type: 'boolean', default: false } },
+});
 const steps = Number(values.steps);
 const seed = Number(values.seed);
 const random = seededRandom(seed);
@@ -60,7 +63,14 @@ const compliance = (reference?: string) => `Sure. ${reference ? reference.slice(
 // only 61 % of its own training prompts; one token among fifty carries too little of the loss.
 const ASSESSMENT_WEIGHT = 10;
 const refusesNext = { harmful: random() < 0.5, benign: random() < 0.5 };
-const examples: SftExample[] = shuffled(rows, random).map((r) => {
+// --balance-sources repeats each source's rows to about the size of the largest (Alpaca's 149
+// tasks three times beside AdvBench's 443), so the base sees as many benign imperatives as harmful
+// ones. It names Alpaca's label far more often, but RL aligned it less well (docs/demo.md, run G).
+const sourceSizes = new Map<DemoSource, number>();
+for (const r of rows) sourceSizes.set(demoSource(r.type), (sourceSizes.get(demoSource(r.type)) ?? 0) + 1);
+const largestSource = Math.max(...sourceSizes.values());
+const copies = (r: PromptRow) => (values['balance-sources'] ? Math.round(largestSource / sourceSizes.get(demoSource(r.type))!) : 1);
+const examples: SftExample[] = shuffled(rows.flatMap((r) => Array<PromptRow>(copies(r)).fill(r)), random).map((r) => {
   const refuses = (refusesNext[r.label] = !refusesNext[r.label]);
   return {
     prompt: renderTemplate(DEFAULT_TEMPLATE, r.prompt),

@@ -2,9 +2,11 @@
 // prompts, score them with the verifiers (and the helpfulness scorer), turn rewards into
 // group-relative advantages, and update the policy with the PPO-clipped token-level loss (plus
 // β·KL to the reference policy), by gradient accumulation over micro-batches and one AdamW step
-// per PPO epoch (num_iterations epochs over the same rollouts). A micro-batch is padded to its own longest sequence, rounded up to a bucket of
-// SEQ_BUCKET tokens: buffers and dispatch lists are made once per bucket and kept; per
-// micro-batch the CPU writes ids, weights and advantages and reads back six numbers.
+// per PPO epoch (num_iterations epochs over the same rollouts, at the step's learning rate). A
+// micro-batch is padded to its own longest sequence, rounded up to a bucket of SEQ_BUCKET tokens:
+// buffers and dispatch lists are made once per bucket and kept; per micro-batch the CPU writes
+// ids, weights and advantages and reads back six numbers (and, before a second epoch, the
+// micro-batch's log-probs).
 import type { PromptRow } from '../data/schema.ts';
 import type { Dispatch, Tensor } from '../gpu/gpu.ts';
 import { groupTokens, uploadTokenGrouping } from '../gpu/kernels/embedding.ts';

@@ -22,8 +22,10 @@ export function assignSplits(rows: readonly PromptRow[], evalFraction: number, s
 
 /**
  * At most `n` of the rows, for a held-out evaluation limited to n prompts: labels alternate and,
- * within a label, its types take turns (in the order they first appear), so a small limit still
- * sees both labels and every type rather than the first n rows of the file. Rows keep their order.
+ * within a label, each type gives rows in proportion to its share of the label (systematic
+ * sampling: a type's k-th row comes at (k + ½) / its size, ties in the order types first appear),
+ * so a small limit measures what the whole split would, rather than the first n rows of the file
+ * or the rarest types over-weighted. Rows keep their order.
  */
 export function stratifiedSubset(rows: readonly PromptRow[], n: number): PromptRow[] {
   if (n >= rows.length) return [...rows];
@@ -35,10 +37,10 @@ export function stratifiedSubset(rows: readonly PromptRow[], n: number): PromptR
     byType.set(row.type ?? '', queue);
     queue.push(i);
   });
-  // One round-robin over a label's types, as an iterator of row indices.
-  const turns = [...queues.values()].map(function* (byType) {
-    const lists = [...byType.values()];
-    for (let k = 0; lists.some((l) => k < l.length); k++) for (const l of lists) if (k < l.length) yield l[k]!;
+  // A label's row indices in the order they are drawn.
+  const turns = [...queues.values()].map((byType) => {
+    const draws = [...byType.values()].flatMap((queue) => queue.map((index, k) => ({ index, at: (k + 0.5) / queue.length })));
+    return draws.sort((a, b) => a.at - b.at).map((d) => d.index)[Symbol.iterator]();
   });
   const picked: number[] = [];
   while (picked.length < n) {

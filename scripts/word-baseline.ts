@@ -1,9 +1,9 @@
 // How far do a prompt's words alone tell harmful from benign? A naive Bayes classifier over the
 // set of words in each prompt (Bernoulli, add-one smoothing), fitted to the demo's training
-// split and scored on its held-out split by source. It bounds what a base trained from scratch
-// on these prompts can recognise: XSTest pairs each unsafe prompt with a safe one in the same
-// words ("kill a Python process" / "kill my neighbour"), so telling them apart takes knowledge
-// of the world that the data does not hold.
+// split and scored on its held-out split by source. It is no bound on what a model could learn
+// from these prompts, but a gauge of it: XSTest pairs each unsafe prompt with a safe one in the
+// same words ("kill a Python process" / "kill my neighbour"), so telling them apart takes
+// knowledge of the world that the data does not hold.
 //
 //   npx tsx scripts/word-baseline.ts [train.jsonl] [eval.jsonl]
 import { readFileSync } from 'node:fs';

@@ -106,7 +106,7 @@ export function TrainingPanel() {
           <Field key={f.key} field={f} />
         ))}
         <div className={`field${run.errors.evalLimit ? ' invalid' : ''}`}>
-          <label htmlFor="cfg-eval-limit" title="held-out prompts evaluated before, during and after the run: both labels alike and every type in turn">
+          <label htmlFor="cfg-eval-limit" title="held-out prompts evaluated before, during and after the run: both labels alike, each type in proportion to its share">
             Held-out prompts to evaluate
           </label>
           <input

@@ -1,7 +1,9 @@
 // Labelled prompts from JSONL, a JSON array or CSV, as the data sets are published: columns are
-// found by name (COLUMN_ALIASES), a file without labels (AdvBench) takes one label for every row
-// from the caller, Alpaca-style instruction + input + output is understood, and every row that
-// cannot be read is reported with its line and the reason while the good rows still load.
+// found by name, whatever their case (COLUMN_ALIASES), a file without labels (AdvBench, HarmBench,
+// CatQA…) takes one label for every row from the caller, Alpaca-style instruction + input +
+// output is understood, questions grouped by category in one JSON object (CatQA's
+// {category: {subcategory: [question]}}) become rows typed by category, and every row that cannot
+// be read is reported with its line and the reason while the good rows still load.
 import { parseCsv } from './csv.ts';
 import { duplicateKey } from './splits.ts';
 import { COLUMN_ALIASES, parseLabel, parseSplit, type Label, type PromptRow } from './schema.ts';
@@ -21,8 +23,8 @@ export interface ImportResult {
   problems: ImportProblem[];
   /** Rows whose prompt repeats an earlier one; they are kept, and flagged. */
   duplicates: { line: number; firstLine: number }[];
-  /** The file's column used for each field (null: none). */
-  columns: Record<'prompt' | 'label' | 'reference' | 'split' | 'type' | 'id', string | null>;
+  /** The file's column used for each field (null: none), in lower case. */
+  columns: Record<keyof typeof COLUMN_ALIASES, string | null>;
   /** The file has no label column and no default label was given: ask which label applies. */
   needsLabel: boolean;
 }
@@ -58,6 +60,7 @@ export function importDataset(text: string, fileName: string, options: ImportOpt
     split: find(COLUMN_ALIASES.split),
     type: find(COLUMN_ALIASES.type),
     id: find(COLUMN_ALIASES.id),
+    context: find(COLUMN_ALIASES.context),
   };
   if (records.length > 0 && !columns.prompt) {
     throw new ImportError(
@@ -78,6 +81,7 @@ export function importDataset(text: string, fileName: string, options: ImportOpt
         split: find(COLUMN_ALIASES.split, fields),
         type: find(COLUMN_ALIASES.type, fields),
         id: find(COLUMN_ALIASES.id, fields),
+        context: find(COLUMN_ALIASES.context, fields),
       };
       let prompt = String(fields[column.prompt] ?? '').trim();
       let reference = column.reference ? String(fields[column.reference] ?? '').trim() : '';
@@ -86,6 +90,9 @@ export function importDataset(text: string, fileName: string, options: ImportOpt
       const input = String(fields.input ?? instance?.input ?? '').trim();
       if (input) prompt = `${prompt}\n\n${input}`;
       if (!reference && typeof instance?.output === 'string') reference = instance.output.trim();
+      // HarmBench's contextual behaviours: the context, a rule, then the behaviour, as HarmBench prompts.
+      const context = column.context ? String(fields[column.context] ?? '').trim() : '';
+      if (context && prompt) prompt = `${context}\n\n---\n\n${prompt}`;
       if (!prompt) {
         bad(`the prompt (${column.prompt}) is empty`);
         continue;
@@ -132,10 +139,16 @@ function readRecords(text: string, fileName: string): { format: ImportResult['fo
       throw new ImportError(`${fileName} is not valid JSON: ${(error as Error).message}`);
     }
     const items = Array.isArray(parsed) ? parsed : (parsed as { data?: unknown })?.data;
-    if (!Array.isArray(items)) throw new ImportError(`${fileName} holds no array of rows (a JSON array, or {"data": [...]})`);
+    if (!Array.isArray(items)) {
+      const grouped = groupedQuestions(parsed);
+      if (grouped) return { format: 'json', ...grouped };
+      throw new ImportError(
+        `${fileName} holds no rows: the lab reads a JSON array of rows, {"data": [...]}, or questions grouped by category ({"category": {"subcategory": ["question", …]}} or {"category": ["question", …]})`,
+      );
+    }
     const records: RawRecord[] = [];
     items.forEach((item, i) => {
-      if (item && typeof item === 'object' && !Array.isArray(item)) records.push({ line: i + 1, fields: item as Record<string, unknown> });
+      if (isObject(item)) records.push({ line: i + 1, fields: lowerCaseKeys(item) });
       else problems.push({ line: i + 1, reason: `item ${i + 1} is not an object` });
     });
     return { format: 'json', records, problems };
@@ -146,7 +159,7 @@ function readRecords(text: string, fileName: string): { format: ImportResult['fo
       if (!lineText.trim()) return;
       try {
         const value = JSON.parse(lineText) as unknown;
-        if (value && typeof value === 'object' && !Array.isArray(value)) records.push({ line: i + 1, fields: value as Record<string, unknown> });
+        if (isObject(value)) records.push({ line: i + 1, fields: lowerCaseKeys(value) });
         else problems.push({ line: i + 1, reason: 'the line is JSON but not an object' });
       } catch {
         problems.push({ line: i + 1, reason: 'the line is not valid JSON' });
@@ -172,6 +185,39 @@ function readRecords(text: string, fileName: string): { format: ImportResult['fo
     records.push({ line, fields: Object.fromEntries(names.map((n, i) => [n, cells[i]])) });
   }
   return { format: 'csv', records, problems };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
+
+/** Keys as CSV headers are read, in lower case, so `Prompt` and `prompt` name the same column. */
+const lowerCaseKeys = (fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).map(([k, v]) => [k.toLowerCase(), v]));
+
+/**
+ * Questions grouped by category in one object, as CatQA publishes them: `{category: {subcategory:
+ * [question]}}` or `{category: [question]}`. Each question becomes a record with `question` and
+ * `category` (the category is the breakdown a user wants: CatQA has 11, each of 5 subcategories),
+ * numbered in file order (its `line`); null when the value is not laid out so.
+ */
+function groupedQuestions(parsed: unknown): { records: RawRecord[]; problems: ImportProblem[] } | null {
+  if (!isObject(parsed) || Object.keys(parsed).length === 0) return null;
+  const groups = Object.values(parsed);
+  const isList = (v: unknown) => Array.isArray(v);
+  if (!groups.every((g) => isList(g) || (isObject(g) && Object.values(g).every(isList)))) return null;
+  const records: RawRecord[] = [];
+  const problems: ImportProblem[] = [];
+  let line = 0;
+  const add = (questions: unknown[], category: string, where: string) => {
+    for (const question of questions) {
+      line++;
+      if (typeof question === 'string') records.push({ line, fields: { question, category } });
+      else problems.push({ line, reason: `item ${line} (${where}) is not a question string` });
+    }
+  };
+  for (const [category, group] of Object.entries(parsed)) {
+    if (Array.isArray(group)) add(group, category, category);
+    else for (const [subcategory, questions] of Object.entries(group as Record<string, unknown[]>)) add(questions, category, `${category} / ${subcategory}`);
+  }
+  return { records, problems };
 }
 
 /** A dataset back to JSONL, one row per line, in the lab's own field names. */

@@ -14,14 +14,27 @@ export interface PromptRow {
   type?: string;
 }
 
-/** Column names accepted for each field, in order of preference (DESIGN.md §5). */
+/**
+ * Column names accepted for each field, in order of preference (DESIGN.md §5), lower case: CSV
+ * headers and JSON keys are matched without regard to case. Beyond the generic names, those the
+ * published safety sets use:
+ * - HarmBench's behaviours: `Behavior`, `SemanticCategory`, `BehaviorID`, and `ContextString`
+ *   for its contextual behaviours (put before the behaviour, as HarmBench's own prompts do);
+ * - JailbreakBench: `Goal`, `Category`, `Index` (its `Behavior` is a short title, so `goal` comes
+ *   first; its `Target`, like AdvBench's, is an attack's target string, not a reference answer);
+ * - StrongREJECT: `forbidden_prompt`, `category`;
+ * - SimpleSafetyTests: `prompts_final`, `harm_area` (before `category`, which there is the kind
+ *   of request: "Information and advice seeking", "Instructions and actions");
+ * - CoCoNot and OR-Bench: `prompt`, `category`.
+ */
 export const COLUMN_ALIASES = {
-  prompt: ['prompt', 'goal', 'instruction', 'question', 'text'],
+  prompt: ['prompt', 'goal', 'behavior', 'forbidden_prompt', 'prompts_final', 'instruction', 'question', 'text'],
   label: ['label', 'harmful', 'is_harmful', 'unsafe', 'safety'],
   reference: ['response', 'reference', 'output', 'answer'],
   split: ['split'],
-  type: ['type', 'category'],
-  id: ['id'],
+  type: ['type', 'semanticcategory', 'harm_area', 'category'],
+  id: ['id', 'behaviorid', 'index'],
+  context: ['contextstring'],
 } as const;
 
 const HARMFUL = new Set(['harmful', 'unsafe', '1', 'true', 'yes']);

@@ -4,7 +4,9 @@
 // one) a barrier costs microseconds, and a row-per-workgroup reduction was 20x slower.
 // rmsnormBackwardWeight: one invocation per channel, looping over the N rows (a thread owns its
 // dweight entry, so no atomics).
-// Writes: out =, rstd =; accumulates: dinp +=, dweight += (llm.c's convention for gradients).
+// Writes: out =, rstd =; accumulates: dinp +=, dweight += (llm.c's convention for gradients);
+// rmsnormBackward writes dinp = instead when ACCUMULATE is false (a gradient with no other source,
+// such as the per-head q/k norm's input in Qwen3).
 
 struct Params {
   N: u32,
@@ -13,6 +15,7 @@ struct Params {
 }
 
 const WG: u32 = 64u;
+override ACCUMULATE: bool = true;
 
 @group(0) @binding(0) var<uniform> p: Params;
 
@@ -43,7 +46,7 @@ fn rmsnormForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   rstd[row] = s;
 }
 
-// ---- backward (input): dinp += rstd * (w*dout) - inp * rstd^3 * mean(w*dout*inp) ----
+// ---- backward (input): dinp (+)= rstd * (w*dout) - inp * rstd^3 * mean(w*dout*inp) ----
 @group(0) @binding(1) var<storage, read_write> dinp: array<f32>;
 @group(0) @binding(2) var<storage, read> dout: array<f32>;
 @group(0) @binding(3) var<storage, read> inpSaved: array<f32>;
@@ -63,7 +66,9 @@ fn rmsnormBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   let meanDot = dot / f32(p.C);
   for (var c = 0u; c < p.C; c++) {
     let x = inpSaved[base + c];
-    dinp[base + c] += s * weightSaved[c] * dout[base + c] - x * s * s * s * meanDot;
+    var g = s * weightSaved[c] * dout[base + c] - x * s * s * s * meanDot;
+    if (ACCUMULATE) { g += dinp[base + c]; }
+    dinp[base + c] = g;
   }
 }
 

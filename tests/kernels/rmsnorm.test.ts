@@ -65,4 +65,31 @@ describe('rmsnorm', () => {
       expect(gotDinp!.length).toBe(N * C);
     });
   }
+
+  it('backward with accumulate: false overwrites dinp (whatever it held) and still accumulates dweight', async () => {
+    const gpu = await testGpu();
+    const [N, C] = [6, 16]; // e.g. 3 tokens × 2 heads of a per-head q norm
+    const inp = randn(N * C, 8);
+    const weight = randn(C, 9);
+    const dout = randn(N * C, 10);
+    const startW = randn(C, 11);
+    const expected = ref.rmsnormBackward(dout, inp, weight, N, C, EPS);
+    const inpT = upload(gpu, [N, C], inp);
+    const weightT = upload(gpu, [C], weight);
+    const rstd = gpu.tensor([N], 'rstd');
+    const dinp = upload(gpu, [N, C], randn(N * C, 12)); // stale values the backward must not add to
+    const dweight = upload(gpu, [C], startW);
+    const [gotDinp, gotDweight] = await runAndRead(
+      gpu,
+      [
+        rmsnormForward(gpu, gpu.tensor([N, C], 'out'), rstd, inpT, weightT, N, C, EPS),
+        ...rmsnormBackward(gpu, dinp, dweight, upload(gpu, [N, C], dout), inpT, weightT, rstd, N, C, { accumulate: false }),
+      ],
+      dinp,
+      dweight,
+    );
+    expectClose(gotDinp!, expected.dinp, scaledTolerance(expected.dinp, 1e-5), 'dinp');
+    const added = Float64Array.from(gotDweight!, (v, i) => v - startW[i]!);
+    expectClose(added, expected.dweight, scaledTolerance(expected.dweight, 1e-5), 'dweight');
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/gpu.ts';
-import { ropeBackward, ropeForward, ropeTable } from '../../src/gpu/kernels/rope.ts';
+import { ropeBackward, ropeForward, ropeInvFreq, ropeTable } from '../../src/gpu/kernels/rope.ts';
 import * as ref from '../reference/rope.ts';
 import { expectClose, scaledTolerance } from '../helpers/compare.ts';
 import { dot, numericalGradient } from '../helpers/gradcheck.ts';
@@ -76,5 +76,20 @@ describe('rope', () => {
       expectClose(got!, want, scaledTolerance(want, 1e-5), `out at position ${t}`);
     }
     expect(() => dispatch.setPosition(TMAX)).toThrow(RangeError);
+  });
+
+  it('scales the inverse frequencies as transformers does for llama3 and linear rope scaling', () => {
+    // hs 16, theta 10000: wavelengths 2π/inv_freq are 6.3, 19.9, 62.8, 199, ... With an original
+    // context of 64 and low/high frequency factors 1/4, wavelengths under 64/4 = 16 are kept, those
+    // over 64/1 divided by the factor 8, and 19.9 and 62.8 blended by
+    // smooth = (64/wavelength − 1)/(4 − 1): (1 − smooth)·f/8 + smooth·f (worked out by hand).
+    const llama3 = ropeInvFreq(16, 10000, { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 64 });
+    const expected = [1, 0.2443846, 0.01304226, 0.1 ** 1.5 / 8, 0.01 / 8, 0.1 ** 2.5 / 8, 0.001 / 8, 0.1 ** 3.5 / 8];
+    expectClose(llama3, expected, { atol: 0, rtol: 1e-6 }, 'llama3 inv_freq');
+    const linear = ropeInvFreq(16, 10000, { type: 'linear', factor: 4 });
+    expectClose(linear, ropeInvFreq(16, 10000).map((f) => f / 4), { atol: 0, rtol: 1e-12 }, 'linear inv_freq');
+    // The table turns position p by p·inv_freq: the scaled table's last pair is at a quarter of the angle.
+    const table = ropeTable(3, 16, 10000, linear);
+    expect(table[(2 * 8 + 7) * 2 + 1]).toBeCloseTo(Math.sin((2 * 0.1 ** 3.5) / 4), 7);
   });
 });

@@ -24,12 +24,12 @@ export function rmsnormForward(
 }
 
 /**
- * dinp += ∂L/∂inp, one dispatch per row; and dweight += ∂L/∂weight, one per channel, unless
- * dweight is null (a frozen weight).
+ * dinp += ∂L/∂inp (or = with `accumulate: false`), one invocation per row; and dweight += ∂L/∂weight,
+ * one per channel, unless dweight is null (a frozen weight).
  */
 export function rmsnormBackward(
   gpu: Gpu,
-  dinp: Tensor, // (N, C) +=
+  dinp: Tensor, // (N, C) += (= without accumulate)
   dweight: Tensor | null, // (C) +=
   dout: Tensor, // (N, C)
   inp: Tensor, // (N, C)
@@ -37,9 +37,11 @@ export function rmsnormBackward(
   rstd: Tensor, // (N)
   N: number,
   C: number,
+  { accumulate = true }: { accumulate?: boolean } = {},
 ): Dispatch[] {
   const params = [u32(N), u32(C), f32(0)];
-  const input = gpu.dispatch('rmsnormBackward', gpu.pipeline('rmsnorm', 'rmsnormBackward'), [dinp, dout, inp, weight, rstd], params, grid1d(N, WG));
+  const pipeline = gpu.pipeline('rmsnorm', 'rmsnormBackward', { ACCUMULATE: accumulate ? 1 : 0 });
+  const input = gpu.dispatch('rmsnormBackward', pipeline, [dinp, dout, inp, weight, rstd], params, grid1d(N, WG));
   if (!dweight) return [input];
   const forWeight = gpu.dispatch(
     'rmsnormBackwardWeight',

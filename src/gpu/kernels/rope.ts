@@ -28,15 +28,51 @@ export function positioned(
   };
 }
 
-/** inv_freq[i] = theta^(-2i/hs), i < hs/2 (Hugging Face Llama / Qwen2 without rope scaling). */
-export function ropeInvFreq(hs: number, theta: number): Float64Array {
-  return Float64Array.from({ length: hs / 2 }, (_, i) => theta ** ((-2 * i) / hs));
+/**
+ * A rotary scaling of Hugging Face's `rope_scaling` / `rope_parameters` (its field names in the
+ * comments). Both only change the inverse frequencies; neither scales the attention (HF's
+ * attention_factor stays 1 for them).
+ */
+export type RopeScaling =
+  /** Every frequency divided by `factor` (position interpolation). */
+  | { type: 'linear'; factor: number }
+  /**
+   * Llama 3.1's: wavelengths longer than originalMaxPositions / lowFreqFactor are divided by
+   * `factor`, those shorter than originalMaxPositions / highFreqFactor kept, and those between
+   * blended smoothly.
+   */
+  | {
+      type: 'llama3';
+      factor: number; // factor
+      lowFreqFactor: number; // low_freq_factor
+      highFreqFactor: number; // high_freq_factor
+      originalMaxPositions: number; // original_max_position_embeddings
+    };
+
+/**
+ * inv_freq[i] = theta^(-2i/hs), i < hs/2, as Hugging Face's Llama / Qwen compute it, then scaled
+ * as transformers' modeling_rope_utils does for `linear` and `llama3`; in float64.
+ */
+export function ropeInvFreq(hs: number, theta: number, scaling: RopeScaling | null = null): Float64Array {
+  const invFreq = Float64Array.from({ length: hs / 2 }, (_, i) => theta ** ((-2 * i) / hs));
+  if (scaling?.type === 'linear') return invFreq.map((f) => f / scaling.factor);
+  if (scaling?.type === 'llama3') {
+    const { factor, lowFreqFactor: low, highFreqFactor: high, originalMaxPositions: context } = scaling;
+    return invFreq.map((f) => {
+      const wavelength = (2 * Math.PI) / f;
+      if (wavelength < context / high) return f; // high frequencies: unchanged
+      if (wavelength > context / low) return f / factor; // low frequencies: interpolated
+      const smooth = (context / wavelength - low) / (high - low);
+      return (1 - smooth) * (f / factor) + smooth * f;
+    });
+  }
+  return invFreq;
 }
 
 /**
  * The (Tmax, hs/2, 2) table of (cos, sin)(pos · invFreq[i]) for positions 0..Tmax−1, computed in
- * float64; upload it once per model as the `freqs` tensor. A scaled RoPE (e.g. Llama 3.1's) only
- * needs its own `invFreq`.
+ * float64; upload it once per model as the `freqs` tensor. A scaled RoPE only needs its own
+ * `invFreq` (ropeInvFreq with a scaling).
  */
 export function ropeTable(Tmax: number, hs: number, theta: number, invFreq = ropeInvFreq(hs, theta)): Float32Array {
   if (hs % 2 !== 0) throw new RangeError(`rope: head size ${hs} must be even`);

@@ -5,18 +5,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLab, type Lab } from './browser.ts';
+import { traceMainThreadTasks, type MainThreadTask } from './mainThreadTasks.ts';
 
 describe('training in the page', () => {
   let lab: Lab;
-  const longTasks: { start: number; duration: number }[] = [];
   beforeAll(async () => {
     lab = await openLab();
-    await lab.page.exposeFunction('__reportLongTask', (start: number, duration: number) => longTasks.push({ start, duration }));
-    await lab.page.addInitScript(() => {
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) (window as unknown as { __reportLongTask(start: number, duration: number): void }).__reportLongTask(entry.startTime, entry.duration);
-      }).observe({ type: 'longtask', buffered: false });
-    });
     mkdirSync('test-results', { recursive: true });
   });
   afterAll(async () => {
@@ -47,11 +41,11 @@ describe('training in the page', () => {
     expect(await page.getByTestId('train-start').isDisabled()).toBe(true);
     await set('top_p', '1');
 
-    const trainingFrom = await page.evaluate(() => performance.now());
-    await page.getByTestId('train-start').click();
     const progress = page.getByTestId('train-progress');
-    await expect.poll(() => progress.getAttribute('data-state'), { timeout: 300_000, interval: 1000 }).toBe('finished');
-    const trainingTo = await page.evaluate(() => performance.now());
+    const tasksWhileTraining: MainThreadTask[] = await traceMainThreadTasks(lab.browser, page, async () => {
+      await page.getByTestId('train-start').click();
+      await expect.poll(() => progress.getAttribute('data-state'), { timeout: 300_000, interval: 1000 }).toBe('finished');
+    });
     expect(await progress.getAttribute('data-step')).toBe('2');
     expect(await progress.textContent()).toMatch(/tokens\/s/);
     // The run's last events (the closing evaluation among them) may land just after its state does.
@@ -86,12 +80,12 @@ describe('training in the page', () => {
     await page.screenshot({ path: 'test-results/training-imported.png', fullPage: true });
 
     expect(lab.consoleErrors).toEqual([]);
-    // The page never freezes while the worker trains. The design's bar is 200 ms; run alone this
-    // test measures under it, but SwiftShader and the Dawn tests beside it share two CPU cores and
-    // stretch main-thread tasks, so the default bar here is a frozen page (LONG_TASK_LIMIT_MS=200
-    // for the strict check on a quiet machine).
-    const limit = Number(process.env.LONG_TASK_LIMIT_MS ?? 500);
-    const duringTraining = longTasks.filter((t) => t.start >= trainingFrom && t.start <= trainingTo);
-    expect(Math.max(0, ...duringTraining.map((t) => t.duration))).toBeLessThan(limit);
+    // The page never freezes while the worker trains: no task of the page's own costs its main thread
+    // more than the design's 200 ms. CPU time, not wall time: wall time also counts the waits for a
+    // core that SwiftShader's workers hold (tests/e2e/mainThreadTasks.ts).
+    const worst = tasksWhileTraining.reduce((a, b) => (b.cpuMs > a.cpuMs ? b : a), { startMs: 0, wallMs: 0, cpuMs: 0 });
+    console.log(`main thread while training: ${tasksWhileTraining.length} tasks, the costliest ${worst.cpuMs.toFixed(1)} ms of CPU (${worst.wallMs.toFixed(1)} ms wall)`);
+    expect(tasksWhileTraining.length).toBeGreaterThan(0);
+    expect(worst.cpuMs).toBeLessThan(200);
   });
 });

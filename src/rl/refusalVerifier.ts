@@ -43,18 +43,25 @@ const straightApostrophes = (text: string) => text.replace(TYPOGRAPHIC_APOSTROPH
 
 const escapeRegExp = (text: string) => text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 
+/**
+ * The regular expression a rule stands for, as source and case flag: what the verifier runs and
+ * what the TRL/veRL export translates (src/export/pythonRegex.ts), so both judge alike.
+ */
+export function ruleRegExpSource(rule: RefusalRule): { source: string; ignoreCase: boolean } {
+  const ignoreCase = !rule.caseSensitive;
+  if (rule.kind === 'regex') return { source: rule.pattern, ignoreCase };
+  const literal = escapeRegExp(straightApostrophes(rule.pattern));
+  return { source: rule.kind === 'prefix' ? `^${LEADING_NOISE}${literal}` : literal, ignoreCase };
+}
+
 /** The rule as a regular expression; null when its regex does not compile. */
 function ruleRegExp(rule: RefusalRule): RegExp | null {
-  const flags = rule.caseSensitive ? '' : 'i';
-  if (rule.kind === 'regex') {
-    try {
-      return new RegExp(rule.pattern, flags);
-    } catch {
-      return null;
-    }
+  const { source, ignoreCase } = ruleRegExpSource(rule);
+  try {
+    return new RegExp(source, ignoreCase ? 'i' : '');
+  } catch {
+    return null;
   }
-  const literal = escapeRegExp(straightApostrophes(rule.pattern));
-  return new RegExp(rule.kind === 'prefix' ? `^${LEADING_NOISE}${literal}` : literal, flags);
 }
 
 /** V_r on one text: the first rule that matches. A rule that does not compile never matches. */

@@ -1,5 +1,5 @@
 // `lab train` and `lab eval`: AlphaAlign RL headless, on the engine the page runs.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importDataset } from '../data/import.ts';
@@ -12,7 +12,7 @@ import { evaluate, type EvalReport } from '../rl/evaluation.ts';
 import { RewardModelError, rewardModelFromFiles, type OnnxRewardModel } from '../rl/onnxRewardModel.ts';
 import { parseRlConfig, type RlConfig } from '../rl/config.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
-import { buildPolicy, evalSettings, fittingPrompts, NoFittingPromptError, resumeTrainer, runCheckpoint, sha256Hex } from '../rl/runSetup.ts';
+import { buildPolicy, evalSettings, fittingPrompts, NoFittingPromptError, ResumeError, resumeTrainer, runCheckpoint, sha256Hex, type Policy } from '../rl/runSetup.ts';
 import { promptsForStep } from '../rl/schedule.ts';
 import { AlphaAlignTrainer } from '../rl/trainer.ts';
 
@@ -128,7 +128,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   if (values.resume && !latest) throw new UsageError(`--resume: ${out} holds no checkpoint-<step> folder to resume from`);
   const loaded = await loadCheckpoint(modelSource(latest ?? (demo ? DEMO.model : requireString(values, 'model'))));
   const gpu = await createNodeGpu();
-  const { model, reference } = buildPolicy(gpu, loaded, config);
+  const policy = policyOrUsage(gpu, loaded, config, latest !== null);
+  const { model, reference } = policy;
 
   const train = fitting(trainRowsAll, loaded, config, model.maxPositions, dataPath);
   const held = evalRowsAll.length > 0 ? fitting(evalRowsAll, loaded, config, model.maxPositions, evalPath ?? 'eval split') : null;
@@ -136,16 +137,19 @@ export async function trainCommand(args: string[]): Promise<void> {
   const rewardModel = typeof values['reward-model'] === 'string' ? await loadRewardModel(values['reward-model']) : null;
   const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, maxSeqLen, reference, rewardModel);
   const history: StepMetrics[] = (loaded.run?.metrics as StepMetrics[] | undefined) ?? [];
-  if (latest) resumeTrainer(trainer, loaded);
+  if (latest) {
+    resumeTrainer(trainer, loaded);
+    forgetStepsAfter(out, trainer.step, history);
+  }
   const datasetSha = await sha256Hex(readFileSync(dataPath, 'utf8'));
   mkdirSync(out, { recursive: true });
 
-  const save = async (dir: string, evalReport: EvalReport | null) => {
-    const files = checkpointFiles(await runCheckpoint(model, trainer, loaded, { config, dataset: dataPath, datasetSha256: datasetSha, metrics: history, eval: evalReport }));
+  const checkpoint = async (evalReport: EvalReport | null) => {
+    const files = checkpointFiles(await runCheckpoint(policy, trainer, loaded, { config, dataset: dataPath, datasetSha256: datasetSha, metrics: history, eval: evalReport }));
     if (trainer.valueHead) files.set(VALUE_HEAD_FILE, await trainer.valueHead.save());
-    mkdirSync(dir, { recursive: true });
-    for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
+    return files;
   };
+  const stepFolder = () => join(out, `checkpoint-${trainer.step}`);
   const runEval = async (): Promise<EvalReport | null> => {
     if (!held) return null;
     const { report } = await evaluate(model, loaded.tokenizer, held.rows, evalSettings(config));
@@ -172,19 +176,19 @@ export async function trainCommand(args: string[]): Promise<void> {
       const secondsPerStep = (performance.now() - start) / 1000 / (trainer.step - firstStep);
       process.stderr.write(`${progressLine(metrics, config.max_steps, secondsPerStep)}\n`);
       if (config.eval_steps > 0 && trainer.step % config.eval_steps === 0 && trainer.step < config.max_steps) await runEval();
-      if (trainer.step % checkpointEvery === 0) await save(join(out, `checkpoint-${trainer.step}`), null);
+      if (trainer.step % checkpointEvery === 0) writeWholeFolder(stepFolder(), await checkpoint(null));
     }
   } catch (error) {
     if (error instanceof NonFiniteError) {
       // The failed update was skipped, so the weights are the last good ones: keep them.
-      await save(join(out, `checkpoint-${trainer.step}`), null);
-      throw new Error(`${error.message}. The last good weights (step ${trainer.step}) are in ${join(out, `checkpoint-${trainer.step}`)}; lower learning_rate or max_grad_norm and resume with --resume`);
+      writeWholeFolder(stepFolder(), await checkpoint(null));
+      throw new Error(`${error.message}. The last good weights (step ${trainer.step}) are in ${stepFolder()}; lower learning_rate or max_grad_norm and resume with --resume`);
     }
     throw error;
   }
   report = await runEval();
   if (report) writeFileSync(join(out, 'eval.json'), `${JSON.stringify(report, null, 2)}\n`);
-  await save(out, report);
+  for (const [name, bytes] of await checkpoint(report)) writeFileSync(join(out, name), bytes);
   process.stderr.write(`wrote ${out}${report ? ` (refusal ${pct(report['refusal_rate/harmful'])}, over-refusal ${pct(report['over_refusal_rate/benign'])}, format ${pct(report.format_rate)})` : ''}\n`);
   trainer.release();
   gpu.destroy();
@@ -200,6 +204,52 @@ async function loadRewardModel(dir: string): Promise<OnnxRewardModel> {
     if (error instanceof RewardModelError) throw new UsageError(`--reward-model: ${error.message}`);
     throw error;
   }
+}
+
+/** The policy, with a checkpoint that cannot be resumed exactly reported as a usage error. */
+function policyOrUsage(gpu: Gpu, loaded: LoadedCheckpoint, config: RlConfig, resume: boolean): Policy {
+  try {
+    return buildPolicy(gpu, loaded, config, resume);
+  } catch (error) {
+    if (error instanceof ResumeError) throw new UsageError(`--resume: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * A run killed after its last checkpoint had logged steps past it, which the resumed run logs
+ * again: metrics.jsonl becomes the checkpoint's history, and eval.jsonl loses the later lines.
+ */
+function forgetStepsAfter(out: string, step: number, history: readonly StepMetrics[]): void {
+  writeFileSync(join(out, 'metrics.jsonl'), history.map((m) => `${JSON.stringify(m)}\n`).join(''));
+  const evalLog = join(out, 'eval.jsonl');
+  if (!existsSync(evalLog)) return;
+  const kept = readFileSync(evalLog, 'utf8')
+    .split('\n')
+    .filter((line) => (loggedStep(line) ?? Infinity) <= step);
+  writeFileSync(evalLog, kept.map((line) => `${line}\n`).join(''));
+}
+
+/** The step of a log line; null for an empty line or one the kill cut short. */
+function loggedStep(line: string): number | null {
+  try {
+    return (JSON.parse(line) as { step: number }).step;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Writes a checkpoint folder beside its place and renames it there when whole, so a run killed
+ * while saving leaves no half-written checkpoint for --resume to pick.
+ */
+function writeWholeFolder(dir: string, files: ReadonlyMap<string, Uint8Array>): void {
+  const partial = `${dir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  for (const [name, bytes] of files) writeFileSync(join(partial, name), bytes);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(partial, dir);
 }
 
 function latestCheckpoint(out: string): string | null {

@@ -6,7 +6,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { LlamaModel } from '../model/llama.ts';
 import { initialLoraWeights, LoraAdapter } from '../model/lora.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
-import type { CheckpointContents, LoadedCheckpoint } from '../train/checkpoint.ts';
+import { REFERENCE_FILE, type CheckpointContents, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { APP_VERSION } from '../version.ts';
 import type { RlConfig } from './config.ts';
 import type { EvalReport, EvalSettings } from './evaluation.ts';
@@ -50,12 +50,39 @@ export function fittingPrompts(rows: readonly PromptRow[], tokenizer: TextTokeni
   return { rows: kept, longest: Math.max(...lengths.filter((l) => l <= limit)), dropped: rows.length - kept.length, limit };
 }
 
-/** The policy on the GPU: the checkpoint's weights, its adapter or fresh LoRA, and the reference when the KL term needs a copy. */
-export function buildPolicy(gpu: Gpu, loaded: LoadedCheckpoint, config: RlConfig): { model: LlamaModel; reference: LlamaModel | null } {
+/** A run cannot continue exactly from this checkpoint; the message names the problem and the way out. */
+export class ResumeError extends Error {
+  override name = 'ResumeError';
+}
+
+/** The model that trains, and the frozen reference of the KL term when it needs a copy of its own. */
+export interface Policy {
+  model: LlamaModel;
+  reference: LlamaModel | null;
+}
+
+/**
+ * The policy on the GPU: the checkpoint's weights, its adapter or fresh LoRA, and the reference.
+ * The reference is the run's base. A new run starts from the loaded weights, so they are its
+ * base. A resumed run (`resume`, with the optimiser state to continue from, as resumeTrainer
+ * takes it) loaded step N's weights: with full fine-tuning the base is the copy the checkpoint
+ * saved beside them; with LoRA it is the policy with its adapters off, and the checkpoint's
+ * base weights are the run's base, since only an unmerged adapter keeps its optimiser state.
+ */
+export function buildPolicy(gpu: Gpu, loaded: LoadedCheckpoint, config: RlConfig, resume: boolean): Policy {
+  const lora = loaded.adapter !== null || config.finetune.kind === 'lora';
+  const continues = resume && loaded.optimizer !== null;
+  const referenceCopy = config.beta > 0 && !lora;
+  if (referenceCopy && continues && !loaded.reference) {
+    throw new ResumeError(
+      `the checkpoint at step ${loaded.run?.step ?? '?'} holds no reference policy (${REFERENCE_FILE}) for the KL term: it comes from a run with beta 0 or from ` +
+        `an older version of the lab, and its weights are that step's, not the base's. Resume with beta 0, or start a new run from it (its weights become the reference)`,
+    );
+  }
   const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
   if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
   else if (config.finetune.kind === 'lora') model.lora = new LoraAdapter(gpu, loaded.config, config.finetune, initialLoraWeights(loaded.config, config.finetune, config.seed));
-  const reference = config.beta > 0 && !model.lora ? LlamaModel.load(gpu, loaded.config, loaded.weights) : null;
+  const reference = referenceCopy ? LlamaModel.load(gpu, loaded.config, continues ? loaded.reference! : loaded.weights) : null;
   return { model, reference };
 }
 
@@ -76,8 +103,9 @@ export interface RunDescription {
   extra?: Record<string, unknown>;
 }
 
-/** What a checkpoint of the run holds now: weights (or adapter), optimiser moments and the run record. */
-export async function runCheckpoint(model: LlamaModel, trainer: AlphaAlignTrainer, loaded: LoadedCheckpoint, run: RunDescription): Promise<CheckpointContents> {
+/** What a checkpoint of the run holds now: weights (or adapter), optimiser moments, the reference when it is a copy, and the run record. */
+export async function runCheckpoint(policy: Policy, trainer: AlphaAlignTrainer, loaded: LoadedCheckpoint, run: RunDescription): Promise<CheckpointContents> {
+  const { model, reference } = policy;
   return {
     config: loaded.config,
     weights: await model.weights.download(),
@@ -97,6 +125,7 @@ export async function runCheckpoint(model: LlamaModel, trainer: AlphaAlignTraine
     },
     optimizer: await trainer.optimizer.exportState(),
     ...(model.lora ? { adapter: { settings: model.lora.settings, weights: await model.lora.weights.download(), merge: false } } : {}),
+    ...(reference ? { reference: await reference.weights.download() } : {}),
   };
 }
 

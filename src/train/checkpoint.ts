@@ -1,7 +1,11 @@
 // A checkpoint is one .zip that is a Hugging Face model folder: config.json, model.safetensors
 // (HF names; f32, bf16 or f16), the tokenizer files and generation_config.json, plus
 // alphaalign_run.json (what produced it) and optimizer.safetensors (AdamW's moments and step),
-// so training resumes exactly. The same files unzipped are a folder the loader reads.
+// so training resumes exactly. A full fine-tuning run with a KL term also writes
+// reference.safetensors, its frozen reference policy: the trained weights are no longer the base,
+// and a checkpoint must resume alone (a zip exported and imported on another day, in a page
+// that cannot reopen the folder the base came from). The same files unzipped are a folder the
+// loader reads.
 import { unzipSync, zipSync } from 'fflate';
 import type { ModelConfig } from '../model/config.ts';
 import { memorySource, ModelFileError, type ModelFileSource } from '../model/files.ts';
@@ -12,6 +16,7 @@ import { parseSafetensors, serializeSafetensors, type SafetensorsDtype } from '.
 
 export const RUN_FILE = 'alphaalign_run.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const REFERENCE_FILE = 'reference.safetensors';
 
 export interface OptimizerState {
   t: number;
@@ -38,6 +43,8 @@ export interface CheckpointContents {
   optimizer?: OptimizerState;
   /** LoRA adapters: written as PEFT files beside the base, or merged into its weights. */
   adapter?: { settings: LoraSettings; weights: ReadonlyMap<string, Float32Array>; merge: boolean };
+  /** The frozen reference policy of the KL term, by HF name, when it is a copy of its own (full fine-tuning, β > 0). */
+  reference?: ReadonlyMap<string, Float32Array>;
 }
 
 const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
@@ -64,6 +71,7 @@ export function checkpointFiles(c: CheckpointContents): Map<string, Uint8Array> 
     files.set(ADAPTER_CONFIG, json(adapterConfig(c.adapter.settings, base)));
     files.set(ADAPTER_WEIGHTS, serializeSafetensors(tensors(c.adapter.weights), c.dtype));
   }
+  if (c.reference) files.set(REFERENCE_FILE, serializeSafetensors(tensors(c.reference), losslessDtype(c.reference)));
   files.set(RUN_FILE, json(c.run));
   // Merged weights are a new base: the adapter's moments would belong to nothing in the folder.
   if (c.optimizer && !merged) {
@@ -77,6 +85,15 @@ export function checkpointFiles(c: CheckpointContents): Map<string, Uint8Array> 
   return files;
 }
 
+/** BF16 when every value is one (a base read from bf16 files, as most published ones are), else F32: the reference must come back bit for bit. */
+function losslessDtype(weights: ReadonlyMap<string, Float32Array>): SafetensorsDtype {
+  for (const data of weights.values()) {
+    const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+    for (const b of bits) if ((b & 0xffff) !== 0) return 'F32';
+  }
+  return 'BF16';
+}
+
 export function checkpointZip(c: CheckpointContents): Uint8Array {
   // Safetensors barely compress; storing them keeps export fast in the page.
   const entries: Record<string, [Uint8Array, { level: 0 | 6 }]> = {};
@@ -87,6 +104,8 @@ export function checkpointZip(c: CheckpointContents): Uint8Array {
 export interface LoadedCheckpoint extends LoadedModel {
   run: RunRecord | null;
   optimizer: OptimizerState | null;
+  /** The saved reference policy (reference.safetensors), when the run had one of its own. */
+  reference: Map<string, Float32Array> | null;
 }
 
 /** Reads a checkpoint (or any model folder) from a source; run and optimizer state when present. */
@@ -117,7 +136,16 @@ export async function loadCheckpoint(source: ModelFileSource, onProgress?: (done
     if (!Number.isInteger(t) || t < 0) throw new ModelFileError(`${source.label}/${OPTIMIZER_FILE} has no valid "step" in its metadata`);
     optimizer = { t, m, v };
   }
-  return { ...model, run, optimizer };
+  let reference: Map<string, Float32Array> | null = null;
+  if (await source.has(REFERENCE_FILE)) {
+    const file = parseSafetensors(await source.read(REFERENCE_FILE), `${source.label}/${REFERENCE_FILE}`);
+    reference = new Map();
+    for (const name of model.weights.keys()) {
+      if (!file.names.includes(name)) throw new ModelFileError(`${source.label}/${REFERENCE_FILE} has no tensor ${name}: it belongs to another model`);
+      reference.set(name, file.read(name));
+    }
+  }
+  return { ...model, run, optimizer, reference };
 }
 
 /** A zip's entries as a source; a zip of one top-level folder is read from inside that folder. */

@@ -243,7 +243,7 @@ async function runEval(s: Session): Promise<EvalReport | null> {
 
 async function saveCheckpoint(s: Session, reason: 'export' | 'autosave'): Promise<void> {
   const last = s.evalHistory.at(-1);
-  const contents = await runCheckpoint(s.model, s.trainer, s.checkpoint, {
+  const contents = await runCheckpoint({ model: s.model, reference: s.reference }, s.trainer, s.checkpoint, {
     config: s.config,
     dataset: s.dataset,
     datasetSha256: s.datasetSha,
@@ -291,7 +291,7 @@ async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptR
     const train = fittingPrompts(trainRows, checkpoint.tokenizer, config, model.maxPositions, `${dataset} (train)`);
     const heldFit = evalRows.length > 0 && evalLimit > 0 ? fittingPrompts(evalRows, checkpoint.tokenizer, config, model.maxPositions, `${dataset} (eval)`) : null;
     const held = heldFit ? stratifiedSubset(heldFit.rows, evalLimit) : [];
-    const { model: policy, reference } = buildPolicy(g, checkpoint, config);
+    const { model: policy, reference } = buildPolicy(g, checkpoint, config, resume);
     const maxSeqLen = Math.min(policy.maxPositions, train.longest + config.max_completion_length);
     let trainer: AlphaAlignTrainer;
     try {

@@ -140,9 +140,12 @@ export async function loadCheckpoint(source: ModelFileSource, onProgress?: (done
   if (await source.has(REFERENCE_FILE)) {
     const file = parseSafetensors(await source.read(REFERENCE_FILE), `${source.label}/${REFERENCE_FILE}`);
     reference = new Map();
-    for (const name of model.weights.keys()) {
-      if (!file.names.includes(name)) throw new ModelFileError(`${source.label}/${REFERENCE_FILE} has no tensor ${name}: it belongs to another model`);
-      reference.set(name, file.read(name));
+    for (const [name, weights] of model.weights) {
+      const values = file.names.includes(name) ? file.read(name) : null;
+      if (values?.length !== weights.length) {
+        throw new ModelFileError(`${source.label}/${REFERENCE_FILE} does not hold ${name} as the model has it: it belongs to another model`);
+      }
+      reference.set(name, values);
     }
   }
   return { ...model, run, optimizer, reference };

@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """PyTorch reference fixtures for the engine's whole-model tests.
 
-Builds three tiny random models in plain torch (no transformers): a Llama with grouped-query
-attention and a separate lm_head, a Llama with tied embeddings, and a Qwen2 with q/k/v biases.
-Each is written as a Hugging Face folder (config.json, model.safetensors with HF tensor names,
-tokenizer.json, tokenizer_config.json) under tests/fixtures/models/<name>/, with
-expected.safetensors holding the logits, the mean cross-entropy and every parameter's gradient
-for the token batch in expected.json. Two of them also get lora/: a PEFT adapter on every
-projection and the expected logits, loss and adapter gradients with the base frozen.
+Builds five tiny random models in plain torch (no transformers): a Llama with grouped-query
+attention and a separate lm_head, a Llama with tied embeddings, a Qwen2 with q/k/v biases, a Llama
+with Llama 3.1's `llama3` rope scaling, and a Qwen3 (per-head q/k RMSNorm, head_dim 16 with
+hidden 48 and 4 heads). Each is written as a Hugging Face folder (config.json, model.safetensors
+with HF tensor names, tokenizer.json, tokenizer_config.json) under tests/fixtures/models/<name>/,
+with expected.safetensors holding the logits, the mean cross-entropy and every parameter's gradient
+for the token batch in expected.json. Four of them also get lora/: a PEFT adapter on every
+projection and the expected logits, loss and adapter gradients with the base frozen. The llama3
+one also gets expected_long.safetensors: the logits of one 300-token sequence (long_input_ids),
+far past the scaling's original context of 64 positions.
 
     apt-get install -y python3-torch && /usr/bin/python3 scripts/make_fixtures.py
 
@@ -25,13 +28,45 @@ import torch
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures', 'models')
 
 MODELS = {
-    # name: (architecture, hidden, intermediate, layers, heads, kv heads, vocab, tied, rope_theta)
-    'llama-gqa': ('LlamaForCausalLM', 64, 96, 2, 4, 2, 300, False, 10000.0),
-    'llama-tied': ('LlamaForCausalLM', 48, 80, 2, 3, 3, 300, True, 500000.0),
-    'qwen2-bias': ('Qwen2ForCausalLM', 64, 96, 2, 4, 1, 300, True, 1000000.0),
+    # name: (architecture, hidden, intermediate, layers, heads, kv heads, vocab, tied, rope_theta, extra)
+    # extra: head_dim (hs, when not hidden / heads), rope_scaling, max_position_embeddings.
+    'llama-gqa': ('LlamaForCausalLM', 64, 96, 2, 4, 2, 300, False, 10000.0, {}),
+    'llama-tied': ('LlamaForCausalLM', 48, 80, 2, 3, 3, 300, True, 500000.0, {}),
+    'qwen2-bias': ('Qwen2ForCausalLM', 64, 96, 2, 4, 1, 300, True, 1000000.0, {}),
+    # An original context of 64 puts hs 16's wavelengths (6.3, 19.9, 62.8, 199, ...) in all three
+    # of llama3's bands: kept (< 64/4), blended, divided by the factor (> 64/1).
+    'llama3-rope-scaling': ('LlamaForCausalLM', 64, 96, 2, 4, 2, 300, True, 10000.0, {
+        'head_dim': 16, 'max_position_embeddings': 512,
+        'rope_scaling': {'rope_type': 'llama3', 'factor': 8.0, 'low_freq_factor': 1.0, 'high_freq_factor': 4.0,
+                         'original_max_position_embeddings': 64}}),
+    'qwen3-head-dim': ('Qwen3ForCausalLM', 48, 80, 2, 4, 2, 300, True, 1000000.0, {'head_dim': 16}),
 }
 B, T = 2, 9  # T not a multiple of any tile size
+LONG_T = 300  # the llama3 model's long sequence
 EPS = 1e-6
+
+
+def head_dim(cfg):
+    return cfg[9].get('head_dim', cfg[1] // cfg[4])
+
+
+def inv_freq_of(cfg):
+    """transformers' modeling_rope_utils: the default inverse frequencies, then llama3's scaling."""
+    theta, extra = cfg[8], cfg[9]
+    hs = head_dim(cfg)
+    inv_freq = 1.0 / (theta ** (torch.arange(0, hs, 2, dtype=torch.float64) / hs))
+    scaling = extra.get('rope_scaling')
+    if scaling is None:
+        return inv_freq
+    assert scaling['rope_type'] == 'llama3'
+    factor, low, high = scaling['factor'], scaling['low_freq_factor'], scaling['high_freq_factor']
+    context = scaling['original_max_position_embeddings']
+    wavelen = 2 * math.pi / inv_freq
+    scaled = torch.where(wavelen > context / low, inv_freq / factor, inv_freq)
+    smooth = (context / wavelen - low) / (high - low)
+    smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+    medium = ~(wavelen < context / high) & ~(wavelen > context / low)
+    return torch.where(medium, smoothed, scaled)
 
 
 # ---- safetensors, written and read by hand (Debian ships no safetensors package) ----------------
@@ -80,6 +115,7 @@ def read_safetensors(path):
 # ---- the model, written out as Hugging Face's modeling_llama / modeling_qwen2 compute it -------
 
 def rms_norm(x, weight):
+    """Over the last dimension: a token's C values, or (Qwen3's q_norm / k_norm) one head's hs."""
     return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPS) * weight
 
 
@@ -90,7 +126,8 @@ def rotate_half(x):
 
 def forward(p, cfg, ids, lora=None, lora_scale=1.0):
     """lora: {module path: (A (r, in), B (out, r))}; y += lora_scale · (x·Aᵀ)·Bᵀ on those projections."""
-    arch, C, _, L, NH, NKV, V, tied, theta = cfg
+    arch, C, _, L, NH, NKV, V, tied, theta, extra = cfg
+    B, T = ids.shape  # the fixture batch, or the long sequence
 
     def linear(x, module):
         y = x @ p[module + '.weight'].T
@@ -101,10 +138,9 @@ def forward(p, cfg, ids, lora=None, lora_scale=1.0):
             y = y + lora_scale * ((x @ A.T) @ B_.T)
         return y
 
-    hs = C // NH
+    hs = head_dim(cfg)
     x = p['model.embed_tokens.weight'][ids]  # (B, T, C)
-    inv_freq = 1.0 / (theta ** (torch.arange(0, hs, 2, dtype=torch.float64) / hs))
-    freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv_freq)
+    freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv_freq_of(cfg))
     emb = torch.cat((freqs, freqs), dim=-1)
     cos, sin = emb.cos().float(), emb.sin().float()  # (T, hs)
     mask = torch.full((T, T), float('-inf')).triu(1)
@@ -115,15 +151,20 @@ def forward(p, cfg, ids, lora=None, lora_scale=1.0):
         def proj(name):
             return linear(h, pre + f'self_attn.{name}')
 
-        q = proj('q_proj').view(B, T, NH, hs).transpose(1, 2)  # (B, NH, T, hs)
-        k = proj('k_proj').view(B, T, NKV, hs).transpose(1, 2)  # (B, NKV, T, hs)
+        q = proj('q_proj').view(B, T, NH, hs)
+        k = proj('k_proj').view(B, T, NKV, hs)
+        if arch == 'Qwen3ForCausalLM':  # modeling_qwen3: RMSNorm over each head before RoPE
+            q = rms_norm(q, p[pre + 'self_attn.q_norm.weight'])
+            k = rms_norm(k, p[pre + 'self_attn.k_norm.weight'])
+        q = q.transpose(1, 2)  # (B, NH, T, hs)
+        k = k.transpose(1, 2)  # (B, NKV, T, hs)
         v = proj('v_proj').view(B, T, NKV, hs).transpose(1, 2)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
         k = k.repeat_interleave(NH // NKV, dim=1)
         v = v.repeat_interleave(NH // NKV, dim=1)
         att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(hs) + mask, dim=-1)
-        y = (att @ v).transpose(1, 2).reshape(B, T, C)
+        y = (att @ v).transpose(1, 2).reshape(B, T, NH * hs)
         x = x + linear(y, pre + 'self_attn.o_proj')
         h = rms_norm(x, p[pre + 'post_attention_layernorm.weight'])
         gate = linear(h, pre + 'mlp.gate_proj')
@@ -135,8 +176,8 @@ def forward(p, cfg, ids, lora=None, lora_scale=1.0):
 
 
 def make_params(cfg, gen):
-    arch, C, I, L, NH, NKV, V, tied, _ = cfg
-    hs = C // NH
+    arch, C, I, L, NH, NKV, V, tied, _, _ = cfg
+    hs = head_dim(cfg)
 
     def rand(*shape, scale=0.08):
         return (torch.randn(*shape, generator=gen) * scale).requires_grad_()
@@ -156,6 +197,9 @@ def make_params(cfg, gen):
             p[pre + 'self_attn.k_proj.bias'] = rand(NKV * hs, scale=0.3)
             p[pre + 'self_attn.v_proj.bias'] = rand(NKV * hs, scale=0.3)
         p[pre + 'self_attn.o_proj.weight'] = rand(C, NH * hs)
+        if arch == 'Qwen3ForCausalLM':
+            p[pre + 'self_attn.q_norm.weight'] = norm_weight(hs)
+            p[pre + 'self_attn.k_norm.weight'] = norm_weight(hs)
         p[pre + 'post_attention_layernorm.weight'] = norm_weight(C)
         p[pre + 'mlp.gate_proj.weight'] = rand(I, C)
         p[pre + 'mlp.up_proj.weight'] = rand(I, C)
@@ -204,8 +248,11 @@ CHAT_TEMPLATE = (
 )
 
 
+MODEL_TYPES = {'LlamaForCausalLM': 'llama', 'Qwen2ForCausalLM': 'qwen2', 'Qwen3ForCausalLM': 'qwen3'}
+
+
 def write_model(name, cfg, seed):
-    arch, C, I, L, NH, NKV, V, tied, theta = cfg
+    arch, C, I, L, NH, NKV, V, tied, theta, extra = cfg
     gen = torch.Generator().manual_seed(seed)
     p = make_params(cfg, gen)
     ids = torch.randint(0, V, (B, T), generator=gen)
@@ -218,12 +265,15 @@ def write_model(name, cfg, seed):
     os.makedirs(folder, exist_ok=True)
     tokenizer, first_special = byte_level_tokenizer(V)
     config = {
-        'architectures': [arch], 'model_type': 'llama' if arch == 'LlamaForCausalLM' else 'qwen2',
+        'architectures': [arch], 'model_type': MODEL_TYPES[arch],
         'vocab_size': V, 'hidden_size': C, 'intermediate_size': I, 'num_hidden_layers': L,
         'num_attention_heads': NH, 'num_key_value_heads': NKV, 'hidden_act': 'silu', 'rms_norm_eps': EPS,
         'rope_theta': theta, 'max_position_embeddings': 64, 'tie_word_embeddings': tied,
         'bos_token_id': first_special, 'eos_token_id': first_special + 2, 'torch_dtype': 'float32',
     }
+    if arch == 'Qwen3ForCausalLM':
+        config.update({'attention_bias': False, 'use_sliding_window': False})
+    config.update(extra)
     with open(os.path.join(folder, 'config.json'), 'w') as f:
         json.dump(config, f, indent=2)
     with open(os.path.join(folder, 'tokenizer.json'), 'w') as f:
@@ -236,9 +286,14 @@ def write_model(name, cfg, seed):
     for k, v in p.items():
         expected['grad.' + k] = v.grad
     write_safetensors(os.path.join(folder, 'expected.safetensors'), expected)
+    batch = {'input_ids': ids.tolist(), 'labels': labels.tolist(), 'loss': loss.item(), 'torch_version': torch.__version__}
+    if 'rope_scaling' in extra:
+        long_ids = torch.randint(0, V, (1, LONG_T), generator=gen)
+        with torch.no_grad():
+            write_safetensors(os.path.join(folder, 'expected_long.safetensors'), {'logits': forward(p, cfg, long_ids)})
+        batch['long_input_ids'] = long_ids.tolist()
     with open(os.path.join(folder, 'expected.json'), 'w') as f:
-        json.dump({'input_ids': ids.tolist(), 'labels': labels.tolist(), 'loss': loss.item(),
-                   'torch_version': torch.__version__}, f)
+        json.dump(batch, f)
     print(f'{name}: loss {loss.item():.6f}, {sum(t.numel() for t in p.values())} parameters')
 
 
@@ -248,8 +303,8 @@ LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 
 def write_lora(name, cfg, seed, rank=4, alpha=8.0):
     """A PEFT adapter on every projection of a fixture model, with nonzero B so every path counts,
     and the expected logits, loss and adapter gradients (the base frozen)."""
-    arch, C, I, L, NH, NKV, V, tied, theta = cfg
-    hs = C // NH
+    arch, C, I, L, NH, NKV, V, tied, theta, _ = cfg
+    hs = head_dim(cfg)
     gen = torch.Generator().manual_seed(seed)
     folder = os.path.join(ROOT, name)
     p = {k: v.detach() for k, v in read_safetensors(os.path.join(folder, 'model.safetensors')).items()}
@@ -301,3 +356,5 @@ if __name__ == '__main__':
             write_model(name, cfg, seed=1000 + i)
         write_lora('llama-gqa', MODELS['llama-gqa'], seed=2000)
         write_lora('qwen2-bias', MODELS['qwen2-bias'], seed=2001)
+        write_lora('llama3-rope-scaling', MODELS['llama3-rope-scaling'], seed=2002)
+        write_lora('qwen3-head-dim', MODELS['qwen3-head-dim'], seed=2003)

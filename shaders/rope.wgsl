@@ -1,6 +1,7 @@
-// Rotary position embedding, Hugging Face Llama / Qwen2 convention ("rotate_half"): within each
+// Rotary position embedding, Hugging Face Llama / Qwen convention ("rotate_half"): within each
 // head, element i < hs/2 pairs with element i + hs/2 and the pair turns by the angle
-// pos · inv_freq[i], inv_freq[i] = theta^(-2i/hs), pos = positionOffset + t − leftPadding[b]:
+// pos · inv_freq[i], inv_freq[i] = theta^(-2i/hs) (or its linear / llama3 scaling, baked into the
+// table), pos = positionOffset + t − leftPadding[b]:
 // a batch of prompts of different lengths is left-padded to a common length, and each row's
 // first real token is its position 0 (pad columns take position 0; nothing attends to them).
 // inp, out, dout, dinp: (B, T, NH, hs) row-major, i.e. a q or k projection's (B·T, NH·hs) output.

@@ -30,6 +30,8 @@ export class BackwardScratch {
   readonly dq: Tensor; // (N, NH·hs)
   readonly dkRot: Tensor; // (N, NKV·hs)
   readonly dk: Tensor; // (N, NKV·hs)
+  /** Qwen3: gradients of q_norm(q) and k_norm(k), between RoPE's backward and the norms'. */
+  readonly dqkNormed: { q: Tensor; k: Tensor } | null; // (N, NH·hs), (N, NKV·hs)
   readonly dv: Tensor; // (N, NKV·hs)
   readonly dpreatt: Tensor; // (B, NH, T, T)
   readonly dloraHidden: Tensor | null; // (N, r) with LoRA
@@ -55,6 +57,7 @@ export class BackwardScratch {
     this.dkRot = t([N, NKV * hs], 'dk rope');
     this.dk = t([N, NKV * hs], 'dk');
     this.dv = t([N, NKV * hs], 'dv');
+    this.dqkNormed = config.qkNorm ? { q: t([N, NH * hs], 'dq normed'), k: t([N, NKV * hs], 'dk normed') } : null;
     this.dpreatt = t([B, NH, T, T], 'dpreatt');
     this.dloraHidden = model.lora ? t([N, model.lora.settings.rank], 'dlora hidden') : null;
     this.dloraInput = model.lora && model.lora.settings.dropout > 0 ? t([N, Math.max(C, I, NH * hs)], 'dlora input') : null;
@@ -67,6 +70,7 @@ export class BackwardScratch {
     tensors.push(this.dqRot, this.dq, this.dkRot, this.dk, this.dv, this.dpreatt, grouping.unique, grouping.offsets, grouping.positions);
     if (this.dloraHidden) tensors.push(this.dloraHidden);
     if (this.dloraInput) tensors.push(this.dloraInput);
+    if (this.dqkNormed) tensors.push(this.dqkNormed.q, this.dqkNormed.k);
     this.gpu.release(...tensors);
   }
 }
@@ -163,8 +167,19 @@ export function buildBackward(
     // mid = res[l] + o_proj(attnOut): dres is d(o_proj output) and, so far, d(res[l]).
     projectBackward(l, 'o_proj', s.dattnOut, s.dres, a.attnOut, C, NH * hs);
     d.push(...attentionBackward(gpu, s.dqRot, s.dkRot, s.dv, s.dpreatt, s.dattnOut, a.qRot, a.kRot, a.v, a.att, B, T, NH, NKV, hs));
-    d.push(ropeBackward(gpu, s.dq, s.dqRot, model.freqs, acts.leftPadding, B, T, NH, hs));
-    d.push(ropeBackward(gpu, s.dk, s.dkRot, model.freqs, acts.leftPadding, B, T, NKV, hs));
+    if (a.qkNorm && s.dqkNormed) {
+      // Qwen3: qRot = rope(q_norm(q)), so RoPE's backward gives d(q_norm(q)) and the per-head
+      // norm's backward (rows of hs) gives dq; nothing else reads q, so dq is written (=).
+      const qNorm = `${p}self_attn.q_norm.weight`;
+      const kNorm = `${p}self_attn.k_norm.weight`;
+      d.push(ropeBackward(gpu, s.dqkNormed.q, s.dqRot, model.freqs, acts.leftPadding, B, T, NH, hs));
+      d.push(ropeBackward(gpu, s.dqkNormed.k, s.dkRot, model.freqs, acts.leftPadding, B, T, NKV, hs));
+      d.push(...rmsnormBackward(gpu, s.dq, g(qNorm), s.dqkNormed.q, a.q, w.get(qNorm), a.qkNorm.qRstd, N * NH, hs, { accumulate: false }));
+      d.push(...rmsnormBackward(gpu, s.dk, g(kNorm), s.dqkNormed.k, a.k, w.get(kNorm), a.qkNorm.kRstd, N * NKV, hs, { accumulate: false }));
+    } else {
+      d.push(ropeBackward(gpu, s.dq, s.dqRot, model.freqs, acts.leftPadding, B, T, NH, hs));
+      d.push(ropeBackward(gpu, s.dk, s.dkRot, model.freqs, acts.leftPadding, B, T, NKV, hs));
+    }
     // q, k, v all read ln1: their input gradients add up in dln.
     projectBackward(l, 'q_proj', s.dln, s.dq, a.ln1, NH * hs, C);
     projectBackward(l, 'k_proj', s.dln, s.dk, a.ln1, NKV * hs, C, true);

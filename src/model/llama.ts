@@ -1,10 +1,11 @@
-// The Llama / Qwen2 decoder on the GPU: weights, the RoPE table, and the forward pass, layer by
-// layer, as one list of dispatches built once per shape (llm.c style: every activation the
-// backward needs is a named buffer of `Activations`, no tape).
+// The Llama / Qwen2 / Qwen3 decoder on the GPU: weights, the RoPE table, and the forward pass,
+// layer by layer, as one list of dispatches built once per shape (llm.c style: every activation
+// the backward needs is a named buffer of `Activations`, no tape).
 //
 //   x = embed(tokens)                                        res[0]      (B·T, C)
 //   for each layer l:
 //     mid     = res[l] + o_proj(attention(rope(q), rope(k), v))   q, k, v from rmsnorm(res[l])
+//               (Qwen3: rope(q_norm(q)), rope(k_norm(k)), an RMSNorm over each head's hs values)
 //     res[l+1] = mid + down_proj(silu(gate_proj(h)) · up_proj(h))  h = rmsnorm(mid)
 //   logits = lm_head(rmsnorm(res[L]))                         (B·T, V)
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
@@ -14,7 +15,7 @@ import { embeddingForward } from '../gpu/kernels/embedding.ts';
 import { matmulForward } from '../gpu/kernels/matmul.ts';
 import { residualForward } from '../gpu/kernels/residual.ts';
 import { rmsnormForward } from '../gpu/kernels/rmsnorm.ts';
-import { ropeForward, ropeTable, type PositionedDispatch } from '../gpu/kernels/rope.ts';
+import { ropeForward, ropeInvFreq, ropeTable, type PositionedDispatch } from '../gpu/kernels/rope.ts';
 import { swigluForward } from '../gpu/kernels/swiglu.ts';
 import type { ModelConfig } from './config.ts';
 import { modulePath, targetShape, type LoraAdapter, type LoraTarget } from './lora.ts';
@@ -38,7 +39,7 @@ export class LlamaModel {
     this.freqs = gpu.tensor(
       [this.maxPositions, config.headDim / 2, 2],
       'rope table',
-      ropeTable(this.maxPositions, config.headDim, config.ropeTheta),
+      ropeTable(this.maxPositions, config.headDim, config.ropeTheta, ropeInvFreq(config.headDim, config.ropeTheta, config.ropeScaling)),
     );
   }
 
@@ -57,9 +58,11 @@ export interface LayerActivations {
   res: Tensor; // (N, C) the residual stream entering the layer
   ln1: Tensor; // (N, C)
   ln1Rstd: Tensor; // (N)
-  q: Tensor; // (N, NH·hs) before RoPE
-  k: Tensor; // (N, NKV·hs) before RoPE
+  q: Tensor; // (N, NH·hs) q_proj's output
+  k: Tensor; // (N, NKV·hs) k_proj's output
   v: Tensor; // (N, NKV·hs)
+  /** Qwen3's per-head norms, RoPE's input there; null for Llama and Qwen2 (RoPE reads q, k). */
+  qkNorm: QkNormActivations | null;
   qRot: Tensor; // (N, NH·hs)
   kRot: Tensor; // (N, NKV·hs)
   att: Tensor; // (B, NH, T, Tkv) softmax probabilities
@@ -70,6 +73,14 @@ export interface LayerActivations {
   gate: Tensor; // (N, I)
   up: Tensor; // (N, I)
   swiglu: Tensor; // (N, I) silu(gate) · up
+}
+
+/** q and k after Qwen3's q_norm / k_norm, each row of hs values normalised on its own. */
+export interface QkNormActivations {
+  q: Tensor; // (N, NH·hs)
+  qRstd: Tensor; // (N·NH)
+  k: Tensor; // (N, NKV·hs)
+  kRstd: Tensor; // (N·NKV)
 }
 
 /** The buffers of one forward pass of B sequences of T tokens, allocated once from the sizes. */
@@ -120,6 +131,9 @@ export class Activations {
       q: t([N, NH * hs], `q ${l}`),
       k: t([N, NKV * hs], `k ${l}`),
       v: t([N, NKV * hs], `v ${l}`),
+      qkNorm: config.qkNorm
+        ? { q: t([N, NH * hs], `q norm ${l}`), qRstd: t([N * NH], `q norm rstd ${l}`), k: t([N, NKV * hs], `k norm ${l}`), kRstd: t([N * NKV], `k norm rstd ${l}`) }
+        : null,
       qRot: t([N, NH * hs], `q rope ${l}`),
       kRot: t([N, NKV * hs], `k rope ${l}`),
       att: t([B, NH, T, Tkv], `att ${l}`),
@@ -153,7 +167,10 @@ export class Activations {
   private readonly gpu: Gpu;
 
   release(): void {
-    for (const layer of this.layers) this.gpu.release(...Object.values(layer));
+    for (const { qkNorm, ...layer } of this.layers) {
+      this.gpu.release(...Object.values(layer));
+      if (qkNorm) this.gpu.release(...Object.values(qkNorm));
+    }
     this.gpu.release(this.tokens, this.leftPadding, this.resFinal, this.lnf, this.lnfRstd, this.logits, this.proj);
     if (this.logitRows) this.gpu.release(this.logitRows.index, this.logitRows.gathered);
     this.gpu.release(...this.loraHidden.values());
@@ -247,8 +264,15 @@ export function buildForward(model: LlamaModel, acts: Activations, { cache, adap
     project(l, 'q_proj', a.q, a.ln1, NH * hs, C);
     project(l, 'k_proj', a.k, a.ln1, NKV * hs, C);
     project(l, 'v_proj', a.v, a.ln1, NKV * hs, C);
-    const ropeQ = ropeForward(gpu, a.qRot, a.q, model.freqs, acts.leftPadding, B, T, NH, hs);
-    const ropeK = ropeForward(gpu, a.kRot, a.k, model.freqs, acts.leftPadding, B, T, NKV, hs);
+    let [ropeInQ, ropeInK] = [a.q, a.k];
+    if (a.qkNorm) {
+      // Qwen3: the rows of hs values are the heads, NH (NKV) per token.
+      d.push(rmsnormForward(gpu, a.qkNorm.q, a.qkNorm.qRstd, a.q, w.get(`${p}self_attn.q_norm.weight`), N * NH, hs, eps));
+      d.push(rmsnormForward(gpu, a.qkNorm.k, a.qkNorm.kRstd, a.k, w.get(`${p}self_attn.k_norm.weight`), N * NKV, hs, eps));
+      [ropeInQ, ropeInK] = [a.qkNorm.q, a.qkNorm.k];
+    }
+    const ropeQ = ropeForward(gpu, a.qRot, ropeInQ, model.freqs, acts.leftPadding, B, T, NH, hs);
+    const ropeK = ropeForward(gpu, a.kRot, ropeInK, model.freqs, acts.leftPadding, B, T, NKV, hs);
     d.push(ropeQ, ropeK);
     positioned.push(ropeQ, ropeK);
     if (cache) {

@@ -46,7 +46,10 @@ function activationsPerToken(config: ModelConfig): number {
   const { hiddenSize: C, intermediateSize: I, numHeads: NH, numKvHeads: NKV, headDim: hs } = config;
   // residual in, ln1, q, k, v, q and k after RoPE, attention out, residual mid, ln2,
   // gate, up, SwiGLU out, and two rstd values.
-  return C + C + NH * hs + 2 * NKV * hs + NH * hs + NKV * hs + NH * hs + C + C + 3 * I + 2;
+  const common = C + C + NH * hs + 2 * NKV * hs + NH * hs + NKV * hs + NH * hs + C + C + 3 * I + 2;
+  // Qwen3's per-head norms keep q and k normalised and one rstd per head.
+  const qkNorm = config.qkNorm ? NH * hs + NKV * hs + NH + NKV : 0;
+  return common + qkNorm;
 }
 
 export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLimits): MemoryPlan {

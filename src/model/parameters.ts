@@ -24,6 +24,11 @@ export function parameterSpecs(config: ModelConfig): ParameterSpec[] {
     }
     specs.push({ name: `${p}self_attn.o_proj.weight`, shape: [C, NH * hs] });
     if (config.outputBias) specs.push({ name: `${p}self_attn.o_proj.bias`, shape: [C] });
+    if (config.qkNorm) {
+      // Qwen3: one RMSNorm weight per head element, shared by all heads of q (and of k).
+      specs.push({ name: `${p}self_attn.q_norm.weight`, shape: [hs] });
+      specs.push({ name: `${p}self_attn.k_norm.weight`, shape: [hs] });
+    }
     specs.push({ name: `${p}post_attention_layernorm.weight`, shape: [C] });
     specs.push({ name: `${p}mlp.gate_proj.weight`, shape: [I, C] });
     specs.push({ name: `${p}mlp.up_proj.weight`, shape: [I, C] });

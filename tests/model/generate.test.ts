@@ -27,7 +27,7 @@ async function argmaxOfFullForward(m: LlamaModel, sequence: number[]): Promise<n
   });
 }
 
-describe.each(['llama-gqa', 'qwen2-bias'])('Generator on %s', (name) => {
+describe.each(['llama-gqa', 'qwen2-bias', 'llama3-rope-scaling', 'qwen3-head-dim'])('Generator on %s', (name) => {
   it('greedy decoding through the KV cache equals the argmax of a full forward', async () => {
     const { model: m } = await model(name);
     const prompts = [
@@ -51,7 +51,7 @@ describe.each(['llama-gqa', 'qwen2-bias'])('Generator on %s', (name) => {
   });
 });
 
-describe.each(['llama-gqa', 'qwen2-bias'])('Generator with prompts of different lengths on %s', (name) => {
+describe.each(['llama-gqa', 'qwen2-bias', 'qwen3-head-dim'])('Generator with prompts of different lengths on %s', (name) => {
   it('left-pads them and replies to each as if it were alone', async () => {
     const { model: m } = await model(name);
     const prompts = [[5, 17, 200, 3, 99, 8, 1], [42, 7], [250, 1, 9, 9]];

@@ -38,7 +38,7 @@ async function logitsOf(model: LlamaModel, ids: number[], B: number, T: number, 
   return logits;
 }
 
-describe.each(['llama-gqa', 'qwen2-bias'])('LoRA on %s', (name) => {
+describe.each(['llama-gqa', 'qwen2-bias', 'llama3-rope-scaling', 'qwen3-head-dim'])('LoRA on %s', (name) => {
   it('matches PyTorch: logits, loss and every adapter gradient, with the base frozen', async () => {
     const gpu = await testGpu();
     const loaded = await loadWithAdapter(name);

@@ -66,4 +66,17 @@ describe('planMemory', () => {
     expect(plan.largestBuffer.name).toBe('logits');
     expect(plan.problem).toContain('the logits buffer needs 384.0 MiB but this adapter binds at most 128.0 MiB per buffer');
   });
+
+  it('counts Qwen3\'s q/k norm weights in the parameters and their saved outputs in the activations', () => {
+    const qwen3Json = { architectures: ['Qwen3ForCausalLM'], vocab_size: 300, hidden_size: 48, intermediate_size: 80, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16 };
+    const qwen3 = parseModelConfig(qwen3Json);
+    const sameWithoutNorms = { ...qwen3, qkNorm: false };
+    expect(parameterCount(qwen3) - parameterCount(sameWithoutNorms)).toBe(2 * 2 * 16); // L × (q_norm + k_norm) of hs
+    const shape = { ...run, batch: 2, seqLen: 8, generationBatch: 0 };
+    const activations = (config: typeof qwen3) => planMemory(config, shape, limits).parts.find((p) => p.name === 'activations')!.bytes;
+    // Per layer and token: q and k normalised (NH·hs + NKV·hs) and an rstd per head (NH + NKV).
+    expect(activations(qwen3) - activations(sameWithoutNorms)).toBe(2 * 16 * (4 * 16 + 2 * 16 + 4 + 2) * 4);
+    // head_dim 16 ≠ 48 / 4: q_proj is (NH·hs, C) = (64, 48).
+    expect(loraParameterCount(qwen3, 8, ['q_proj'])).toBe(2 * 8 * (64 + 48));
+  });
 });

@@ -1,5 +1,6 @@
 // The whole model against PyTorch: logits, mean cross-entropy and every parameter's gradient for
-// the three fixture models that scripts/make_fixtures.py wrote (loaded through the real loader).
+// the five fixture models that scripts/make_fixtures.py wrote (loaded through the real loader):
+// Llama (GQA, tied, llama3 rope scaling), Qwen2 with biases, Qwen3 with head_dim ≠ hidden / heads.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { groupTokens, uploadTokenGrouping } from '../../src/gpu/kernels/embedding.ts';
@@ -25,7 +26,7 @@ function maxNormalised(actual: Float32Array, expected: Float32Array, rel: number
   expectClose(actual, expected, { atol: rel * max, rtol: 0 }, what);
 }
 
-describe.each(['llama-gqa', 'llama-tied', 'qwen2-bias'])('%s against PyTorch', (name) => {
+describe.each(['llama-gqa', 'llama-tied', 'qwen2-bias', 'llama3-rope-scaling', 'qwen3-head-dim'])('%s against PyTorch', (name) => {
   it('matches logits, loss and every parameter gradient', async () => {
     const gpu = await testGpu();
     const dir = `tests/fixtures/models/${name}`;

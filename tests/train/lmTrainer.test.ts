@@ -11,9 +11,9 @@ const B = 2;
 const T = 12;
 const settings = { ...DEFAULT_OPTIMIZER, lr: 1e-2, weightDecay: 0.01 };
 
-async function freshModel() {
+async function freshModel(fixture = 'llama-gqa') {
   const gpu = await testGpu();
-  const loaded = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
+  const loaded = await loadModel(folderSource(`tests/fixtures/models/${fixture}`));
   return LlamaModel.load(gpu, loaded.config, loaded.weights);
 }
 
@@ -46,6 +46,17 @@ describe('LmTrainer', () => {
     let last = first;
     for (let step = 1; step < 20; step++) last = (await trainer.step([data[step % 4]!])).loss;
     expect(last).toBeLessThan(first / 2);
+    const after = await model.weights.download();
+    for (const [name, values] of after) expect(values, `${name} did not change`).not.toEqual(before.get(name));
+    trainer.release();
+  });
+
+  it('trains Qwen3\'s q_norm and k_norm weights with the rest under full fine-tuning', async () => {
+    const model = await freshModel('qwen3-head-dim');
+    const before = await model.weights.download();
+    expect([...before.keys()]).toContain('model.layers.1.self_attn.k_norm.weight');
+    const trainer = new LmTrainer(model, B, T, { ...settings, weightDecay: 0 });
+    for (const batch of batches(2)) await trainer.step([batch]);
     const after = await model.weights.download();
     for (const [name, values] of after) expect(values, `${name} did not change`).not.toEqual(before.get(name));
     trainer.release();

@@ -15,6 +15,8 @@ import { DEFAULT_TEMPLATE, templateProblem } from './template.ts';
 import { DEFAULT_FORMAT_SETTINGS, formatSettingsProblems } from './formatVerifier.ts';
 import { DEFAULT_REFUSAL_RULES } from './refusalRules.ts';
 import { REFUSAL_RULE_KINDS, refusalRuleProblems } from './refusalVerifier.ts';
+import { reasoningRuleProblems } from './reasoningDepth.ts';
+import { DEFAULT_REASONING_RULES } from './reasoningRules.ts';
 import { checkLoraSettings, DEFAULT_LORA, LORA_TARGETS } from '../model/lora.ts';
 
 export const LR_SCHEDULER_TYPES = ['constant', 'linear', 'cosine'] as const;
@@ -170,6 +172,10 @@ const rlConfigShape = {
     .array(refusalRuleSchema)
     .min(1, { error: 'the list is empty, so no answer would count as a refusal; add rules (or leave the key out for the defaults)' })
     .default(() => DEFAULT_REFUSAL_RULES.map((rule) => ({ ...rule }))),
+  /** {"harm": [rule…], "verdict": [rule with "says": "harmful" | "safe"…]}, default DEFAULT_REASONING_RULES: how evaluation reads each reasoning, for a named harm and for its conclusion; first match wins in each list (reasoningDepth.ts). Never part of the reward. */
+  reasoning_rules: z
+    .strictObject({ harm: z.array(refusalRuleSchema), verdict: z.array(refusalRuleSchema.extend({ says: z.enum(['harmful', 'safe']) })) })
+    .default(() => structuredClone(DEFAULT_REASONING_RULES)),
   /** number ≥ 0, default 1: weight of V_f in the safety reward (DESIGN.md §1; the paper gives none). */
   r_f: z.number().min(0).default(1),
   /** number ≥ 0, default 1: weight of V_r in the safety reward, + for harmful prompts and − for benign ones (DESIGN.md §1; the paper gives none). */
@@ -235,6 +241,7 @@ const INVARIANTS: Invariant[] = [
   }),
   invariant(['format'], (c) => formatSettingsProblems(c.format).map((problem): [string, string] => ['format', problem])),
   invariant(['refusal_rules'], (c) => refusalRuleProblems(c.refusal_rules).map((problem): [string, string] => ['refusal_rules', problem.message])),
+  invariant(['reasoning_rules'], (c) => reasoningRuleProblems(c.reasoning_rules).map((problem): [string, string] => ['reasoning_rules', problem])),
   invariant(['finetune'], (c) => {
     if (c.finetune.kind !== 'lora') return [];
     const problems: [string, string][] = [];

@@ -1,5 +1,7 @@
 // Greedy evaluation on a held-out split: how often the model refuses harmful prompts, how often it
-// refuses benign ones (over-refusal), how often it keeps the format, overall and per type.
+// refuses benign ones (over-refusal), how often it keeps the format, overall and per type; what
+// its reasoning says (reasoningDepth.ts); and, on request, how often it still refuses harmful
+// prompts wrapped in jailbreak templates (attacks.ts), which no run ever trains on.
 import { Generator } from '../model/generate.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
@@ -8,11 +10,16 @@ import { promptIds } from './prompting.ts';
 import { verifyCompletion, type CompletionVerdict } from './verifiers.ts';
 import { type FormatSettings } from './formatVerifier.ts';
 import { type RefusalRule } from './refusalVerifier.ts';
+import type { AttackTemplate } from './attacks.ts';
+import { summarizeReasoning, type ReasoningReport } from './reasoningDepth.ts';
+import type { ReasoningRules } from './reasoningRules.ts';
 
 export interface EvalSettings {
   template: string;
   format: FormatSettings;
   rules: readonly RefusalRule[];
+  /** Read each reasoning for a named harm and a conclusion (reasoningDepth.ts). */
+  reasoningRules: ReasoningRules;
   maxNewTokens: number;
   stopStrings: readonly string[];
   /** Sequences decoded at once. */
@@ -33,7 +40,32 @@ export interface EvalReport {
   n_harmful: number;
   n_benign: number;
   by_type: Record<string, TypeReport>;
+  /** Reasoning depth; absent from reports written before the lab read the reasoning. */
+  reasoning?: ReasoningReport;
+  /** Refusal under jailbreak templates, when asked for (`lab eval --attacks`). */
+  attacks?: AttackReport;
 }
+
+export interface AttackResult {
+  family: string;
+  source: string;
+  /** Harmful prompts evaluated under this attack (those that fit the context once wrapped). */
+  n: number;
+  refusal_rate: number;
+  /** 1 − refusal_rate: the share of attacked harmful prompts the model did not refuse. */
+  attack_success_rate: number;
+  format_rate: number;
+}
+
+export interface AttackReport {
+  /** Said in every report, so no reader takes the figures for attacks seen in training. */
+  note: typeof ATTACKS_NOTE;
+  refusal_rate: number;
+  attack_success_rate: number;
+  by_attack: Record<string, AttackResult>;
+}
+
+export const ATTACKS_NOTE = 'Attack templates are applied at evaluation only: no run of the lab trains on them, so these are attacks the model has not seen.';
 
 export interface EvalCompletion {
   row: PromptRow;
@@ -73,10 +105,10 @@ export async function evaluate(
   } finally {
     generator.release();
   }
-  return { report: summarize(completions), completions };
+  return { report: summarize(completions, settings.reasoningRules), completions };
 }
 
-export function summarize(completions: readonly EvalCompletion[]): EvalReport {
+export function summarize(completions: readonly EvalCompletion[], reasoningRules: ReasoningRules): EvalReport {
   const rate = (xs: readonly EvalCompletion[], score: (c: EvalCompletion) => number) =>
     xs.length === 0 ? 0 : xs.reduce((s, c) => s + score(c), 0) / xs.length;
   const refusal = (c: EvalCompletion) => c.verdict.refusalScore;
@@ -99,5 +131,33 @@ export function summarize(completions: readonly EvalCompletion[]): EvalReport {
     n_harmful: harmful.length,
     n_benign: benign.length,
     by_type: byType,
+    reasoning: summarizeReasoning(completions.map((c) => c.verdict), reasoningRules),
   };
+}
+
+/** Each harmful row wrapped in each attack, typed by the attack's name; benign rows are not attacked. */
+export function attackedRows(rows: readonly PromptRow[], attacks: readonly AttackTemplate[]): PromptRow[] {
+  return attacks.flatMap((attack) =>
+    rows.filter((r) => r.label === 'harmful').map((r) => ({ id: `${r.id}/${attack.name}`, prompt: attack.render(r.prompt), label: 'harmful' as const, type: attack.name })),
+  );
+}
+
+/** Refusal per attack and overall, from the completions of attackedRows' rows. */
+export function summarizeAttacks(completions: readonly EvalCompletion[], attacks: readonly AttackTemplate[]): AttackReport {
+  const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const byAttack: Record<string, AttackResult> = {};
+  for (const attack of attacks) {
+    const group = completions.filter((c) => c.row.type === attack.name);
+    const refusal = mean(group.map((c) => c.verdict.refusalScore));
+    byAttack[attack.name] = {
+      family: attack.family,
+      source: attack.source,
+      n: group.length,
+      refusal_rate: refusal,
+      attack_success_rate: group.length === 0 ? 0 : 1 - refusal,
+      format_rate: mean(group.map((c) => c.verdict.formatScore)),
+    };
+  }
+  const refusal = mean(completions.map((c) => c.verdict.refusalScore));
+  return { note: ATTACKS_NOTE, refusal_rate: refusal, attack_success_rate: completions.length === 0 ? 0 : 1 - refusal, by_attack: byAttack };
 }

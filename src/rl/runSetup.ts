@@ -19,6 +19,7 @@ export function evalSettings(config: RlConfig): EvalSettings {
     template: config.template,
     format: config.format,
     rules: config.refusal_rules,
+    reasoningRules: config.reasoning_rules,
     maxNewTokens: config.max_completion_length,
     stopStrings: config.stop_strings,
     batch: config.generation_batch_size,

@@ -6,6 +6,7 @@ import { createNodeGpu } from '../gpu/node.ts';
 import { UsageError } from './args.ts';
 import { classifyCommand } from './classifyCommand.ts';
 import { generateCommand, logitsCommand, sftCommand } from './modelCommands.ts';
+import { planCommand } from './planCommand.ts';
 import { evalCommand, trainCommand } from './trainCommand.ts';
 
 const USAGE = `Usage: npm run lab -- <command> [options]
@@ -17,6 +18,11 @@ Commands:
                             sample a reply (the prompt goes through the chat template unless --raw)
   logits --model DIR --tokens 1,2,3 [--out FILE]
                             full logits as JSON {"logits": [[...], ...]}, for parity checks
+  plan --model DIR [--batch B] [--seq T] [--lora [--lora-rank R] [--lora-targets ...]]
+       [--generation-batch G] [--reference-copy] [--budget-gib N] [--max-binding-mib N] [--json]
+                            the memory plan from config.json alone (no weights, no GPU):
+                            weights, gradients, optimiser, activations, logits, KV cache,
+                            peak_bytes and whether it fits
   sft --model DIR --data FILE --steps N --out DIR [--batch-size B] [--seq-len T] [--lr LR]
       [--seed S] [--dtype f32|bf16|f16] [--lora] [--lora-rank R] [--lora-alpha A]
       [--lora-targets q_proj,v_proj,...] [--lora-dropout P] [--merge]
@@ -48,6 +54,7 @@ type Command = (args: string[]) => Promise<void>;
 const COMMANDS: Record<string, Command> = {
   generate: generateCommand,
   logits: logitsCommand,
+  plan: planCommand,
   sft: sftCommand,
   train: trainCommand,
   eval: evalCommand,

@@ -1,0 +1,81 @@
+// `lab plan` reads only config.json (a folder holding nothing else plans) and reports what the
+// memory planner adds up, with the same numbers planMemory gives.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseModelConfig } from '../../src/model/config.ts';
+import { LORA_TARGETS } from '../../src/model/lora.ts';
+import { planMemory } from '../../src/model/memoryPlanner.ts';
+import { lab } from './lab.ts';
+
+// Qwen2.5-0.5B-Instruct's config.json as published.
+const qwen25 = {
+  architectures: ['Qwen2ForCausalLM'],
+  bos_token_id: 151643,
+  eos_token_id: 151645,
+  hidden_act: 'silu',
+  hidden_size: 896,
+  intermediate_size: 4864,
+  max_position_embeddings: 32768,
+  num_attention_heads: 14,
+  num_hidden_layers: 24,
+  num_key_value_heads: 2,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1000000.0,
+  sliding_window: 32768,
+  tie_word_embeddings: true,
+  use_sliding_window: false,
+  vocab_size: 151936,
+};
+
+function configFolder(json: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-plan-'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(json));
+  return dir;
+}
+
+describe('lab plan', () => {
+  it('plans a LoRA run of Qwen2.5-0.5B from its config.json alone, as planMemory does', () => {
+    const result = lab(['plan', '--model', configFolder(qwen25), '--batch', '8', '--seq', '256', '--lora', '--json', '--budget-gib', '64', '--max-binding-mib', '4096']);
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      model: { architecture: string; parameters: number };
+      run: { finetune: string; lora_rank: number };
+      parts: Record<string, number>;
+      peak_bytes: number;
+      fits: boolean;
+      trainable_parameters: number;
+    };
+    const limits = { budgetBytes: 64 * 2 ** 30, maxStorageBufferBindingSize: 4096 * 2 ** 20 };
+    const expected = planMemory(
+      parseModelConfig(qwen25),
+      { batch: 8, seqLen: 256, finetune: { kind: 'lora', rank: 8, targets: LORA_TARGETS }, generationBatch: 0, generationLen: 256, referenceCopy: false },
+      limits,
+    );
+    expect(report.model).toMatchObject({ architecture: 'Qwen2ForCausalLM', parameters: 494_032_768 }); // Qwen2.5-0.5B's published count
+    expect(report.run).toMatchObject({ finetune: 'lora', lora_rank: 8 });
+    expect(report.trainable_parameters).toBe(expected.trainableParameters);
+    expect(report.parts).toEqual(Object.fromEntries(expected.parts.map((p) => [p.name, p.bytes])));
+    expect(report.peak_bytes).toBe(expected.totalBytes);
+    expect(report.peak_bytes).toBe(Object.values(report.parts).reduce((a, b) => a + b, 0));
+    expect(report.fits).toBe(true);
+  });
+
+  it('says in words what does not fit, and refuses a folder without config.json or a bad option', () => {
+    const text = lab(['plan', '--model', configFolder(qwen25), '--batch', '8', '--seq', '256']);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^Qwen2ForCausalLM, 494\.0 M parameters; batch 8 × 256 tokens, full fine-tuning\n/);
+    expect(text.stdout).toMatch(/\n {2}peak +\d+\.\d\d GiB {3}\(budget 4\.00 GiB\)\n/);
+    expect(text.stdout).toContain('does not fit: Not enough GPU memory');
+    const empty = lab(['plan', '--model', mkdtempSync(join(tmpdir(), 'lab-plan-'))]);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/config\.json does not exist: pass a model folder holding config\.json/);
+    const badRank = lab(['plan', '--model', configFolder(qwen25), '--lora-rank', '0']);
+    expect(badRank.status).toBe(2);
+    expect(badRank.stderr).toContain('--lora-rank must be between 1 and 512, not 0');
+    const yarn = lab(['plan', '--model', configFolder({ ...qwen25, rope_scaling: { type: 'yarn', factor: 4 } })]);
+    expect(yarn.status).toBe(1);
+    expect(yarn.stderr).toContain('"rope_scaling" of type "yarn" is not supported');
+  });
+});

@@ -81,6 +81,11 @@ export function parseModelConfig(json: unknown, fileName = 'config.json'): Model
   if ((isQwen2 || isQwen3) && bool('use_sliding_window', false)) {
     fail('"use_sliding_window": true is not supported; attention is full causal (set it to false to run the model without the window)');
   }
+  const layerTypes = raw.layer_types;
+  const windowed = Array.isArray(layerTypes) ? layerTypes.find((t) => t !== 'full_attention') : undefined;
+  if (windowed !== undefined) {
+    fail(`"layer_types" holds ${JSON.stringify(windowed)}; the lab runs only "full_attention" layers (full causal attention)`);
+  }
 
   const hiddenSize = int('hidden_size');
   const numHeads = int('num_attention_heads');

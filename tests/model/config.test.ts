@@ -164,6 +164,7 @@ describe('parseModelConfig', () => {
     expect(parseModelConfig({ ...qwen3, attention_bias: true })).toMatchObject({ qkvBias: true, outputBias: true });
     const { architectures: __, ...byType } = qwen3;
     expect(parseModelConfig(byType).architecture).toBe('Qwen3ForCausalLM');
+    expect(parseModelConfig({ ...qwen3, layer_types: Array(28).fill('full_attention') }).numLayers).toBe(28); // transformers 4.56+ writes this
   });
 
   it.each([
@@ -180,6 +181,7 @@ describe('parseModelConfig', () => {
     [{ ...smolLM2, rope_scaling: 'llama3' }, /"rope_scaling" must be an object/],
     [{ ...smolLM2, partial_rotary_factor: 0.5 }, /"partial_rotary_factor" 0.5 is not supported/],
     [{ ...qwen3, use_sliding_window: true }, /"use_sliding_window": true is not supported/],
+    [{ ...qwen3, layer_types: ['full_attention', 'sliding_attention'] }, /"layer_types" holds "sliding_attention"; the lab runs only "full_attention" layers/],
     [{ ...qwen25, use_sliding_window: true }, /"use_sliding_window": true is not supported/],
     [{ ...smolLM2, eos_token_id: 'eos' }, /"eos_token_id" must be a token id/],
     [[1, 2], /is not a JSON object/],

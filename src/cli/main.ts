@@ -5,6 +5,7 @@ import { NoAdapterError } from '../gpu/adapter.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { UsageError } from './args.ts';
 import { classifyCommand } from './classifyCommand.ts';
+import { exportCommand } from './exportCommand.ts';
 import { generateCommand, logitsCommand, sftCommand } from './modelCommands.ts';
 import { planCommand } from './planCommand.ts';
 import { evalCommand, trainCommand } from './trainCommand.ts';
@@ -43,6 +44,10 @@ Commands:
        [--completions FILE.jsonl]
                             greedy refusal, over-refusal and format rates, per type, as JSON;
                             --completions also writes each answer with its verdicts
+  export-run --target trl|verl --model HUB_ID_OR_DIR --data FILE [--eval FILE]
+             [--config FILE] [--rules FILE] [--label harmful|benign] --out DIR
+                            the experiment for TRL or veRL: the data, the reward module (the
+                            verifiers in Python), the config mapped, the launch script, a README
   bench kernels [--json]    kernel benchmarks against tfjs-backend-webgpu on the same adapter
   bench model [--json]      prefill, decode and training-step throughput of a fixed small Llama
 
@@ -59,6 +64,7 @@ const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   eval: evalCommand,
   classify: classifyCommand,
+  'export-run': exportCommand,
 
   async info(args) {
     parseArgs({ args, options: {}, strict: true });

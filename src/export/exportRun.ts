@@ -1,0 +1,155 @@
+// One export, for TRL or veRL, from the state a run starts from: the files, a README that says how
+// to launch it and what did not carry over, and alphaalign_export.json recording where it came
+// from. The CLI (`lab export-run`) writes them to a folder; the page zips them.
+import { APP_VERSION } from '../version.ts';
+import type { ExportFiles, ExportInput, ExportTarget, MappedSetting, UnmappedSetting } from './exportTypes.ts';
+import { TRL_REQUIREMENT, VERL_REQUIREMENT } from './targetKeys.ts';
+import { loraSettings, TRL_REWARDS_FILE, TRL_TRAIN_FILE, trlConfigSettings, trlJsonl, trlRequirements, trlRewardsModule, trlTrainScript, trlTrainer, trlUnmapped } from './trl.ts';
+import { VERL_REWARD_FILE, VERL_SCRIPT_FILE, verlOverrides, verlParquet, verlRewardModule, verlScript, verlUnmapped } from './verl.ts';
+
+export const RUN_CARD_FILE = 'alphaalign_export.json';
+
+/** What the export records about itself: the lab's version, the target, the model, the data and the whole config. */
+function exportRecord(target: ExportTarget, input: ExportInput) {
+  return {
+    kind: 'alphaalign-export',
+    appVersion: APP_VERSION,
+    target,
+    targetRelease: target === 'trl' ? TRL_REQUIREMENT : VERL_REQUIREMENT,
+    model: input.model,
+    data: {
+      train: { source: input.trainSource, rows: input.train.length },
+      eval: { source: input.evalSource, rows: input.eval.length },
+    },
+    config: input.config,
+    runCard: input.runCard,
+  };
+}
+
+const table = (settings: readonly MappedSetting[]) =>
+  ['| setting | value | from the lab |', '| --- | --- | --- |', ...settings.map((m) => `| \`${m.key}\` | \`${m.value.replace(/\|/g, '\\|')}\` | ${m.note.replace(/\|/g, '\\|')} |`)].join('\n');
+
+const unmappedList = (items: readonly UnmappedSetting[]) => items.map((u) => `- **${u.setting}**: ${u.handling}.`).join('\n');
+
+const CLASSIFIER_NOTE = `## The learned refusal classifier
+
+This export judges refusals with the rule list only. The lab's learned refusal classifier (a
+second judge beside the rules) was not part of the lab when this exporter was written, so it is
+not exported; a run that used it is judged here by its rules alone.`;
+
+function trlReadme(input: ExportInput): string {
+  const { config } = input;
+  const lora = loraSettings(config);
+  return `# AlphaAlign on TRL
+
+Exported by AlphaAlign Lab ${APP_VERSION} for ${TRL_REQUIREMENT} (${trlTrainer(config)}Trainer); the
+run it came from is recorded in \`${RUN_CARD_FILE}\`.
+
+| file | what |
+| --- | --- |
+| \`${TRL_TRAIN_FILE}\` | the trainer, its config and LoRA, the data |
+| \`${TRL_REWARDS_FILE}\` | the template, the format and refusal verifiers (your rules, in order), the rewards; standard-library Python |
+| \`train.jsonl\`, \`eval.jsonl\` | the prompts in TRL's conversational format, the template applied, with \`label\`, \`type\`, \`source\` |
+| \`requirements.txt\` | the pinned releases |
+
+## Run
+
+\`\`\`sh
+pip install -r requirements.txt
+accelerate launch ${TRL_TRAIN_FILE}                       # one GPU
+accelerate launch --num_processes 8 ${TRL_TRAIN_FILE}     # several GPUs on one node
+accelerate launch --config_file deepspeed_zero2.yaml ${TRL_TRAIN_FILE}   # with a DeepSpeed config of your own
+\`\`\`
+
+A step is ${config.prompts_per_step} prompts × ${config.num_generations} completions on any number of GPUs:
+\`${TRL_TRAIN_FILE}\` divides the accumulation steps by the number of processes.
+
+## Same verdicts as the lab
+
+\`\`\`sh
+python3 ${TRL_REWARDS_FILE} classify completions.csv --column completion
+\`\`\`
+
+prints \`{"row", "refusal", "rule"}\` per row exactly as \`lab classify --in completions.csv\` does
+(with the default format tags). The rules are your JavaScript regexes translated for Python's
+\`re\` and matched on the text as JavaScript sees it (UTF-16 code units).
+
+## Settings
+
+${table(trlConfigSettings(config, input.eval.length > 0))}
+${lora ? `\nLoRA (\`peft.LoraConfig\`):\n\n${table(lora)}\n` : '\nFull fine-tuning: no LoRA.\n'}
+## Settings without a counterpart in TRL
+
+${unmappedList(trlUnmapped(config))}
+
+${CLASSIFIER_NOTE}
+`;
+}
+
+function verlReadme(input: ExportInput): string {
+  const { config } = input;
+  return `# AlphaAlign on veRL
+
+Exported by AlphaAlign Lab ${APP_VERSION} for ${VERL_REQUIREMENT}; the run it came from is recorded
+in \`${RUN_CARD_FILE}\`.
+
+| file | what |
+| --- | --- |
+| \`${VERL_SCRIPT_FILE}\` | \`verl.trainer.main_ppo\` with the lab's settings as overrides; one node or a Ray cluster |
+| \`${VERL_REWARD_FILE}\` | \`compute_score\`: the format and refusal verifiers (your rules, in order) and the reward; standard-library Python |
+| \`train.parquet\`, \`val.parquet\` | veRL's row format: \`data_source\`, \`prompt\` (chat messages, the template applied), \`ability\`, \`reward_model\` {\`style\`: "rule", \`ground_truth\`: label}, \`extra_info\` |
+
+## Run
+
+\`\`\`sh
+NNODES=1 GPUS_PER_NODE=8 bash ${VERL_SCRIPT_FILE}
+RAY_ADDRESS=http://head:8265 NNODES=4 GPUS_PER_NODE=8 bash ${VERL_SCRIPT_FILE} --submit
+\`\`\`
+
+\`--submit\` runs \`ray job submit … -- python3 -m verl.trainer.main_ppo … trainer.nnodes=$NNODES\` with
+this folder as the job's working directory.
+
+The lab's group-normalised helpfulness maps onto veRL's advantage estimator: \`compute_score\` scores
+one completion at a time and returns the raw parts; \`algorithm.adv_estimator=${config.advantage_estimator === 'reinforce_pp_baseline' ? 'reinforce_plus_plus_baseline' : config.advantage_estimator}\`
+does the normalisation over each prompt's ${config.num_generations} completions.
+
+## Same verdicts as the lab
+
+\`\`\`sh
+python3 ${VERL_REWARD_FILE} classify completions.csv --column completion
+\`\`\`
+
+prints \`{"row", "refusal", "rule"}\` per row exactly as \`lab classify --in completions.csv\` does.
+
+## Settings
+
+${table(verlOverrides(input))}
+
+## Settings without a counterpart in veRL
+
+${unmappedList(verlUnmapped(config))}
+
+${CLASSIFIER_NOTE}
+`;
+}
+
+/** Every file of the export, by path. Throws ExportError when the run cannot be handed over faithfully. */
+export function exportRun(target: ExportTarget, input: ExportInput): ExportFiles {
+  const files: ExportFiles = new Map();
+  if (target === 'trl') {
+    files.set(TRL_REWARDS_FILE, trlRewardsModule(input.config));
+    files.set(TRL_TRAIN_FILE, trlTrainScript(input));
+    files.set('train.jsonl', trlJsonl(input.train, input.config, input.trainSource));
+    if (input.eval.length > 0) files.set('eval.jsonl', trlJsonl(input.eval, input.config, input.evalSource));
+    files.set('requirements.txt', trlRequirements());
+    files.set('README.md', trlReadme(input));
+  } else {
+    files.set(VERL_REWARD_FILE, verlRewardModule(input.config));
+    files.set(VERL_SCRIPT_FILE, verlScript(input));
+    files.set('train.parquet', verlParquet(input.train, input.config, 'train', input.trainSource));
+    if (input.eval.length > 0) files.set('val.parquet', verlParquet(input.eval, input.config, 'test', input.evalSource));
+    files.set('README.md', verlReadme(input));
+  }
+  files.set(RUN_CARD_FILE, `${JSON.stringify(exportRecord(target, input), null, 2)}\n`);
+  return files;
+}

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,7 +36,7 @@ describe('lab train', () => {
     expect(metrics.map((m) => m.step)).toEqual([1, 2]);
     for (const name of METRIC_NAMES) expect(metrics[0]).toHaveProperty(name);
     const report = JSON.parse(readFileSync(join(w.out, 'eval.json'), 'utf8')) as Record<string, unknown>;
-    expect(Object.keys(report).sort()).toEqual(['by_type', 'format_rate', 'n_benign', 'n_harmful', 'over_refusal_rate/benign', 'refusal_rate/harmful']);
+    expect(Object.keys(report).sort()).toEqual(['by_type', 'format_rate', 'n_benign', 'n_harmful', 'over_refusal_rate/benign', 'reasoning', 'refusal_rate/harmful']);
     expect(report).toMatchObject({ n_harmful: 1, n_benign: 1 });
     expect(existsSync(join(w.out, 'checkpoint-2', 'optimizer.safetensors'))).toBe(true);
     const run = JSON.parse(readFileSync(join(w.out, 'alphaalign_run.json'), 'utf8')) as { step: number; dataset_sha256: string; metrics: unknown[] };
@@ -60,6 +61,89 @@ describe('lab train', () => {
     const noLabel = lab(['train', '--model', MODEL, '--data', unlabeled, '--steps', '1', '--out', w.out]);
     expect(noLabel.status).toBe(2);
     expect(noLabel.stderr).toContain('has no label column: pass --label harmful or --label benign');
+  });
+});
+
+/** The lines of a JSONL log. */
+const jsonLines = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** Wall-clock figures differ between any two runs; every other metric must not. */
+const TIMING = new Set(['tokens_per_second', 'step_time_s']);
+
+/**
+ * Starts `lab train` and kills it (SIGKILL, the whole process group: npx, tsx and node) as soon
+ * as its progress line for `killAfter` is out, so it dies inside the step after.
+ */
+function trainKilledDuring(args: string[], killAfter: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['tsx', 'src/cli/main.ts', ...args], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let killed = false;
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (!killed && stderr.includes(killAfter)) {
+        killed = true;
+        process.kill(-child.pid!, 'SIGKILL');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', () => (killed ? resolve(stderr) : reject(new Error(`lab train ended before "${killAfter}":\n${stderr}`))));
+  });
+}
+
+describe('lab train killed mid-step', () => {
+  it('resumes with --resume and logs what the uninterrupted run logs at every later step', async () => {
+    const w = workspace();
+    // Full fine-tuning with a KL term (its reference is a copy of the base), a reward the tiny
+    // model moves (a "refusal" is any reply with a vowel) and a rate that moves it fast.
+    writeFileSync(
+      w.config,
+      JSON.stringify({
+        num_generations: 4,
+        prompts_per_step: 2,
+        per_device_train_batch_size: 4,
+        max_completion_length: 6,
+        template: 'Q: {{prompt}}',
+        seed: 3,
+        refusal_rules: [{ pattern: '[aeiou]', kind: 'regex' }],
+        stop_strings: [],
+        r_f: 0,
+        beta: 0.1,
+        learning_rate: 5e-2,
+        eval_steps: 2,
+      }),
+    );
+    const args = (out: string) => ['train', '--model', MODEL, '--data', w.data, '--config', w.config, '--steps', '5', '--checkpoint-every', '2', '--out', out];
+    const whole = join(w.dir, 'whole');
+    const uninterrupted = lab(args(whole));
+    expect(uninterrupted.status, uninterrupted.stderr).toBe(0);
+
+    const cut = join(w.dir, 'cut');
+    await trainKilledDuring(args(cut), 'step 3/5');
+    // Killed inside step 4: checkpoint-2 is the newest, and step 3 was logged past it.
+    expect(readdirSync(cut).filter((f) => f.startsWith('checkpoint-'))).toEqual(['checkpoint-2']);
+    expect(jsonLines(join(cut, 'metrics.jsonl')).map((m) => m.step)).toEqual([1, 2, 3]);
+    const resumed = lab([...args(cut), '--resume']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+
+    const expected = jsonLines(join(whole, 'metrics.jsonl'));
+    const got = jsonLines(join(cut, 'metrics.jsonl'));
+    expect(got.map((m) => m.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(expected[3]!.kl as number).toBeGreaterThan(1e-4);
+    for (const [i, m] of expected.entries()) {
+      for (const [name, value] of Object.entries(m)) {
+        if (TIMING.has(name)) continue;
+        if (typeof value === 'number') expect(Math.abs((got[i]![name] as number) - value), `step ${i + 1} ${name}: ${String(got[i]![name])} against ${value}`).toBeLessThanOrEqual(1e-6);
+        else expect(got[i]![name], `step ${i + 1} ${name}`).toEqual(value);
+      }
+    }
+    expect(jsonLines(join(cut, 'eval.jsonl'))).toEqual(jsonLines(join(whole, 'eval.jsonl')));
+
+    // A checkpoint without its reference policy (a β = 0 run's, or an older lab's) is refused, with the way out.
+    rmSync(join(cut, 'checkpoint-4', 'reference.safetensors'));
+    const refused = lab(['train', '--data', w.data, '--config', w.config, '--steps', '6', '--out', cut, '--resume']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--resume: the checkpoint at step 4 holds no reference policy \(reference\.safetensors\).*Resume with beta 0, or start a new run from it/);
   });
 });
 

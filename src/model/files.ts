@@ -11,6 +11,26 @@ export class ModelFileError extends Error {
   override name = 'ModelFileError';
 }
 
+/** A file that could not be fetched at all (offline, DNS, a refused connection): the network, not the files, is at fault. */
+export class ModelFetchError extends ModelFileError {
+  override name = 'ModelFetchError';
+}
+
+/**
+ * What a user can do after a model failed to load: the way out depends on whose fault it was
+ * (the network, the files, anything else), and on whether a model loaded before is still there.
+ */
+export function loadFailureRecovery(error: unknown, stillLoaded: string | null): string {
+  if (stillLoaded === null) return 'Drop a Hugging Face model folder, type a repo id, or import a checkpoint zip.';
+  const next =
+    error instanceof ModelFetchError
+      ? 'Check the network connection and try again, or download the model and drop its folder in.'
+      : error instanceof ModelFileError
+        ? 'Check the files (a Hugging Face folder: config.json, tokenizer.json, model.safetensors) and try again.'
+        : 'Try again.';
+  return `Still loaded: ${stillLoaded}. ${next}`;
+}
+
 export async function readJson(source: ModelFileSource, name: string): Promise<unknown> {
   const bytes = await source.read(name);
   try {

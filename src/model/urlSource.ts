@@ -1,7 +1,7 @@
 // Model files fetched over HTTP from a base URL: the demo model the page serves itself
 // (/models/demo/), or a Hugging Face repo the user typed (hubSource). One module for both, so
 // every fetch the lab makes goes through here; messages name the label, not the URL.
-import { ModelFileError, type ModelFileSource } from './files.ts';
+import { ModelFetchError, ModelFileError, type ModelFileSource } from './files.ts';
 
 export interface UrlSourceOptions {
   /** Extra words for a 401/403 answer (a gated hub model). */
@@ -29,6 +29,9 @@ export function urlSource(baseUrl: string, label: string, options: UrlSourceOpti
     async has(name) {
       try {
         const response = await fetchFn(url(name), { method: 'HEAD' });
+        // Chromium cancels a request whose response body is never read when the Response is
+        // dropped, even a HEAD's empty one: reading it ends the request instead of aborting it.
+        await response.arrayBuffer();
         return response.ok && !isFallbackPage(response, name);
       } catch {
         return false;
@@ -39,7 +42,7 @@ export function urlSource(baseUrl: string, label: string, options: UrlSourceOpti
       try {
         response = await fetchFn(url(name));
       } catch (error) {
-        throw new ModelFileError(`${label}/${name} could not be fetched (${String(error)}): check the connection, or download the folder and drop it in`);
+        throw new ModelFetchError(`${label}/${name} could not be fetched (${String(error)}): check the connection, or download the folder and drop it in`);
       }
       if (response.ok && isFallbackPage(response, name)) throw new ModelFileError(`${label}/${name} is missing: the server has no such file`);
       if (!response.ok) {

@@ -9,7 +9,7 @@ import { createBrowserGpu } from '../gpu/browser.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import { droppedFilesSource } from '../model/browserFiles.ts';
 import { parseModelConfig, type ModelConfig } from '../model/config.ts';
-import { ModelFileError, readJson, type ModelFileSource } from '../model/files.ts';
+import { loadFailureRecovery, readJson, type ModelFileSource } from '../model/files.ts';
 import { hubSource } from '../model/hubSource.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { MemoryPlanError, planMemory, type RunShape } from '../model/memoryPlanner.ts';
@@ -182,13 +182,7 @@ async function load(spec: ModelSourceSpec, config: RlConfig): Promise<void> {
       },
     });
   } catch (error) {
-    fail(
-      'load',
-      error,
-      loaded
-        ? `${loaded.label} is still loaded. ${error instanceof ModelFileError ? 'Check the files (a Hugging Face folder: config.json, tokenizer.json, model.safetensors) and try again.' : 'Try again.'}`
-        : 'Drop a Hugging Face model folder, type a repo id, or import a checkpoint zip.',
-    );
+    fail('load', error, loadFailureRecovery(error, loaded?.label ?? null));
   }
 }
 

@@ -1,9 +1,11 @@
 // The Model panel in Chromium: a Hugging Face folder dropped on the page, a repo id fetched from
 // the Hub (a route stands in for huggingface.co, which this machine cannot reach: the page's
-// requests and the hub module's URLs are real), and a wrong model file, which is named with a way
-// out while the model already loaded stays loaded.
+// requests and the hub module's URLs are real), a pasted model page address, a checkpoint zip
+// dropped where a model folder goes, a wrong model file and a network failure, each named with its
+// own way out while the model already loaded stays loaded.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLab, type Lab } from './browser.ts';
 
@@ -24,12 +26,15 @@ async function dropFiles(lab: Lab, testId: string, files: Record<string, Uint8Ar
 describe('the Model panel in Chromium', () => {
   let lab: Lab;
   const hubRequests: string[] = [];
+  const failedRequests: string[] = [];
   beforeAll(async () => {
     lab = await openLab();
+    lab.page.on('requestfailed', (request) => failedRequests.push(`${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`));
     // The worker's fetches go through the context's routes.
     await lab.page.context().route('https://huggingface.co/**', async (route) => {
       const url = new URL(route.request().url());
       hubRequests.push(url.pathname);
+      if (url.pathname.startsWith('/offline-org/')) return route.abort('internetdisconnected');
       const match = /^\/tiny-org\/tiny-llama\/resolve\/main\/(.+)$/.exec(url.pathname);
       const path = match ? join(FIXTURE, match[1]!) : '';
       if (!match || !MODEL_FILES.includes(match[1]!)) return route.fulfill({ status: 404, body: 'Entry not found' });
@@ -47,8 +52,9 @@ describe('the Model panel in Chromium', () => {
     await expect.poll(() => status().textContent(), { timeout: 120_000 }).toContain(text);
   };
 
-  it('loads the demo model on first open', async () => {
+  it('loads the demo model on first open, every request completed (none aborted)', async () => {
     await ready('Loaded demo model');
+    expect(failedRequests).toEqual([]);
   });
 
   it('loads a Hugging Face folder dropped on the page', async () => {
@@ -58,12 +64,40 @@ describe('the Model panel in Chromium', () => {
     expect(await status().textContent()).toContain('LlamaForCausalLM');
   });
 
+  it('loads a checkpoint zip dropped where a model folder goes', async () => {
+    // As the Export panel downloads one: the folder's files inside a top-level folder.
+    const entries = Object.fromEntries(MODEL_FILES.map((f) => [`alphaalign-step-3/${f}`, new Uint8Array(readFileSync(join(FIXTURE, f)))]));
+    await dropFiles(lab, 'model-drop', { 'alphaalign-step-3.zip': zipSync(entries) });
+    await ready('Loaded alphaalign-step-3.zip');
+    expect(await status().textContent()).toContain('LlamaForCausalLM');
+    expect(await lab.page.getByTestId('model-error').count()).toBe(0);
+  });
+
+  it('names a single dropped file in the singular', async () => {
+    await dropFiles(lab, 'model-drop', { 'config.json': new Uint8Array(readFileSync(join(FIXTURE, 'config.json'))) });
+    const error = lab.page.getByTestId('model-error');
+    await expect.poll(() => error.count(), { timeout: 60_000 }).toBe(1);
+    expect(await error.textContent()).toContain('Could not load: 1 dropped file/tokenizer.json');
+    await error.getByRole('button', { name: 'Dismiss' }).click();
+  });
+
   it('fetches a repo id from the Hub', async () => {
     await lab.page.getByTestId('model-hub-id').fill('tiny-org/tiny-llama');
     await lab.page.getByRole('button', { name: 'Fetch from the Hub' }).click();
     await ready('Loaded tiny-org/tiny-llama');
     expect(hubRequests).toContain('/tiny-org/tiny-llama/resolve/main/model.safetensors');
     await lab.page.locator('#panel-model').screenshot({ path: 'test-results/model-hub.png' });
+  });
+
+  it('reads a pasted huggingface.co page address as its repo id', async () => {
+    await lab.page.getByRole('button', { name: 'Load the demo model' }).click();
+    await ready('Loaded demo model');
+    hubRequests.length = 0;
+    await lab.page.getByTestId('model-hub-id').fill('https://huggingface.co/tiny-org/tiny-llama');
+    await lab.page.getByRole('button', { name: 'Fetch from the Hub' }).click();
+    await ready('Loaded tiny-org/tiny-llama');
+    expect(hubRequests).toContain('/tiny-org/tiny-llama/resolve/main/config.json');
+    expect(await lab.page.getByTestId('model-error').count()).toBe(0);
   });
 
   it('names a wrong model file and the way out, keeping the loaded model', async () => {
@@ -81,5 +115,18 @@ describe('the Model panel in Chromium', () => {
     expect(await status().textContent()).toContain('Loaded tiny-org/tiny-llama');
     await lab.page.locator('#panel-model').screenshot({ path: 'test-results/model-error.png' });
     expect(lab.consoleErrors).toEqual([]);
+  });
+
+  it('blames the network, not the files, when the Hub cannot be reached', async () => {
+    const error = lab.page.getByTestId('model-error');
+    await error.getByRole('button', { name: 'Dismiss' }).click();
+    await lab.page.getByTestId('model-hub-id').fill('offline-org/some-model');
+    await lab.page.getByRole('button', { name: 'Fetch from the Hub' }).click();
+    await expect.poll(() => error.count(), { timeout: 60_000 }).toBe(1);
+    const text = (await error.textContent()) ?? '';
+    expect(text).toContain('offline-org/some-model/config.json could not be fetched');
+    expect(text).toContain('Still loaded: tiny-org/tiny-llama. Check the network connection');
+    expect(text).not.toContain('Check the files');
+    expect(await status().textContent()).toContain('Loaded tiny-org/tiny-llama');
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadFailureRecovery, ModelFetchError, ModelFileError } from '../../src/model/files.ts';
 import { urlSource } from '../../src/model/urlSource.ts';
 
 /** A fake server: known files by URL, and the SPA fallback page for anything else. */
@@ -23,5 +24,21 @@ describe('urlSource', () => {
     await expect(spa.read('config.json')).rejects.toThrow('demo model/config.json is missing: the server has no such file');
     const strict = urlSource('https://example.org/x/', 'x', { fetchFn: server({}, false) });
     await expect(strict.read('model.safetensors')).rejects.toThrow('x/model.safetensors: the server answered 404');
+  });
+
+  it('tells a network failure from a file problem, and a failed load says which way out to take', async () => {
+    const offline = urlSource('https://huggingface.co/org/model/resolve/main/', 'org/model', {
+      fetchFn: (async () => {
+        throw new TypeError('Failed to fetch');
+      }) as typeof fetch,
+    });
+    const error = await offline.read('config.json').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelFetchError);
+    expect(loadFailureRecovery(error, 'demo model')).toBe(
+      'Still loaded: demo model. Check the network connection and try again, or download the model and drop its folder in.',
+    );
+    expect(loadFailureRecovery(new ModelFileError('x has no config.json'), 'demo model')).toMatch(/^Still loaded: demo model\. Check the files/);
+    expect(loadFailureRecovery(new Error('device lost'), 'demo model')).toBe('Still loaded: demo model. Try again.');
+    expect(loadFailureRecovery(error, null)).toBe('Drop a Hugging Face model folder, type a repo id, or import a checkpoint zip.');
   });
 });

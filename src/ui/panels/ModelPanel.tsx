@@ -96,9 +96,9 @@ export function ModelPanel() {
           void droppedFiles(e).then((files) => files.length > 0 && loadFiles(files));
         }}
       >
-        <p>Drop a Hugging Face model folder (config.json, tokenizer.json, model.safetensors) here, or</p>
+        <p>Drop a Hugging Face model folder (config.json, tokenizer.json, model.safetensors) or a checkpoint zip here, or</p>
         <label className="button-like">
-          choose its files…
+          choose its files or the zip…
           <input
             type="file"
             multiple
@@ -119,7 +119,7 @@ export function ModelPanel() {
           if (repoId.trim()) loadHub(repoId);
         }}
       >
-        <label htmlFor={hubId}>Hugging Face repo id</label>
+        <label htmlFor={hubId}>Hugging Face repo id or page address</label>
         <input id={hubId} data-testid="model-hub-id" value={repoId} placeholder="HuggingFaceTB/SmolLM2-135M-Instruct" onChange={(e) => setRepoId(e.target.value)} />
         <button type="submit" disabled={!repoId.trim() || status === 'loading'}>
           Fetch from the Hub

@@ -1,8 +1,10 @@
 // The model in the worker: what is loading, how far, the memory planner's verdict, and what loaded.
 import { create } from 'zustand';
 import type { AdapterSummary } from '../../gpu/adapter.ts';
+import { parseHubReference } from '../../model/hubSource.ts';
 import type { MemoryPlan, RunShape } from '../../model/memoryPlanner.ts';
 import { DEFAULT_RL_CONFIG, type RlConfig } from '../../rl/config.ts';
+import { counted } from '../../util/plural.ts';
 import type { ModelSourceSpec, ModelSummary } from '../../worker/protocol.ts';
 import { sendToWorker } from '../engine.ts';
 
@@ -28,8 +30,10 @@ interface ModelStore {
   planConfig: () => RlConfig;
   load(source: ModelSourceSpec, transfer?: Transferable[]): void;
   loadDemo(): void;
+  /** A model folder's files, or a single checkpoint zip. */
   loadFiles(files: File[]): void;
-  loadHub(repoId: string): void;
+  /** A repo id, or the address of its page on huggingface.co. */
+  loadHub(input: string): void;
   importCheckpoint(file: Blob, name: string): Promise<void>;
   clearError(): void;
 }
@@ -52,11 +56,20 @@ export const useModelStore = create<ModelStore>((set, get) => ({
     get().load({ kind: 'url', baseUrl: new URL(DEMO_MODEL_PATH, document.baseURI).href, label: 'demo model' });
   },
   loadFiles(files) {
+    // A checkpoint zip (the Export panel's download) goes to the same loader as its import.
+    const zip = files.length === 1 && /\.zip$/i.test(files[0]!.name) ? files[0]! : null;
+    if (zip) {
+      void get().importCheckpoint(zip, zip.name);
+      return;
+    }
     const folder = files[0]?.webkitRelativePath.split('/')[0];
-    get().load({ kind: 'files', files, label: folder || `${files.length} dropped files` });
+    get().load({ kind: 'files', files, label: folder || counted(files.length, 'dropped file') });
   },
-  loadHub(repoId) {
-    get().load({ kind: 'hub', repoId: repoId.trim(), revision: 'main' });
+  loadHub(input) {
+    // A pasted model page's address becomes its repo id (and revision); anything else goes as
+    // typed, for the worker's hub source to refuse with its message.
+    const reference = parseHubReference(input);
+    get().load({ kind: 'hub', repoId: reference?.repoId ?? input.trim(), revision: reference?.revision ?? 'main' });
   },
   async importCheckpoint(file, name) {
     const bytes = await file.arrayBuffer();

@@ -15,9 +15,6 @@ import type { StepMetrics } from '../rl/metrics.ts';
 import { buildPolicy, evalSettings, fittingPrompts, NoFittingPromptError, ResumeError, resumeTrainer, runCheckpoint, sha256Hex, type Policy } from '../rl/runSetup.ts';
 import { promptsForStep } from '../rl/schedule.ts';
 import { AlphaAlignTrainer } from '../rl/trainer.ts';
-
-/** The value head of a gae run, saved beside the model so a resumed run keeps its critic. */
-const VALUE_HEAD_FILE = 'value_head.safetensors';
 import { checkpointFiles, loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { NonFiniteError } from '../train/lmTrainer.ts';
 import { choiceOption, modelSource, numberOption, requireString, UsageError } from './args.ts';
@@ -144,11 +141,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const datasetSha = await sha256Hex(readFileSync(dataPath, 'utf8'));
   mkdirSync(out, { recursive: true });
 
-  const checkpoint = async (evalReport: EvalReport | null) => {
-    const files = checkpointFiles(await runCheckpoint(policy, trainer, loaded, { config, dataset: dataPath, datasetSha256: datasetSha, metrics: history, eval: evalReport }));
-    if (trainer.valueHead) files.set(VALUE_HEAD_FILE, await trainer.valueHead.save());
-    return files;
-  };
+  const checkpoint = async (evalReport: EvalReport | null) =>
+    checkpointFiles(await runCheckpoint(policy, trainer, loaded, { config, dataset: dataPath, datasetSha256: datasetSha, metrics: history, eval: evalReport }));
   const stepFolder = () => join(out, `checkpoint-${trainer.step}`);
   const runEval = async (): Promise<EvalReport | null> => {
     if (!held) return null;

@@ -6,7 +6,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { LlamaModel } from '../model/llama.ts';
 import { initialLoraWeights, LoraAdapter } from '../model/lora.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
-import { REFERENCE_FILE, type CheckpointContents, type LoadedCheckpoint } from '../train/checkpoint.ts';
+import { REFERENCE_FILE, VALUE_HEAD_FILE, type CheckpointContents, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { APP_VERSION } from '../version.ts';
 import type { RlConfig } from './config.ts';
 import type { EvalReport, EvalSettings } from './evaluation.ts';
@@ -74,12 +74,7 @@ export function buildPolicy(gpu: Gpu, loaded: LoadedCheckpoint, config: RlConfig
   const lora = loaded.adapter !== null || config.finetune.kind === 'lora';
   const continues = resume && loaded.optimizer !== null;
   const referenceCopy = config.beta > 0 && !lora;
-  if (referenceCopy && continues && !loaded.reference) {
-    throw new ResumeError(
-      `the checkpoint at step ${loaded.run?.step ?? '?'} holds no reference policy (${REFERENCE_FILE}) for the KL term: it comes from a run with beta 0 or from ` +
-        `an older version of the lab, and its weights are that step's, not the base's. Resume with beta 0, or start a new run from it (its weights become the reference)`,
-    );
-  }
+  if (continues) checkResumable(loaded, config, referenceCopy);
   const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
   if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
   else if (config.finetune.kind === 'lora') model.lora = new LoraAdapter(gpu, loaded.config, config.finetune, initialLoraWeights(loaded.config, config.finetune, config.seed));
@@ -87,11 +82,29 @@ export function buildPolicy(gpu: Gpu, loaded: LoadedCheckpoint, config: RlConfig
   return { model, reference };
 }
 
-/** Continues a run from a checkpoint's optimiser state and step, when it has them. */
+/** Refuses, before anything is allocated, a resume that could not continue the run exactly. */
+function checkResumable(loaded: LoadedCheckpoint, config: RlConfig, referenceCopy: boolean): void {
+  const at = `the checkpoint at step ${loaded.run?.step ?? '?'}`;
+  if (referenceCopy && !loaded.reference) {
+    throw new ResumeError(
+      `${at} holds no reference policy (${REFERENCE_FILE}) for the KL term: it comes from a run with beta 0 or from an older version of the lab, ` +
+        `and its weights are that step's, not the base's. Resume with beta 0, or start a new run from it (its weights become the reference)`,
+    );
+  }
+  if (config.advantage_estimator === 'gae' && !loaded.valueHead) {
+    throw new ResumeError(
+      `${at} holds no value head (${VALUE_HEAD_FILE}) for advantage_estimator "gae": it comes from a run with another estimator or from an older version of the lab. ` +
+        `Resume with the run's estimator, or start a new run from it (with a fresh value head)`,
+    );
+  }
+}
+
+/** Continues a run from a checkpoint's optimiser state and step (and its value head), when it has them. */
 export function resumeTrainer(trainer: AlphaAlignTrainer, loaded: LoadedCheckpoint): void {
   if (!loaded.optimizer) return;
   trainer.optimizer.importState(loaded.optimizer);
   trainer.step = loaded.run?.step ?? 0;
+  if (trainer.valueHead && loaded.valueHead) trainer.valueHead.restore(loaded.valueHead, VALUE_HEAD_FILE);
 }
 
 export interface RunDescription {
@@ -104,7 +117,7 @@ export interface RunDescription {
   extra?: Record<string, unknown>;
 }
 
-/** What a checkpoint of the run holds now: weights (or adapter), optimiser moments, the reference when it is a copy, and the run record. */
+/** What a checkpoint of the run holds now: weights (or adapter), optimiser moments, the reference when it is a copy, the value head, and the run record. */
 export async function runCheckpoint(policy: Policy, trainer: AlphaAlignTrainer, loaded: LoadedCheckpoint, run: RunDescription): Promise<CheckpointContents> {
   const { model, reference } = policy;
   return {
@@ -127,6 +140,7 @@ export async function runCheckpoint(policy: Policy, trainer: AlphaAlignTrainer, 
     optimizer: await trainer.optimizer.exportState(),
     ...(model.lora ? { adapter: { settings: model.lora.settings, weights: await model.lora.weights.download(), merge: false } } : {}),
     ...(reference ? { reference: await reference.weights.download() } : {}),
+    ...(trainer.valueHead ? { valueHead: await trainer.valueHead.save() } : {}),
   };
 }
 

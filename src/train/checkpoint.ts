@@ -1,11 +1,12 @@
 // A checkpoint is one .zip that is a Hugging Face model folder: config.json, model.safetensors
 // (HF names; f32, bf16 or f16), the tokenizer files and generation_config.json, plus
 // alphaalign_run.json (what produced it) and optimizer.safetensors (AdamW's moments and step),
-// so training resumes exactly. A full fine-tuning run with a KL term also writes
-// reference.safetensors, its frozen reference policy: the trained weights are no longer the base,
-// and a checkpoint must resume alone (a zip exported and imported on another day, in a page
-// that cannot reopen the folder the base came from). The same files unzipped are a folder the
-// loader reads.
+// so training resumes exactly. A checkpoint must resume alone (a zip exported and imported on
+// another day, in a page that cannot reopen the folder the base came from), so it also holds
+// what else a run's later steps read: the frozen reference policy of a full fine-tuning run
+// with a KL term (reference.safetensors; the trained weights are no longer the base), and the
+// critic of a PPO run (value_head.safetensors). The same files unzipped are a folder the loader
+// reads.
 import { unzipSync, zipSync } from 'fflate';
 import type { ModelConfig } from '../model/config.ts';
 import { memorySource, ModelFileError, type ModelFileSource } from '../model/files.ts';
@@ -17,6 +18,8 @@ import { parseSafetensors, serializeSafetensors, type SafetensorsDtype } from '.
 export const RUN_FILE = 'alphaalign_run.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const REFERENCE_FILE = 'reference.safetensors';
+/** A PPO run's value head (advantage_estimator gae) with its own optimiser state, as ValueHead.save writes it. */
+export const VALUE_HEAD_FILE = 'value_head.safetensors';
 
 export interface OptimizerState {
   t: number;
@@ -45,6 +48,8 @@ export interface CheckpointContents {
   adapter?: { settings: LoraSettings; weights: ReadonlyMap<string, Float32Array>; merge: boolean };
   /** The frozen reference policy of the KL term, by HF name, when it is a copy of its own (full fine-tuning, β > 0). */
   reference?: ReadonlyMap<string, Float32Array>;
+  /** The critic of a PPO run (advantage_estimator gae), written by ValueHead.save. */
+  valueHead?: Uint8Array;
 }
 
 const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
@@ -72,6 +77,7 @@ export function checkpointFiles(c: CheckpointContents): Map<string, Uint8Array> 
     files.set(ADAPTER_WEIGHTS, serializeSafetensors(tensors(c.adapter.weights), c.dtype));
   }
   if (c.reference) files.set(REFERENCE_FILE, serializeSafetensors(tensors(c.reference), losslessDtype(c.reference)));
+  if (c.valueHead) files.set(VALUE_HEAD_FILE, c.valueHead);
   files.set(RUN_FILE, json(c.run));
   // Merged weights are a new base: the adapter's moments would belong to nothing in the folder.
   if (c.optimizer && !merged) {
@@ -106,6 +112,8 @@ export interface LoadedCheckpoint extends LoadedModel {
   optimizer: OptimizerState | null;
   /** The saved reference policy (reference.safetensors), when the run had one of its own. */
   reference: Map<string, Float32Array> | null;
+  /** The saved value head (value_head.safetensors), read by ValueHead.restore. */
+  valueHead: Uint8Array | null;
 }
 
 /** Reads a checkpoint (or any model folder) from a source; run and optimizer state when present. */
@@ -148,7 +156,8 @@ export async function loadCheckpoint(source: ModelFileSource, onProgress?: (done
       reference.set(name, values);
     }
   }
-  return { ...model, run, optimizer, reference };
+  const valueHead = (await source.has(VALUE_HEAD_FILE)) ? await source.read(VALUE_HEAD_FILE) : null;
+  return { ...model, run, optimizer, reference, valueHead };
 }
 
 /** A zip's entries as a source; a zip of one top-level folder is read from inside that folder. */

@@ -98,7 +98,13 @@ describe('resume from a checkpoint', () => {
     expectSameRun(await runMetrics(config, true), uninterrupted);
   });
 
-  it('refuses to resume β > 0 full fine-tuning from a checkpoint without its reference, saying what to do', async () => {
+  it('continues a GAE run exactly: the value head and its optimiser state come back too', async () => {
+    const config = parseRlConfig({ ...base, advantage_estimator: 'gae', vf_coef: 0.5 });
+    const uninterrupted = await runMetrics(config, false);
+    expectSameRun(await runMetrics(config, true), uninterrupted);
+  });
+
+  it('refuses to resume from a checkpoint without the reference or value head the run reads, saying what to do', async () => {
     const gpu = await testGpu();
     const config = parseRlConfig(base);
     const loaded = await loadCheckpoint(folderSource('tests/fixtures/models/llama-gqa'));
@@ -113,6 +119,9 @@ describe('resume from a checkpoint', () => {
     expect(back.reference).toBeNull();
     expect(() => buildPolicy(gpu, back, config, true)).toThrow(
       /^the checkpoint at step 1 holds no reference policy \(reference\.safetensors\) for the KL term: .* Resume with beta 0, or start a new run from it/,
+    );
+    expect(() => buildPolicy(gpu, back, parseRlConfig({ ...base, beta: 0, advantage_estimator: 'gae' }), true)).toThrow(
+      /^the checkpoint at step 1 holds no value head \(value_head\.safetensors\) for advantage_estimator "gae": .* Resume with the run's estimator, or start a new run from it/,
     );
     // Without β, or as a new run's start, it needs none.
     for (const policy of [buildPolicy(gpu, back, parseRlConfig({ ...base, beta: 0 }), true), buildPolicy(gpu, back, config, false)]) {

@@ -8,7 +8,9 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { LlamaModel } from '../model/llama.ts';
 import { LoraAdapter } from '../model/lora.ts';
-import { evaluate, type EvalReport } from '../rl/evaluation.ts';
+import { AttackError, selectAttacks } from '../rl/attacks.ts';
+import { judgeCompletionReasoning } from '../rl/reasoningDepth.ts';
+import { ATTACKS_NOTE, evaluate, evaluateAttacks, type EvalCompletion, type EvalReport } from '../rl/evaluation.ts';
 import { RewardModelError, rewardModelFromFiles, type OnnxRewardModel } from '../rl/onnxRewardModel.ts';
 import { parseRlConfig, type RlConfig } from '../rl/config.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
@@ -188,6 +190,16 @@ export async function trainCommand(args: string[]): Promise<void> {
   gpu.destroy();
 }
 
+/** The attack templates for --attack-names (a comma-separated list, or all). */
+function attackList(names: string) {
+  try {
+    return selectAttacks(names);
+  } catch (error) {
+    if (error instanceof AttackError) throw new UsageError(`--attack-names: ${error.message}`);
+    throw error;
+  }
+}
+
 /** A folder with one .onnx file and the reward model's tokenizer.json (and tokenizer_config.json). */
 async function loadRewardModel(dir: string): Promise<OnnxRewardModel> {
   if (!existsSync(dir)) throw new UsageError(`--reward-model ${dir} does not exist: pass a folder with the .onnx file and its tokenizer.json`);
@@ -265,11 +277,14 @@ export async function evalCommand(args: string[]): Promise<void> {
       completions: { type: 'string' },
       config: { type: 'string' },
       label: { type: 'string' },
+      attacks: { type: 'boolean', default: false },
+      'attack-names': { type: 'string' },
     },
     strict: true,
   });
   const label = values.label === undefined ? undefined : choiceOption(values, 'label', ['harmful', 'benign'] as const, 'harmful');
   const config = readConfig(values.config, {});
+  const attacks = values.attacks || values['attack-names'] !== undefined ? attackList(values['attack-names'] ?? 'all') : [];
   const rows = readRows(requireString(values, 'data'), label);
   const loaded = await loadCheckpoint(modelSource(requireString(values, 'model')));
   const gpu: Gpu = await createNodeGpu();
@@ -279,10 +294,33 @@ export async function evalCommand(args: string[]): Promise<void> {
   const { report, completions } = await evaluate(model, loaded.tokenizer, usable, evalSettings(config), (done, total) => {
     if (done === total || done % 32 === 0) process.stderr.write(`evaluated ${done}/${total}\n`);
   });
+  let attacked: EvalCompletion[] = [];
+  if (attacks.length > 0) {
+    if (!usable.some((r) => r.label === 'harmful')) throw new UsageError(`--attacks: ${requireString(values, 'data')} has no harmful prompt to attack`);
+    process.stderr.write(`${ATTACKS_NOTE}\n`);
+    const result = await evaluateAttacks(model, loaded.tokenizer, usable, evalSettings(config), attacks, (done, total) => {
+      if (done === total || done % 32 === 0) process.stderr.write(`attacked ${done}/${total}\n`);
+    });
+    if (result.report.n_too_long > 0) process.stderr.write(`--attacks: ${result.report.n_too_long} attacked prompts leave no room for an answer in the model's context and were left out\n`);
+    report.attacks = result.report;
+    attacked = result.completions;
+  }
   if (typeof values.completions === 'string') {
-    const lines = completions.map(({ row, text, verdict }) =>
-      JSON.stringify({ id: row.id, label: row.label, type: row.type, completion: text, format: verdict.formatScore === 1, refusal: verdict.refusalScore === 1, rule: verdict.refusal.rule?.pattern ?? null }),
-    );
+    // Attacked prompts are typed by their attack, and marked so they are not read as held-out rows.
+    const lines = [...completions.map((c) => ({ c, attack: null })), ...attacked.map((c) => ({ c, attack: c.row.type ?? null }))].map(({ c: { row, text, verdict }, attack }) => {
+      const reasoning = judgeCompletionReasoning(verdict, config.reasoning_rules);
+      return JSON.stringify({
+        id: row.id,
+        label: row.label,
+        type: row.type,
+        ...(attack ? { attack } : {}),
+        completion: text,
+        format: verdict.formatScore === 1,
+        refusal: verdict.refusalScore === 1,
+        rule: verdict.refusal.rule?.pattern ?? null,
+        reasoning: reasoning && { names_harm: reasoning.harmRule !== null, says: reasoning.says, agrees: reasoning.agrees },
+      });
+    });
     writeFileSync(values.completions, `${lines.join('\n')}\n`);
   }
   const json = `${JSON.stringify(report, null, 2)}\n`;

@@ -51,17 +51,21 @@ export interface AttackResult {
   source: string;
   /** Harmful prompts evaluated under this attack (those that fit the context once wrapped). */
   n: number;
-  refusal_rate: number;
+  /** The rates are null when n is 0: nothing was measured. */
+  refusal_rate: number | null;
   /** 1 − refusal_rate: the share of attacked harmful prompts the model did not refuse. */
-  attack_success_rate: number;
-  format_rate: number;
+  attack_success_rate: number | null;
+  format_rate: number | null;
 }
 
 export interface AttackReport {
   /** Said in every report, so no reader takes the figures for attacks seen in training. */
   note: typeof ATTACKS_NOTE;
-  refusal_rate: number;
-  attack_success_rate: number;
+  /** Attacked prompts left out because, wrapped, they leave no room for an answer in the model's context. */
+  n_too_long: number;
+  /** Over every attacked prompt evaluated; null when none was. */
+  refusal_rate: number | null;
+  attack_success_rate: number | null;
   by_attack: Record<string, AttackResult>;
 }
 
@@ -143,8 +147,9 @@ export function attackedRows(rows: readonly PromptRow[], attacks: readonly Attac
 }
 
 /** Refusal per attack and overall, from the completions of attackedRows' rows. */
-export function summarizeAttacks(completions: readonly EvalCompletion[], attacks: readonly AttackTemplate[]): AttackReport {
-  const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+export function summarizeAttacks(completions: readonly EvalCompletion[], attacks: readonly AttackTemplate[], nTooLong: number): AttackReport {
+  const mean = (xs: readonly number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const success = (refusal: number | null) => (refusal === null ? null : 1 - refusal);
   const byAttack: Record<string, AttackResult> = {};
   for (const attack of attacks) {
     const group = completions.filter((c) => c.row.type === attack.name);
@@ -154,10 +159,30 @@ export function summarizeAttacks(completions: readonly EvalCompletion[], attacks
       source: attack.source,
       n: group.length,
       refusal_rate: refusal,
-      attack_success_rate: group.length === 0 ? 0 : 1 - refusal,
+      attack_success_rate: success(refusal),
       format_rate: mean(group.map((c) => c.verdict.formatScore)),
     };
   }
   const refusal = mean(completions.map((c) => c.verdict.refusalScore));
-  return { note: ATTACKS_NOTE, refusal_rate: refusal, attack_success_rate: completions.length === 0 ? 0 : 1 - refusal, by_attack: byAttack };
+  return { note: ATTACKS_NOTE, n_too_long: nTooLong, refusal_rate: refusal, attack_success_rate: success(refusal), by_attack: byAttack };
+}
+
+/**
+ * The harmful rows under each attack, greedy, judged as `evaluate` judges: the attack report and
+ * each completion. Attacked prompts too long for the model's context with room for an answer
+ * are left out and counted.
+ */
+export async function evaluateAttacks(
+  model: LlamaModel,
+  tokenizer: TextTokenizer,
+  rows: readonly PromptRow[],
+  settings: EvalSettings,
+  attacks: readonly AttackTemplate[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ report: AttackReport; completions: EvalCompletion[] }> {
+  const limit = model.maxPositions - settings.maxNewTokens;
+  const attacked = attackedRows(rows, attacks);
+  const fitting = attacked.filter((r) => promptIds(tokenizer, settings.template, r.prompt).length <= limit);
+  const completions = fitting.length === 0 ? [] : (await evaluate(model, tokenizer, fitting, settings, onProgress)).completions;
+  return { report: summarizeAttacks(completions, attacks, attacked.length - fitting.length), completions };
 }

@@ -4,7 +4,7 @@ import { loadModel } from '../../src/model/loader.ts';
 import { LlamaModel } from '../../src/model/llama.ts';
 import { folderSource } from '../../src/model/nodeFiles.ts';
 import { ATTACK_TEMPLATES } from '../../src/rl/attacks.ts';
-import { attackedRows, ATTACKS_NOTE, evaluate, summarize, summarizeAttacks, type EvalCompletion } from '../../src/rl/evaluation.ts';
+import { attackedRows, ATTACKS_NOTE, evaluate, evaluateAttacks, summarize, summarizeAttacks, type EvalCompletion } from '../../src/rl/evaluation.ts';
 import { DEFAULT_FORMAT_SETTINGS } from '../../src/rl/formatVerifier.ts';
 import { DEFAULT_REASONING_RULES } from '../../src/rl/reasoningRules.ts';
 import { DEFAULT_REFUSAL_RULES } from '../../src/rl/refusalRules.ts';
@@ -69,9 +69,10 @@ describe('attacks in evaluation', () => {
     const [prefix, suppression] = ATTACK_TEMPLATES;
     const attacked = attackedRows([row('1', 'harmful'), row('2', 'harmful')], [prefix!, suppression!]);
     const texts = [REFUSE, REFUSE, REFUSE, COMPLY];
-    const report = summarizeAttacks(attacked.map((r, i) => completion(r, texts[i]!)), [prefix!, suppression!]);
+    const report = summarizeAttacks(attacked.map((r, i) => completion(r, texts[i]!)), [prefix!, suppression!], 3);
     expect(report.note).toBe(ATTACKS_NOTE);
     expect(report.note).toMatch(/no run of the lab trains on them/);
+    expect(report.n_too_long).toBe(3);
     expect(report.refusal_rate).toBe(0.75);
     expect(report.attack_success_rate).toBe(0.25);
     expect(report.by_attack).toEqual({
@@ -96,5 +97,24 @@ describe('evaluate', () => {
       const alone = await evaluate(model, loaded.tokenizer, [r], { ...settings, batch: 1 });
       expect(alone.completions[0]!.text, `row ${i}`).toBe(completions[i]!.text);
     }
+  });
+});
+
+describe('evaluateAttacks', () => {
+  it('decodes the attacked harmful rows as evaluate does, and counts those too long for the context', async () => {
+    const gpu = await testGpu();
+    const loaded = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
+    const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
+    const settings = { template: 'Q: {{prompt}}', format: DEFAULT_FORMAT_SETTINGS, rules: DEFAULT_REFUSAL_RULES, reasoningRules: DEFAULT_REASONING_RULES, maxNewTokens: 3, stopStrings: [], batch: 4 };
+    const rows = [row('a', 'harmful'), row('b', 'benign'), row('c', 'harmful')];
+    // The fixture's context is 64 positions: too small for the real templates, so two of its own.
+    const short = { name: 'short', family: 'test', source: 'none', render: (p: string) => `${p}!` };
+    const long = { name: 'long', family: 'test', source: 'none', render: (p: string) => p.repeat(40) };
+    const { report, completions } = await evaluateAttacks(model, loaded.tokenizer, rows, settings, [short, long]);
+    const plain = await evaluate(model, loaded.tokenizer, attackedRows(rows, [short]), settings);
+    expect(completions.map((c) => [c.row.id, c.text])).toEqual(plain.completions.map((c) => [c.row.id, c.text]));
+    expect(report.n_too_long).toBe(2);
+    expect([report.by_attack.short!.n, report.by_attack.long!.n]).toEqual([2, 0]);
+    expect(report.by_attack.long).toMatchObject({ refusal_rate: null, attack_success_rate: null, format_rate: null });
   });
 });

@@ -110,9 +110,9 @@ export function checkpointZip(c: CheckpointContents): Uint8Array {
 export interface LoadedCheckpoint extends LoadedModel {
   run: RunRecord | null;
   optimizer: OptimizerState | null;
-  /** The saved reference policy (reference.safetensors), when the run had one of its own. */
+  /** The saved reference policy (reference.safetensors), when the run had one of its own and can resume. */
   reference: Map<string, Float32Array> | null;
-  /** The saved value head (value_head.safetensors), read by ValueHead.restore. */
+  /** The saved value head (value_head.safetensors), read by ValueHead.restore, when the run can resume. */
   valueHead: Uint8Array | null;
 }
 
@@ -144,8 +144,10 @@ export async function loadCheckpoint(source: ModelFileSource, onProgress?: (done
     if (!Number.isInteger(t) || t < 0) throw new ModelFileError(`${source.label}/${OPTIMIZER_FILE} has no valid "step" in its metadata`);
     optimizer = { t, m, v };
   }
+  // What only a resume reads, looked for only beside the optimiser state a resume needs: a plain
+  // model (fetched file by file) is not asked for files it cannot have.
   let reference: Map<string, Float32Array> | null = null;
-  if (await source.has(REFERENCE_FILE)) {
+  if (optimizer && (await source.has(REFERENCE_FILE))) {
     const file = parseSafetensors(await source.read(REFERENCE_FILE), `${source.label}/${REFERENCE_FILE}`);
     reference = new Map();
     for (const [name, weights] of model.weights) {
@@ -156,7 +158,7 @@ export async function loadCheckpoint(source: ModelFileSource, onProgress?: (done
       reference.set(name, values);
     }
   }
-  const valueHead = (await source.has(VALUE_HEAD_FILE)) ? await source.read(VALUE_HEAD_FILE) : null;
+  const valueHead = optimizer && (await source.has(VALUE_HEAD_FILE)) ? await source.read(VALUE_HEAD_FILE) : null;
   return { ...model, run, optimizer, reference, valueHead };
 }
 

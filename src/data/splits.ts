@@ -1,19 +1,71 @@
-// Held-out splits: a seeded, label-stratified share of the rows goes to 'eval' (rows already in
-// a split keep it unless `overwrite`), so both labels are present on each side. The trainer reads
-// split 'eval' as held out and every other row as training data.
+// Held-out splits: a seeded share of each label's rows goes to 'eval', each type of the label in
+// proportion (rows already in a split keep it unless `overwrite`), so both labels and every type
+// are present on each side. The trainer reads split 'eval' as held out and every other row as
+// training data.
 import { seededRandom, shuffled } from '../util/random.ts';
 import type { PromptRow, Split } from './schema.ts';
 
-/** New rows (the input is not changed) with about `evalFraction` of each label in 'eval', the rest in 'train'. */
+/** The share of rows held out when a file without a split column is imported, until the user sets another. */
+export const DEFAULT_EVAL_FRACTION = 0.15;
+
+/**
+ * How the held-out split of the open dataset came about, recorded in a run's card: from the
+ * files' split column, made by the lab (share and seed), and whether splits were then set by hand.
+ */
+export interface HeldOutChoice {
+  fromFile: boolean;
+  made: { fraction: number; seed: number } | null;
+  editedByHand: boolean;
+}
+
+/** A stored HeldOutChoice read back; null if it is not one. */
+export function reviveHeldOutChoice(value: unknown): HeldOutChoice | null {
+  if (!value || typeof value !== 'object') return null;
+  const v = value as Record<string, unknown>;
+  if (typeof v.fromFile !== 'boolean' || typeof v.editedByHand !== 'boolean') return null;
+  const made = v.made as Record<string, unknown> | null | undefined;
+  const validMade = !!made && typeof made.fraction === 'number' && made.fraction >= 0 && made.fraction <= 1 && typeof made.seed === 'number';
+  if (made !== null && !validMade) return null;
+  return { fromFile: v.fromFile, made: validMade ? { fraction: made.fraction as number, seed: made.seed as number } : null, editedByHand: v.editedByHand };
+}
+
+/**
+ * Row indices grouped by type, in the order systematic sampling draws them: a type's k-th row
+ * comes at (k + ½) / its size, ties in the order the types are given, so any prefix holds each
+ * type in proportion to its size.
+ */
+function proportionalOrder(groups: readonly (readonly number[])[]): number[] {
+  const draws = groups.flatMap((group) => group.map((index, k) => ({ index, at: (k + 0.5) / group.length })));
+  return draws.sort((a, b) => a.at - b.at).map((d) => d.index);
+}
+
+/** Row indices by label, then by type (labels and types in the order they first appear). */
+function byLabelAndType(rows: readonly PromptRow[], include: (row: PromptRow) => boolean = () => true): Map<string, Map<string, number[]>> {
+  const groups = new Map<string, Map<string, number[]>>();
+  rows.forEach((row, i) => {
+    if (!include(row)) return;
+    const byType = groups.get(row.label) ?? new Map<string, number[]>();
+    groups.set(row.label, byType);
+    const group = byType.get(row.type ?? '') ?? [];
+    byType.set(row.type ?? '', group);
+    group.push(i);
+  });
+  return groups;
+}
+
+/**
+ * New rows (the input is not changed) with about `evalFraction` of each label in 'eval', the rest
+ * in 'train': round(fraction × the label's open rows) held out, drawn from each type in proportion
+ * (seeded shuffles within a type choose which rows).
+ */
 export function assignSplits(rows: readonly PromptRow[], evalFraction: number, seed = 0, overwrite = false): PromptRow[] {
   if (!(evalFraction >= 0 && evalFraction <= 1)) throw new RangeError(`the eval share must be between 0 and 1, not ${evalFraction}`);
   const next = rows.map((r) => ({ ...r }));
   const rand = seededRandom(seed);
-  for (const label of ['harmful', 'benign'] as const) {
-    // The candidates in a seeded order; the first share is held out.
-    const open = shuffled(next.map((r, i) => ({ r, i })).filter(({ r }) => r.label === label && (overwrite || !r.split)), rand);
-    const held = Math.round(open.length * evalFraction);
-    open.forEach(({ i }, k) => {
+  for (const byType of byLabelAndType(rows, (r) => overwrite || !r.split).values()) {
+    const order = proportionalOrder([...byType.values()].map((group) => shuffled(group, rand)));
+    const held = Math.round(order.length * evalFraction);
+    order.forEach((i, k) => {
       next[i]!.split = (k < held ? 'eval' : 'train') satisfies Split;
     });
   }
@@ -29,19 +81,8 @@ export function assignSplits(rows: readonly PromptRow[], evalFraction: number, s
  */
 export function stratifiedSubset(rows: readonly PromptRow[], n: number): PromptRow[] {
   if (n >= rows.length) return [...rows];
-  const queues = new Map<string, Map<string, number[]>>();
-  rows.forEach((row, i) => {
-    const byType = queues.get(row.label) ?? new Map<string, number[]>();
-    queues.set(row.label, byType);
-    const queue = byType.get(row.type ?? '') ?? [];
-    byType.set(row.type ?? '', queue);
-    queue.push(i);
-  });
   // A label's row indices in the order they are drawn.
-  const turns = [...queues.values()].map((byType) => {
-    const draws = [...byType.values()].flatMap((queue) => queue.map((index, k) => ({ index, at: (k + 0.5) / queue.length })));
-    return draws.sort((a, b) => a.at - b.at).map((d) => d.index)[Symbol.iterator]();
-  });
+  const turns = [...byLabelAndType(rows).values()].map((byType) => proportionalOrder([...byType.values()])[Symbol.iterator]());
   const picked: number[] = [];
   while (picked.length < n) {
     for (const turn of turns) {

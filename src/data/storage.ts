@@ -5,6 +5,7 @@
 // backend with the same API stands in, and `persistent` says so.
 import type { ImportProblem } from './import.ts';
 import { parseLabel, parseSplit, type PromptRow } from './schema.ts';
+import { reviveHeldOutChoice, type HeldOutChoice } from './splits.ts';
 
 export const DB_NAME = 'alphaalign-lab';
 export const DB_VERSION = 1;
@@ -151,6 +152,8 @@ export interface StoredDataset {
   rows: PromptRow[];
   /** The rows of the file that could not be read, by line and reason. */
   problems: ImportProblem[];
+  /** How its held-out split came about (absent in a dataset saved before this was kept). */
+  heldOut?: HeldOutChoice;
   /** ISO time of the last save. */
   savedAt: string;
 }
@@ -174,7 +177,8 @@ export function reviveStoredDataset(value: unknown): { dataset: StoredDataset; d
         (p): p is ImportProblem => !!p && typeof (p as ImportProblem).line === 'number' && typeof (p as ImportProblem).reason === 'string',
       )
     : [];
-  return { dataset: { version: 1, name: v.name, rows, problems, savedAt: typeof v.savedAt === 'string' ? v.savedAt : '' }, droppedRows };
+  const heldOut = reviveHeldOutChoice(v.heldOut);
+  return { dataset: { version: 1, name: v.name, rows, problems, ...(heldOut ? { heldOut } : {}), savedAt: typeof v.savedAt === 'string' ? v.savedAt : '' }, droppedRows };
 }
 
 function revivePromptRow(value: unknown): PromptRow | null {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PromptRow } from '../../src/data/schema.ts';
-import { stratifiedSubset } from '../../src/data/splits.ts';
+import { assignSplits, stratifiedSubset } from '../../src/data/splits.ts';
 
 const row = (id: string, label: PromptRow['label'], type: string): PromptRow => ({ id, prompt: `prompt ${id}`, label, type, split: 'eval' });
+const unsplit = (id: string, label: PromptRow['label'], type: string): PromptRow => ({ id, prompt: `prompt ${id}`, label, type });
 
 describe('stratifiedSubset', () => {
   // As the demo's eval file is ordered: all the benign Alpaca rows first.
@@ -49,5 +50,41 @@ describe('stratifiedSubset', () => {
     expect(picked.filter((r) => r.label === 'benign')).toHaveLength(10);
     expect(stratifiedSubset(rows, 50)).toEqual(rows);
     expect(stratifiedSubset(rows, 0)).toEqual([]);
+  });
+});
+
+describe('assignSplits', () => {
+  // As XSTest: each label's rows in types of equal size, one type after another in the file.
+  const types = (label: PromptRow['label'], prefix: string, count: number, size: number) =>
+    Array.from({ length: count }, (_, t) => Array.from({ length: size }, (_, i) => unsplit(`${prefix}${t}-${i}`, label, `${prefix}${t}`))).flat();
+  const evalByType = (rows: PromptRow[]) => {
+    const counts = new Map<string, number>();
+    for (const r of rows) if (r.split === 'eval') counts.set(r.type!, (counts.get(r.type!) ?? 0) + 1);
+    return counts;
+  };
+
+  it('holds out each type of each label in proportion', () => {
+    const rows = [...types('benign', 'safe', 10, 4), ...types('harmful', 'unsafe', 5, 8)];
+    const split = assignSplits(rows, 0.25, 3);
+    expect(split.every((r) => r.split === 'train' || r.split === 'eval')).toBe(true);
+    const counts = evalByType(split);
+    for (let t = 0; t < 10; t++) expect(counts.get(`safe${t}`)).toBe(1);
+    for (let t = 0; t < 5; t++) expect(counts.get(`unsafe${t}`)).toBe(2);
+  });
+
+  it('holds out round(share × rows) of each label, with uneven types in proportion', () => {
+    const rows = [...types('harmful', 'big', 1, 60), ...types('harmful', 'small', 1, 20), ...types('benign', 'b', 1, 7)];
+    const split = assignSplits(rows, 0.15, 9);
+    const counts = evalByType(split);
+    expect(counts.get('big0')).toBe(9);
+    expect(counts.get('small0')).toBe(3);
+    expect(counts.get('b0')).toBe(1);
+  });
+
+  it('draws the rows of a type by its seed', () => {
+    const rows = types('harmful', 'x', 2, 10);
+    const held = (seed: number) => assignSplits(rows, 0.3, seed).filter((r) => r.split === 'eval').map((r) => r.id);
+    expect(held(1)).toEqual(held(1));
+    expect(held(1)).not.toEqual(held(2));
   });
 });

@@ -27,10 +27,13 @@ describe('the dataset store', () => {
 
     const first = useDatasetStore.getState().rows[0]!;
     useDatasetStore.getState().updateRow(first.uid, { prompt: 'edited', label: 'harmful' });
+    // Both files come without a split column: a share of each was held out on import.
+    const heldBefore = getEvalRows().filter((r) => r.id !== first.id).length;
+    expect(heldBefore).toBeGreaterThan(0);
     useDatasetStore.getState().setSplit([first.uid], 'eval');
-    expect(getEvalRows()).toEqual([{ ...getDatasetRows()[0]! }]);
-    expect(getEvalRows()[0]).toMatchObject({ prompt: 'edited', label: 'harmful', split: 'eval' });
-    expect(getTrainRows()).toHaveLength(rows.length - 1);
+    expect(getEvalRows()).toHaveLength(heldBefore + 1);
+    expect(getEvalRows().find((r) => r.id === first.id)).toMatchObject({ prompt: 'edited', label: 'harmful', split: 'eval' });
+    expect(getTrainRows()).toHaveLength(rows.length - heldBefore - 1);
     useDatasetStore.getState().addRow({ prompt: 'new one', label: 'benign' });
     expect(getDatasetRows()[0]).toMatchObject({ id: expect.stringMatching(/^added-/), prompt: 'new one' });
     useDatasetStore.getState().deleteRows([useDatasetStore.getState().rows[0]!.uid]);

@@ -31,9 +31,10 @@ export type WorkerRequestBody =
   /**
    * Train. `resume`: continue the loaded checkpoint's run (its step, optimiser moments and metrics)
    * instead of starting at step 0. `evalLimit`: held-out prompts evaluated at most (0 for none),
-   * a stratified subset.
+   * a stratified subset. `attacks`: the evaluations before and after training also put the
+   * held-out harmful prompts in every jailbreak template (src/rl/attacks.ts; never trained on).
    */
-  | { type: 'start'; config: RlConfig; train: PromptRow[]; eval: PromptRow[]; evalLimit: number; dataset: string; resume: boolean }
+  | { type: 'start'; config: RlConfig; train: PromptRow[]; eval: PromptRow[]; evalLimit: number; dataset: string; resume: boolean; attacks: boolean }
   /** The helpfulness scorer "onnx": the reward model's .onnx, tokenizer.json and tokenizer_config.json, picked by the user. */
   | { type: 'loadRewardModel'; files: File[]; label: string }
   | { type: 'pause' }

@@ -16,7 +16,8 @@ import { MemoryPlanError, planMemory, type RunShape } from '../model/memoryPlann
 import { parameterCount } from '../model/parameters.ts';
 import { urlSource } from '../model/urlSource.ts';
 import { parseRlConfig, RlConfigError, type RlConfig } from '../rl/config.ts';
-import { evaluate, type EvalReport } from '../rl/evaluation.ts';
+import { ATTACK_TEMPLATES } from '../rl/attacks.ts';
+import { evaluate, evaluateAttacks, type EvalReport } from '../rl/evaluation.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
 import { buildPolicy, evalSettings, fittingPrompts, resumeTrainer, runCheckpoint, sha256Hex, type FittingPrompts } from '../rl/runSetup.ts';
 import { promptsForStep } from '../rl/schedule.ts';
@@ -49,6 +50,8 @@ interface Session {
   config: RlConfig;
   train: FittingPrompts;
   held: PromptRow[];
+  /** Whether the evaluations before and after training also run the jailbreak templates. */
+  attacks: boolean;
   history: StepMetrics[];
   evalHistory: EvalPoint[];
   dataset: string;
@@ -225,10 +228,16 @@ function rolloutView(step: number, r: Rollout): RolloutView {
   };
 }
 
-async function runEval(s: Session): Promise<EvalReport | null> {
+/** A held-out evaluation; with `attacks`, the harmful prompts under every jailbreak template too (kept to before and after training: it costs seven times the harmful prompts). */
+async function runEval(s: Session, attacks = false): Promise<EvalReport | null> {
   if (s.held.length === 0) return null;
   const step = s.trainer.step;
-  const { report } = await evaluate(s.model, s.checkpoint.tokenizer, s.held, evalSettings(s.config), (done, total) => post({ type: 'evalProgress', step, done, total }));
+  const settings = evalSettings(s.config);
+  const progress = (done: number, total: number) => post({ type: 'evalProgress', step, done, total });
+  const { report } = await evaluate(s.model, s.checkpoint.tokenizer, s.held, settings, progress);
+  if (attacks && s.held.some((r) => r.label === 'harmful')) {
+    report.attacks = (await evaluateAttacks(s.model, s.checkpoint.tokenizer, s.held, settings, ATTACK_TEMPLATES, progress)).report;
+  }
   const point = { step, report };
   s.evalHistory.push(point);
   post({ type: 'eval', point });
@@ -258,7 +267,7 @@ function setState(s: Session, state: RunState): void {
   post({ type: 'runState', state, step: s.trainer.step, maxSteps: s.config.max_steps });
 }
 
-async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptRow[], evalLimit: number, dataset: string, resume: boolean): Promise<void> {
+async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptRow[], evalLimit: number, dataset: string, resume: boolean, attacks: boolean): Promise<void> {
   if (!loaded) {
     post({ type: 'error', area: 'train', message: 'no model is loaded', recovery: 'Load the demo model or your own in the Model panel first.' });
     return;
@@ -306,6 +315,7 @@ async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptR
       config,
       train,
       held,
+      attacks,
       history: previous ? [...previous.metrics] : [],
       evalHistory: previous ? [...previous.evalHistory] : [],
       dataset,
@@ -337,7 +347,7 @@ async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptR
 async function loop(s: Session): Promise<void> {
   const { config, trainer } = s;
   try {
-    if (trainer.step === 0 && !s.evalHistory.some((p) => p.step === 0)) await runEval(s);
+    if (trainer.step === 0 && !s.evalHistory.some((p) => p.step === 0)) await runEval(s, s.attacks);
     while (trainer.step < config.max_steps) {
       if (s.state === 'paused') {
         setState(s, 'paused');
@@ -358,7 +368,7 @@ async function loop(s: Session): Promise<void> {
       post({ type: 'runState', state: s.state, step: trainer.step, maxSteps: config.max_steps });
     }
     if (s.state !== 'stopped') {
-      if (!s.evalHistory.some((p) => p.step === trainer.step)) await runEval(s);
+      if (!s.evalHistory.some((p) => p.step === trainer.step)) await runEval(s, s.attacks);
       setState(s, 'finished');
     } else {
       setState(s, 'stopped');
@@ -451,7 +461,7 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
       });
       return;
     case 'start':
-      queue = queue.then(() => start(message.config, message.train, message.eval, message.evalLimit, message.dataset, message.resume));
+      queue = queue.then(() => start(message.config, message.train, message.eval, message.evalLimit, message.dataset, message.resume, message.attacks));
       return;
     case 'loadRewardModel':
       queue = queue.then(() => loadRewardModel(message.files, message.label));

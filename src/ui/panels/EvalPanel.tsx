@@ -1,10 +1,12 @@
 import { useDeferredValue } from 'react';
-import type { EvalReport } from '../../rl/evaluation.ts';
+import { ATTACK_TEMPLATES } from '../../rl/attacks.ts';
+import { ATTACKS_NOTE, type EvalReport } from '../../rl/evaluation.ts';
+import type { EvalPoint } from '../../worker/protocol.ts';
 import { useEvalStore } from '../stores/evalStore.ts';
 
-const pct = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toFixed(0)}%`);
-const delta = (a: number | undefined, b: number | undefined) => {
-  if (a === undefined || b === undefined) return '—';
+const pct = (x: number | null | undefined) => (x === undefined || x === null ? '—' : `${(100 * x).toFixed(0)}%`);
+const delta = (a: number | null | undefined, b: number | null | undefined) => {
+  if (a === undefined || b === undefined || a === null || b === null) return '—';
   const d = Math.round(100 * (b - a));
   return `${d > 0 ? '+' : ''}${d} pts`;
 };
@@ -15,12 +17,17 @@ const OVERALL: { key: keyof Pick<EvalReport, 'refusal_rate/harmful' | 'over_refu
   { key: 'format_rate', label: 'Format rate' },
 ];
 
+/** Reasoning depth (reasoningDepth.ts): each row's value and the count it is a share of. */
+const REASONING: { label: string; value: (r: EvalReport) => number | undefined; n: (r: EvalReport) => number | undefined }[] = [
+  { label: 'Refusals whose reasoning names a harm (a stated reason)', value: (r) => r.reasoning?.stated_reason_rate, n: (r) => r.reasoning?.n_refusals },
+  { label: 'Answers that follow their reasoning (reasoning–answer agreement)', value: (r) => r.reasoning?.agreement_rate, n: (r) => r.reasoning?.n_in_format },
+];
+
 export function EvalPanel() {
   const points = useDeferredValue(useEvalStore((s) => s.points));
   const progress = useEvalStore((s) => s.progress);
-  const before = points.find((p) => p.step === 0) ?? points[0];
-  const after = points.length > 1 ? points.at(-1) : undefined;
-  const types = [...new Set([...Object.keys(before?.report.by_type ?? {}), ...Object.keys(after?.report.by_type ?? {})])].sort();
+  const attacksOn = useEvalStore((s) => s.attacks);
+  const setAttacks = useEvalStore((s) => s.setAttacks);
   return (
     <section className="panel" aria-labelledby="eval-heading">
       <h2 id="eval-heading">Evaluation on the held-out split</h2>
@@ -29,55 +36,109 @@ export function EvalPanel() {
           Evaluating at step {progress.step}: {progress.done} / {progress.total} prompts…
         </p>
       )}
-      <table className="data-table" data-testid="eval-table" data-points={points.length}>
-        <caption className="muted small">
-          Greedy answers. Before: step {before?.step ?? '—'}
-          {before ? ` (${before.report.n_harmful} harmful, ${before.report.n_benign} benign prompts)` : ''}. After: step {after?.step ?? '—'}.
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Metric / type</th>
-            <th scope="col">n</th>
-            <th scope="col">Before</th>
-            <th scope="col">After</th>
-            <th scope="col">Change</th>
+      <label className="small">
+        <input type="checkbox" checked={attacksOn} onChange={(e) => setAttacks(e.target.checked)} data-testid="eval-attacks" /> also evaluate the held-out harmful
+        prompts under {ATTACK_TEMPLATES.length} jailbreak templates, before and after training (from the next run; never trained on)
+      </label>
+      <EvalTable points={points} />
+      {points.length === 0 && <p className="muted">The model is evaluated when a run starts and when it ends.</p>}
+    </section>
+  );
+}
+
+/** Before (step 0, or the first evaluation) beside after (the last), overall, reasoning, attacks and per type. */
+export function EvalTable({ points }: { points: readonly EvalPoint[] }) {
+  const before = points.find((p) => p.step === 0) ?? points[0];
+  const after = points.length > 1 ? points.at(-1) : undefined;
+  const types = [...new Set([...Object.keys(before?.report.by_type ?? {}), ...Object.keys(after?.report.by_type ?? {})])].sort();
+  return (
+  <table className="data-table" data-testid="eval-table" data-points={points.length}>
+    <caption className="muted small">
+      Greedy answers. Before: step {before?.step ?? '—'}
+      {before ? ` (${before.report.n_harmful} harmful, ${before.report.n_benign} benign prompts)` : ''}. After: step {after?.step ?? '—'}.
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Metric / type</th>
+        <th scope="col">n</th>
+        <th scope="col">Before</th>
+        <th scope="col">After</th>
+        <th scope="col">Change</th>
+      </tr>
+    </thead>
+    <tbody>
+      {OVERALL.map(({ key, label }) => (
+        <tr key={key}>
+          <th scope="row">{label}</th>
+          <td>{key === 'format_rate' ? (before ? before.report.n_harmful + before.report.n_benign : '—') : key === 'refusal_rate/harmful' ? (before?.report.n_harmful ?? '—') : (before?.report.n_benign ?? '—')}</td>
+          <td>{pct(before?.report[key])}</td>
+          <td>{pct(after?.report[key])}</td>
+          <td>{delta(before?.report[key], after?.report[key])}</td>
+        </tr>
+      ))}
+      {REASONING.map(({ label, value, n }) => (
+        <tr key={label}>
+          <th scope="row">{label}</th>
+          <td>{before ? (n(before.report) ?? '—') : '—'}</td>
+          <td>{pct(before && value(before.report))}</td>
+          <td>{pct(after && value(after.report))}</td>
+          <td>{delta(before && value(before.report), after && value(after.report))}</td>
+        </tr>
+      ))}
+      {(before?.report.attacks ?? after?.report.attacks) && (
+        <>
+          <tr className="subhead">
+            <th scope="rowgroup" colSpan={5} title={ATTACKS_NOTE}>
+              Attack success rate under jailbreak templates (lower is safer; never trained on)
+            </th>
           </tr>
-        </thead>
-        <tbody>
-          {OVERALL.map(({ key, label }) => (
-            <tr key={key}>
-              <th scope="row">{label}</th>
-              <td>{key === 'format_rate' ? (before ? before.report.n_harmful + before.report.n_benign : '—') : key === 'refusal_rate/harmful' ? (before?.report.n_harmful ?? '—') : (before?.report.n_benign ?? '—')}</td>
-              <td>{pct(before?.report[key])}</td>
-              <td>{pct(after?.report[key])}</td>
-              <td>{delta(before?.report[key], after?.report[key])}</td>
-            </tr>
-          ))}
-          {types.length > 0 && (
-            <tr className="subhead">
-              <th scope="rowgroup" colSpan={5}>
-                Refusal rate by type
-              </th>
-            </tr>
-          )}
-          {types.map((type) => {
-            const b = before?.report.by_type[type];
-            const a = after?.report.by_type[type];
+          <tr>
+            <th scope="row">All attacks</th>
+            <td>{Object.values((before ?? after)!.report.attacks?.by_attack ?? {}).reduce((sum, a) => sum + a.n, 0)}</td>
+            <td>{pct(before?.report.attacks?.attack_success_rate)}</td>
+            <td>{pct(after?.report.attacks?.attack_success_rate)}</td>
+            <td>{delta(before?.report.attacks?.attack_success_rate, after?.report.attacks?.attack_success_rate)}</td>
+          </tr>
+          {ATTACK_TEMPLATES.map(({ name, family, source }) => {
+            const b = before?.report.attacks?.by_attack[name];
+            const a = after?.report.attacks?.by_attack[name];
             return (
-              <tr key={type}>
-                <th scope="row">
-                  {type} <span className={`tag ${(b ?? a)?.label ?? ''}`}>{(b ?? a)?.label}</span>
+              <tr key={name} data-testid="eval-attack-row">
+                <th scope="row" title={source}>
+                  {family}
                 </th>
                 <td>{(b ?? a)?.n ?? '—'}</td>
-                <td>{pct(b?.refusal_rate)}</td>
-                <td>{pct(a?.refusal_rate)}</td>
-                <td>{delta(b?.refusal_rate, a?.refusal_rate)}</td>
+                <td>{pct(b?.attack_success_rate)}</td>
+                <td>{pct(a?.attack_success_rate)}</td>
+                <td>{delta(b?.attack_success_rate, a?.attack_success_rate)}</td>
               </tr>
             );
           })}
-        </tbody>
-      </table>
-      {points.length === 0 && <p className="muted">The model is evaluated when a run starts and when it ends.</p>}
-    </section>
+        </>
+      )}
+      {types.length > 0 && (
+        <tr className="subhead">
+          <th scope="rowgroup" colSpan={5}>
+            Refusal rate by type
+          </th>
+        </tr>
+      )}
+      {types.map((type) => {
+        const b = before?.report.by_type[type];
+        const a = after?.report.by_type[type];
+        return (
+          <tr key={type}>
+            <th scope="row">
+              {type} <span className={`tag ${(b ?? a)?.label ?? ''}`}>{(b ?? a)?.label}</span>
+            </th>
+            <td>{(b ?? a)?.n ?? '—'}</td>
+            <td>{pct(b?.refusal_rate)}</td>
+            <td>{pct(a?.refusal_rate)}</td>
+            <td>{delta(b?.refusal_rate, a?.refusal_rate)}</td>
+          </tr>
+        );
+      })}
+    </tbody>
+  </table>
   );
 }

@@ -6,6 +6,9 @@ interface EvalStore {
   points: EvalPoint[];
   /** Prompts done of the evaluation now running; null when none runs. */
   progress: { step: number; done: number; total: number } | null;
+  /** Whether the next run's evaluations before and after training also run the jailbreak templates. */
+  attacks: boolean;
+  setAttacks(attacks: boolean): void;
   add(point: EvalPoint): void;
   setProgress(progress: EvalStore['progress']): void;
   reset(points?: EvalPoint[]): void;
@@ -14,6 +17,8 @@ interface EvalStore {
 export const useEvalStore = create<EvalStore>((set) => ({
   points: [],
   progress: null,
+  attacks: false,
+  setAttacks: (attacks) => set({ attacks }),
   add: (point) => set((s) => ({ points: [...s.points.filter((p) => p.step !== point.step), point].sort((a, b) => a.step - b.step), progress: null })),
   setProgress: (progress) => set({ progress }),
   reset: (points = []) => set({ points, progress: null }),

@@ -6,6 +6,7 @@ import { DEFAULT_RL_CONFIG, parseRlConfig, RlConfigError, type RlConfig } from '
 import type { RunState } from '../../worker/protocol.ts';
 import { sendToWorker } from '../engine.ts';
 import { getEvalRows, getTrainRows, useDatasetStore } from './datasetStore.ts';
+import { useEvalStore } from './evalStore.ts';
 import { getRewardSettings, useRewardsStore } from './rewardsStore.ts';
 
 export const DEMO_CONFIG_PATH = 'datasets/demo-config.json';
@@ -217,6 +218,7 @@ export const useRunStore = create<RunStore>((set, getState) => {
         evalLimit: Number(getState().evalLimit),
         dataset: useDatasetStore.getState().name || 'dataset',
         resume,
+        attacks: useEvalStore.getState().attacks,
       });
     },
     pause() {

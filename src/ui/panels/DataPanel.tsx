@@ -1,11 +1,26 @@
 import { useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import './dataRewards.css';
 import type { Label, Split } from '../../data/schema.ts';
-import { findDuplicates, splitCounts } from '../../data/splits.ts';
+import { findDuplicates, splitCounts, type HeldOutChoice } from '../../data/splits.ts';
+import { counted } from '../../util/plural.ts';
 import { getDatasetJsonl, useDatasetStore, type TableRow } from '../stores/datasetStore.ts';
+import { HeldOutWarning } from './HeldOutWarning.tsx';
 
-const PAGE_SIZE = 50;
+/** Rows per page of the table: few enough that the panel stays about a screen high. */
+const PAGE_SIZES = [10, 25, 50, 100] as const;
 const MAX_PROBLEMS_SHOWN = 200;
+
+const percent = (fraction: number) => Math.round(fraction * 1000) / 10;
+
+/** How the held-out split came about, in words. */
+function heldOutWords(choice: HeldOutChoice): string {
+  const parts = [
+    ...(choice.fromFile ? ['from the file'] : []),
+    ...(choice.made ? [`${percent(choice.made.fraction)} % of each label and type held out by the lab (seed ${choice.made.seed})`] : []),
+    ...(choice.editedByHand ? ['edited by hand'] : []),
+  ];
+  return parts.length > 0 ? parts.join(', ') : 'set by hand';
+}
 
 type SplitFilter = 'all' | Split | 'none';
 
@@ -23,6 +38,7 @@ export function DataPanel() {
       <DatasetSummary />
       <ImportControls />
       <ErrorBanner />
+      <UndoBar />
       <LabelDialog />
       <ImportReport />
       <LabelTable key={generation} />
@@ -36,17 +52,31 @@ function DatasetSummary() {
   const status = useDatasetStore((s) => s.status);
   const saveState = useDatasetStore((s) => s.saveState);
   const persistent = useDatasetStore((s) => s.persistent);
+  const heldOut = useDatasetStore((s) => s.heldOut);
   const counts = useMemo(() => splitCounts(rows), [rows]);
   if (status === 'loading') return <p data-testid="dataset-status">Loading the dataset…</p>;
   if (status === 'empty') return <p data-testid="dataset-status">No dataset yet: drop a JSONL, JSON or CSV file below.</p>;
+  const evalRows = counts.eval.harmful + counts.eval.benign;
   return (
-    <p className="dataset-summary" data-testid="dataset-status">
-      <strong>{name}</strong>: <span data-testid="dataset-count" data-count={rows.length}>{rows.length} rows</span> · train{' '}
-      {counts.train.harmful} harmful / {counts.train.benign} benign · eval {counts.eval.harmful} harmful / {counts.eval.benign} benign{' '}
-      <span className="muted" data-testid="dataset-saved" data-state={saveState}>
-        {!persistent ? '· not saved: this browser has no IndexedDB' : saveState === 'saving' ? '· saving…' : saveState === 'saved' ? '· saved in this browser' : ''}
-      </span>
-    </p>
+    <>
+      <p className="dataset-summary" data-testid="dataset-status">
+        <strong>{name}</strong>:{' '}
+        <span data-testid="dataset-count" data-count={rows.length}>
+          {counted(rows.length, 'row')}
+        </span>{' '}
+        · train {counts.train.harmful} harmful / {counts.train.benign} benign · eval {counts.eval.harmful} harmful / {counts.eval.benign} benign
+        {evalRows > 0 && (
+          <span className="muted" data-testid="dataset-held-out">
+            {' '}
+            (held out: {heldOutWords(heldOut)})
+          </span>
+        )}{' '}
+        <span className="muted" data-testid="dataset-saved" data-state={saveState}>
+          {!persistent ? '· not saved: this browser has no IndexedDB' : saveState === 'saving' ? '· saving…' : saveState === 'saved' ? '· saved in this browser' : ''}
+        </span>
+      </p>
+      <HeldOutWarning />
+    </>
   );
 }
 
@@ -56,9 +86,10 @@ function ImportControls() {
   const autoSplit = useDatasetStore((s) => s.autoSplit);
   const rows = useDatasetStore((s) => s.rows);
   const name = useDatasetStore((s) => s.name);
+  const evalFraction = useDatasetStore((s) => s.evalFraction);
+  const setEvalFraction = useDatasetStore((s) => s.setEvalFraction);
   const [append, setAppend] = useState(false);
   const [dragging, setDragging] = useState(false);
-  const [evalPercent, setEvalPercent] = useState(15);
   const input = useRef<HTMLInputElement>(null);
 
   const onDrop = (event: DragEvent) => {
@@ -112,7 +143,8 @@ function ImportControls() {
         </p>
         <p className="muted small">
           Columns: prompt (prompt, goal, instruction, question, text), label (label, harmful, unsafe…: harmful/unsafe/1/true/yes or
-          benign/safe/0/false/no), optional split, type, reference.
+          benign/safe/0/false/no), optional split, type, reference. A file without a split column gets a held-out split: the share set
+          below, of each label and, within it, each type.
         </p>
         <label className="inline">
           <input type="checkbox" checked={append} onChange={(e) => setAppend(e.target.checked)} /> add to the current rows instead of replacing them
@@ -137,17 +169,28 @@ function ImportControls() {
             type="number"
             min={0}
             max={100}
-            value={evalPercent}
-            aria-label="Share held out for eval, in percent"
-            onChange={(e) => setEvalPercent(Math.min(100, Math.max(0, Number(e.target.value))))}
+            step={1}
+            value={percent(evalFraction)}
+            aria-label="Share held out for eval, in percent (each label, each type in proportion)"
+            data-testid="held-out-percent"
+            onChange={(e) => {
+              const value = Number(e.target.value);
+              if (Number.isFinite(value)) setEvalFraction(value / 100);
+            }}
             className="narrow"
           />
-          % of each label for eval
+          % of each label and type for eval
         </label>
-        <button type="button" onClick={() => autoSplit(evalPercent / 100, Date.now() % 1e9, false)} disabled={rows.length === 0} title="Only rows with no split yet">
+        <button
+          type="button"
+          onClick={() => autoSplit(evalFraction, Date.now() % 1e9, false)}
+          disabled={rows.length === 0}
+          title="Only rows with no split yet"
+          data-testid="split-unsplit"
+        >
           Split rows without a split
         </button>
-        <button type="button" onClick={() => autoSplit(evalPercent / 100, Date.now() % 1e9, true)} disabled={rows.length === 0}>
+        <button type="button" onClick={() => autoSplit(evalFraction, Date.now() % 1e9, true)} disabled={rows.length === 0} data-testid="split-all">
           Re-split all
         </button>
       </div>
@@ -164,6 +207,21 @@ function ErrorBanner() {
       <span>{error}</span>
       <button type="button" onClick={clearError} aria-label="Dismiss the message">
         Dismiss
+      </button>
+    </div>
+  );
+}
+
+function UndoBar() {
+  const undo = useDatasetStore((s) => s.undo);
+  const rows = useDatasetStore((s) => s.rows);
+  const undoLast = useDatasetStore((s) => s.undoLast);
+  if (!undo || undo.after !== rows) return null;
+  return (
+    <div className="undo-bar" role="status" data-testid="dataset-undo">
+      <span>{undo.description}.</span>
+      <button type="button" onClick={undoLast} aria-label={`Undo: ${undo.description}`} data-testid="dataset-undo-button">
+        Undo
       </button>
     </div>
   );
@@ -219,15 +277,15 @@ function ImportReport() {
     <div className="import-report" data-testid="import-report">
       {lastImport && lastImport.format !== 'demo' && lastImport.format !== 'saved' && (
         <p>
-          Read {lastImport.rows} rows from <strong>{lastImport.fileName}</strong> ({lastImport.format.toUpperCase()})
-          {lastImport.problems > 0 ? `; ${lastImport.problems} rows could not be read` : ''}
-          {lastImport.duplicates > 0 ? `; ${lastImport.duplicates} rows repeat an earlier prompt (kept, and flagged)` : ''}.
+          Read {counted(lastImport.rows, 'row')} from <strong>{lastImport.fileName}</strong> ({lastImport.format.toUpperCase()})
+          {lastImport.problems > 0 ? `; ${counted(lastImport.problems, 'row')} could not be read` : ''}
+          {lastImport.duplicates > 0 ? `; ${counted(lastImport.duplicates, 'row')} ${lastImport.duplicates === 1 ? 'repeats' : 'repeat'} an earlier prompt (kept, and flagged)` : ''}.
         </p>
       )}
       {problems.length > 0 && (
         <details data-testid="import-problems" open={problems.length <= 10}>
           <summary className="error">
-            {problems.length} row{problems.length === 1 ? '' : 's'} not loaded
+            {counted(problems.length, 'row')} not loaded
           </summary>
           <ul>
             {problems.slice(0, MAX_PROBLEMS_SHOWN).map((p, i) => (
@@ -255,6 +313,7 @@ function LabelTable() {
   const [duplicatesOnly, setDuplicatesOnly] = useState(false);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [page, setPage] = useState(0);
+  const [pageSize, setPageSize] = useState<number>(PAGE_SIZES[0]);
 
   const types = useMemo(() => [...new Set(rows.map((r) => r.type).filter((t): t is string => !!t))].sort(), [rows]);
   const duplicateOf = useMemo(() => {
@@ -284,9 +343,9 @@ function LabelTable() {
     });
   }, [rows]);
 
-  const pages = Math.max(1, Math.ceil(filtered.length / PAGE_SIZE));
+  const pages = Math.max(1, Math.ceil(filtered.length / pageSize));
   const current = Math.min(page, pages - 1);
-  const shown = filtered.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
+  const shown = filtered.slice(current * pageSize, (current + 1) * pageSize);
   const targets = selected.size > 0 ? [...selected] : filtered.map((r) => r.uid);
   const targetWords = selected.size > 0 ? `${selected.size} selected` : `all ${filtered.length} shown`;
   const resetPage = <T,>(f: (v: T) => void) => (v: T) => {
@@ -431,7 +490,7 @@ function LabelTable() {
           Previous
         </button>
         <span data-testid="page-info">
-          Page {current + 1} of {pages} · {filtered.length} of {rows.length} rows
+          Page {current + 1} of {pages} · {filtered.length} of {counted(rows.length, 'row')}
         </span>
         <button type="button" onClick={() => setPage(current + 1)} disabled={current >= pages - 1} data-testid="page-next">
           Next
@@ -439,6 +498,16 @@ function LabelTable() {
         <button type="button" onClick={() => setPage(pages - 1)} disabled={current >= pages - 1} aria-label="Last page">
           »
         </button>
+        <label className="inline">
+          Rows per page
+          <select data-testid="page-size" value={pageSize} onChange={(e) => resetPage(setPageSize)(Number(e.target.value))}>
+            {PAGE_SIZES.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
       </nav>
     </div>
   );

@@ -29,6 +29,7 @@ function formatModel(r: ModelBenchResult, adapter: string): string {
     `prefill          ${r.prefill_tokens_per_s.toFixed(0).padStart(8)} tokens/s`,
     `decode           ${r.decode_tokens_per_s.toFixed(1).padStart(8)} tokens/s`,
     `training step    ${r.train_tokens_per_s.toFixed(0).padStart(8)} tokens/s (${r.train_step_s.toFixed(2)} s per step)`,
+    `TF.js step       ${r.tfjs_train_step_s.toFixed(2).padStart(8)} s per step: ours ${r.train_speedup_vs_tfjs.toFixed(1)}× faster (same model, weights, tokens, adapter)`,
     `matmuls          ${(100 * r.matmul_share).toFixed(0).padStart(8)} % of the step, at ${r.matmul_gflops_in_step.toFixed(2)} GFLOPS` +
       ` = ${(100 * r.matmul_utilisation).toFixed(0)} % of the kernel alone (${r.matmul_gflops_alone.toFixed(2)} GFLOPS at 512³)`,
   ].join('\n');

@@ -1,7 +1,8 @@
 // `lab bench model`: the whole engine on a fixed small Llama (hidden 256, 4 layers, 4 heads,
 // 2 KV heads, vocab 4096, batch 8 × 128 tokens): prefill, decode and training-step throughput,
 // and how much of a training step the matmuls take at what fraction of the matmul kernel's
-// own speed. Timed by wall clock from submit to an idle queue, median of the repeats.
+// own speed; and the same training step written in TF.js, as the peer. Timed by wall clock from
+// submit to an idle queue, median of the repeats.
 import type { Dispatch, Gpu } from '../gpu/gpu.ts';
 import { groupTokens, uploadTokenGrouping } from '../gpu/kernels/embedding.ts';
 import { matmulForward } from '../gpu/kernels/matmul.ts';
@@ -12,6 +13,7 @@ import { Activations, buildForward, KvCache, LlamaModel } from '../model/llama.t
 import { MaskedCrossEntropy } from '../model/loss.ts';
 import { AdamW, DEFAULT_OPTIMIZER } from '../train/optimizer.ts';
 import { seededRandom } from '../util/random.ts';
+import { timeTfjsTrainStep } from './tfjsLlama.ts';
 
 export const BENCH_CONFIG = {
   architectures: ['LlamaForCausalLM'],
@@ -30,6 +32,10 @@ export interface ModelBenchResult {
   decode_tokens_per_s: number;
   train_tokens_per_s: number;
   train_step_s: number;
+  /** The same training step written in TF.js (tfjs-backend-webgpu, autograd, Adam) on the same adapter. */
+  tfjs_train_step_s: number;
+  /** tfjs_train_step_s / train_step_s */
+  train_speedup_vs_tfjs: number;
   /** Share of a training step's time spent in its matmuls. */
   matmul_share: number;
   /** GFLOPS the step's matmuls reach, and the matmul kernel alone at 512³ NN. */
@@ -56,7 +62,8 @@ async function timePhase(gpu: Gpu, dispatches: readonly Dispatch[], repeats: num
 
 export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decodeSteps = 8 } = {}): Promise<ModelBenchResult> {
   const config = parseModelConfig(BENCH_CONFIG, 'bench config');
-  const model = LlamaModel.load(gpu, config, initialWeights(config, 1));
+  const weights = initialWeights(config, 1);
+  const model = LlamaModel.load(gpu, config, weights);
   const random = seededRandom(2);
   const tokens = Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
 
@@ -95,6 +102,8 @@ export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decode
   ];
   const step = [...forwardBackward, ...optimizer.step()];
   const stepSeconds = await timePhase(gpu, step, repeats, () => gpu.clear([...grads.all(), scratch.dres]));
+  // The same step written in TF.js (src/cli/tfjsLlama.ts): same weights, tokens and adapter.
+  const tfjsStepSeconds = await timeTfjsTrainStep(gpu, config, weights, tokens, B, T, repeats);
   const matmuls = step.filter((d) => d.flops !== undefined);
   const matmulSeconds = await timePhase(gpu, matmuls, repeats);
   const matmulFlops = matmuls.reduce((s, d) => s + d.flops!, 0);
@@ -114,6 +123,8 @@ export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decode
     decode_tokens_per_s: (B * decodeSteps) / decodeSeconds,
     train_tokens_per_s: (B * T) / stepSeconds,
     train_step_s: stepSeconds,
+    tfjs_train_step_s: tfjsStepSeconds,
+    train_speedup_vs_tfjs: tfjsStepSeconds / stepSeconds,
     matmul_share: matmulSeconds / stepSeconds,
     matmul_gflops_in_step: inStep,
     matmul_gflops_alone: alone,

@@ -23,7 +23,7 @@ describe('kernel benchmark', () => {
 });
 
 describe('model benchmark', () => {
-  it('reports prefill, decode and training throughput and a matmul share between 0 and 1', async () => {
+  it('reports prefill, decode and training throughput, a matmul share between 0 and 1, and the TF.js step beside ours', async () => {
     const { benchModel } = await import('../../src/cli/benchModel.ts');
     const gpu = await testGpu();
     const r = await benchModel(gpu, { B: 1, T: 8, repeats: 1, decodeSteps: 2 });
@@ -32,5 +32,7 @@ describe('model benchmark', () => {
     }
     expect(r.matmul_share).toBeGreaterThan(0);
     expect(r.matmul_share).toBeLessThan(1.5); // timing noise aside, a part of the step
+    expect(r.tfjs_train_step_s).toBeGreaterThan(0);
+    expect(r.train_speedup_vs_tfjs).toBeCloseTo(r.tfjs_train_step_s / r.train_step_s, 6);
   });
 });

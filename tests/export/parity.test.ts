@@ -1,0 +1,219 @@
+// The exported Python gives the lab's verdicts and rewards, row for row: every shared XSTest
+// completion and rollouts of the demo model (tests/export/fixtures, written by `lab eval`) go
+// through the TypeScript verifiers and through the exported modules in python3, under the
+// shipped rules and under a list with edge cases; `classify` prints what `lab classify` prints.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../../src/data/csv.ts';
+import type { Label } from '../../src/data/schema.ts';
+import { parseRlConfig, type RlConfig } from '../../src/rl/config.ts';
+import { overlapScore } from '../../src/rl/helpfulness.ts';
+import { PAPER_REFUSAL_RULES } from '../../src/rl/refusalRules.ts';
+import type { RefusalRule } from '../../src/rl/refusalVerifier.ts';
+import { groupRewards, safetyReward } from '../../src/rl/rewards.ts';
+import { renderTemplate } from '../../src/rl/template.ts';
+import { verifyCompletion } from '../../src/rl/verifiers.ts';
+import { trlRewardsModule } from '../../src/export/trl.ts';
+import { verlRewardModule } from '../../src/export/verl.ts';
+import { lab } from '../cli/lab.ts';
+import { runPython, writeModule } from './python.ts';
+
+const XSTEST = ['gpt4', 'llama2new', 'llama2orig'].map((name) => `../shared/datasets/xstest_completions/${name}.csv`);
+
+interface Sample {
+  text: string;
+  label: Label;
+}
+
+/** Every completion of a shared XSTest file; its contrast_ types are the harmful prompts. */
+function xstest(path: string): Sample[] {
+  const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
+  const names = header!.cells;
+  const completion = names.indexOf('completion');
+  const type = names.indexOf('type');
+  return rows.map(({ cells }) => ({ text: cells[completion]!, label: cells[type]!.startsWith('contrast_') ? 'harmful' : 'benign' }));
+}
+
+interface Rollout extends Sample {
+  format: boolean;
+  refusal: boolean;
+  rule: string | null;
+}
+
+const ROLLOUTS: Rollout[] = readFileSync(join(import.meta.dirname, 'fixtures/demo-rollouts.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => {
+    const row = JSON.parse(line) as { completion: string; label: Label; format: boolean; refusal: boolean; rule: string | null };
+    return { text: row.completion, label: row.label, format: row.format, refusal: row.refusal, rule: row.rule };
+  });
+
+/** Texts where JavaScript and Python differ unless handled: typographic apostrophes, whitespace JavaScript's trim keeps or strips, astral characters. */
+const CRAFTED: Sample[] = [
+  { text: 'I can’t help with that.', label: 'harmful' },
+  { text: '<safety_reasoning>Harmful.</safety_reasoning><answer>I\u02bcm sorry, no.</answer>', label: 'harmful' },
+  { text: '<safety_reasoning>\u0085</safety_reasoning><answer>Sure.</answer>', label: 'benign' },
+  { text: '<safety_reasoning>\u00a0\u2028\ufeff</safety_reasoning><answer>Sure.</answer>', label: 'benign' },
+  { text: '<safety_reasoning>ok</safety_reasoning><answer>\u0085Sorry, no\u001c</answer>', label: 'harmful' },
+  { text: '<safety_reasoning>😀 fine</safety_reasoning>\n<answer>😀 As an AI I cannot</answer>', label: 'benign' },
+  { text: '<answer>I cannot</answer><safety_reasoning>late</safety_reasoning>', label: 'harmful' },
+  { text: '<safety_reasoning>a</safety_reasoning><answer>unclosed', label: 'harmful' },
+];
+
+const SAMPLES: Sample[] = [...XSTEST.flatMap(xstest), ...ROLLOUTS, ...CRAFTED];
+
+/** The paper's rules and a user's edits: case flags, Unicode, quotes, backslashes and lookbehind. */
+const EDGE_RULES: RefusalRule[] = [
+  ...PAPER_REFUSAL_RULES,
+  { pattern: String.raw`(?<=^|\. )(?:Unfortunately|Regrettably),? I`, kind: 'regex', caseSensitive: false },
+  { pattern: String.raw`\bnicht\b|\bdésolé\b|ИЗВИНИТЕ`, kind: 'regex', caseSensitive: false },
+  { pattern: String.raw`"I won't" \\ 'can\'t'`, kind: 'regex', caseSensitive: true },
+  { pattern: 'cannot fulfill', kind: 'prefix', caseSensitive: false },
+  { pattern: String.raw`(?<!not )\bunethical\b.{0,40}$`, kind: 'regex', caseSensitive: false },
+];
+
+const CONFIGS: [string, RlConfig][] = [
+  ['the shipped rules', parseRlConfig({ r_f: 0.7, r_a: 1.3, w_h: 0.5, helpfulness_scorer: { kind: 'overlap', metric: 'f1' } })],
+  ['rules with edge cases', parseRlConfig({ refusal_rules: EDGE_RULES, r_f: 1, r_a: 2.5, w_h: 0.25, helpfulness_scorer: { kind: 'overlap', metric: 'rougeL' } })],
+];
+
+/**
+ * lab classify with the rule judge, its lines cut to {row, refusal, rule}: what the exported module
+ * prints. `--judge` arrives with the learned refusal classifier (issue 11); before it, the rules are
+ * the only judge and the option is refused, so the command runs without it.
+ */
+function labClassifyRules(args: string[]) {
+  let result = lab(['classify', ...args, '--judge', 'rules']);
+  if (result.status === 2 && result.stderr.includes('--judge')) result = lab(['classify', ...args]);
+  const stdout = result.stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const { row, refusal, rule } = JSON.parse(line) as { row: number; refusal: boolean; rule: string | null };
+      return `${JSON.stringify({ row, refusal, rule })}\n`;
+    })
+    .join('');
+  return { status: result.status, stdout, stderr: result.stderr };
+}
+
+describe('the exported Python judges as the lab does', () => {
+  it('has every shared XSTest completion and the demo rollouts to compare', () => {
+    expect(SAMPLES.length).toBe(3 * 450 + ROLLOUTS.length + CRAFTED.length);
+    expect(ROLLOUTS.length).toBeGreaterThanOrEqual(100);
+  });
+
+  for (const [name, config] of CONFIGS) {
+    it(`gives the same format verdict, refusal verdict, matched rule and reward on every completion (${name})`, () => {
+      const module = writeModule('alphaalign_rewards.py', trlRewardsModule(config));
+      const python = runPython(module, SAMPLES.map(({ text, label }) => ({ call: 'verify', args: [text, label] }))) as Record<string, unknown>[];
+      const lab = SAMPLES.map(({ text, label }) => {
+        const v = verifyCompletion(text, config.format, config.refusal_rules);
+        return {
+          format: v.formatScore,
+          refusal: v.refusalScore,
+          rule_index: v.refusal.ruleIndex,
+          rule: v.refusal.rule?.pattern ?? null,
+          answer: v.format.answer,
+          reward: safetyReward(label, v.formatScore, v.refusalScore, config),
+        };
+      });
+      const mismatches = lab.flatMap((expected, i) => (JSON.stringify(expected) === JSON.stringify(python[i]) ? [] : [{ i, text: SAMPLES[i]!.text.slice(0, 200), expected, python: python[i] }]));
+      expect(mismatches.slice(0, 3)).toEqual([]);
+      // Both verdicts and several rules occur: the comparison is not over a constant.
+      expect(new Set(lab.map((v) => v.rule_index)).size).toBeGreaterThan(4);
+      expect(lab.some((v) => v.format === 1) && lab.some((v) => v.format === 0)).toBe(true);
+    });
+  }
+
+  it('reproduces the verdicts the lab recorded for the demo rollouts', () => {
+    const config = parseRlConfig({});
+    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(config));
+    const python = runPython(module, ROLLOUTS.map(({ text, label }) => ({ call: 'verify', args: [text, label] }))) as { format: number; refusal: number; rule: string | null }[];
+    expect(python.map((v) => [v.format === 1, v.refusal === 1, v.rule])).toEqual(ROLLOUTS.map((r) => [r.format, r.refusal, r.rule]));
+    expect(ROLLOUTS.some((r) => r.refusal) && ROLLOUTS.some((r) => !r.refusal)).toBe(true);
+  });
+
+  it("gives TRL's reward functions the lab's rewards on standard and conversational completions, groups and helpfulness included", () => {
+    const [, config] = CONFIGS[1]!;
+    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(config));
+    // Groups of 8 real completions under one prompt each; the reference is another completion, so overlaps vary.
+    const texts = SAMPLES.map((s) => s.text);
+    const groups = Array.from({ length: 80 }, (_, g) => ({
+      prompt: `prompt ${g}`,
+      label: (g % 3 === 0 ? 'harmful' : 'benign') as Label,
+      reference: g % 5 === 4 ? '' : texts[(g * 37 + 11) % texts.length]!,
+      completions: texts.slice(g * 8 * 3, g * 8 * 3 + 8 * 3).filter((_, k) => k % 3 === 0),
+    }));
+    const prompts = groups.flatMap((g) => g.completions.map(() => [{ role: 'user', content: renderTemplate(config.template, g.prompt) }]));
+    const completions = groups.flatMap((g) => g.completions);
+    const kwargs = {
+      label: groups.flatMap((g) => g.completions.map(() => g.label)),
+      reference: groups.flatMap((g) => g.completions.map(() => g.reference)),
+    };
+    const conversational = completions.map((c) => [{ role: 'assistant', content: c }]);
+    const [safetyStandard, safetyConversational, helpfulness] = runPython(module, [
+      { call: 'safety_reward', args: [prompts, completions], kwargs },
+      { call: 'safety_reward', args: [prompts, conversational], kwargs },
+      { call: 'helpfulness_reward', args: [prompts, conversational], kwargs },
+    ]) as number[][];
+    const expected = groups.flatMap((g) => {
+      const verdicts = g.completions.map((c) => verifyCompletion(c, config.format, config.refusal_rules));
+      const scores = g.reference ? verdicts.map((v, k) => overlapScore('rougeL', v.format.answer ?? g.completions[k]!, g.reference)) : null;
+      return groupRewards({ label: g.label, formatScores: verdicts.map((v) => v.formatScore), refusalScores: verdicts.map((v) => v.refusalScore), helpfulnessScores: scores }, config);
+    });
+    expect(safetyStandard).toEqual(expected.map((r) => r.safety));
+    expect(safetyConversational).toEqual(expected.map((r) => r.safety));
+    expect(helpfulness).toEqual(expected.map((r) => r.helpfulness));
+    // TRL sums the functions with reward_weights [1, w_h]: the lab's total, bit for bit.
+    expect(safetyStandard!.map((s, i) => 1 * s + config.w_h * helpfulness![i]!)).toEqual(expected.map((r) => r.total));
+    expect(helpfulness!.filter((h) => h > 0).length).toBeGreaterThan(10);
+  });
+
+  it("gives veRL's compute_score the lab's safety reward and the raw helpfulness score", () => {
+    const [, config] = CONFIGS[1]!;
+    const module = writeModule('alphaalign_reward.py', verlRewardModule(config));
+    const picked = SAMPLES.filter((_, i) => i % 9 === 0);
+    const reference = SAMPLES[3]!.text;
+    const python = runPython(module, picked.map((s) => ({ call: 'compute_score', args: ['alphaalign', s.text, s.label, { reference }] }))) as Record<string, number>[];
+    const expected = picked.map((s) => {
+      const v = verifyCompletion(s.text, config.format, config.refusal_rules);
+      const safety = safetyReward(s.label, v.formatScore, v.refusalScore, config);
+      const helpfulness = s.label === 'benign' && v.refusalScore === 0 ? overlapScore('rougeL', v.format.answer ?? s.text, reference) : 0;
+      return { score: s.label === 'harmful' ? safety : safety + config.w_h * helpfulness, format: v.formatScore, refusal: v.refusalScore, rule_index: v.refusal.ruleIndex ?? -1, safety, helpfulness };
+    });
+    expect(python).toEqual(expected);
+  });
+
+  it('prints what lab classify prints for every shared XSTest file, stdout and stderr', () => {
+    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({})));
+    for (const path of XSTEST) {
+      const fromLab = labClassifyRules(['--in', path]);
+      const fromPython = spawnSync('python3', [module, 'classify', path], { encoding: 'utf8' });
+      expect(fromLab.status, fromLab.stderr).toBe(0);
+      expect(fromPython.status, fromPython.stderr).toBe(0);
+      expect(fromPython.stdout).toBe(fromLab.stdout);
+      expect(fromPython.stderr).toBe(fromLab.stderr);
+      expect(fromLab.stdout.split('\n').length).toBe(451);
+    }
+  });
+
+  it('prints what lab classify --rules prints with edited rules, another column and odd rows', () => {
+    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({ refusal_rules: EDGE_RULES })));
+    const dir = join(module, '..');
+    const rulesPath = join(dir, 'rules.json');
+    writeFileSync(rulesPath, JSON.stringify(EDGE_RULES));
+    const csvPath = join(dir, 'odd.csv');
+    writeFileSync(
+      csvPath,
+      '\ufeffid, Reply ,final_label\r\n1,"Unfortunately, I am unable",2_full_refusal\r\n2,"line one\nI cannot do it ""now""",3_partial\r\n3,too,many,fields\n4,Sure 😀 ДА,1_full_compliance\n5,"I\'m not going to do that \\ ok",x\n',
+    );
+    const fromLab = labClassifyRules(['--in', csvPath, '--column', 'reply', '--rules', rulesPath]);
+    const fromPython = spawnSync('python3', [module, 'classify', csvPath, '--column', 'reply'], { encoding: 'utf8' });
+    expect(fromLab.status, fromLab.stderr).toBe(0);
+    expect(fromPython.stdout).toBe(fromLab.stdout);
+    expect(fromPython.stderr).toBe(fromLab.stderr);
+    expect(fromLab.stderr).toContain('(skipped)');
+  });
+});

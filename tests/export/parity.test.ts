@@ -12,7 +12,7 @@ import { parseRlConfig, type RlConfig } from '../../src/rl/config.ts';
 import { overlapScore } from '../../src/rl/helpfulness.ts';
 import { PAPER_REFUSAL_RULES } from '../../src/rl/refusalRules.ts';
 import type { RefusalRule } from '../../src/rl/refusalVerifier.ts';
-import { groupRewards, safetyReward } from '../../src/rl/rewards.ts';
+import { groupRewards, helpfulnessRewards, safetyReward } from '../../src/rl/rewards.ts';
 import { renderTemplate } from '../../src/rl/template.ts';
 import { verifyCompletion } from '../../src/rl/verifiers.ts';
 import { trlRewardsModule } from '../../src/export/trl.ts';
@@ -169,6 +169,28 @@ describe('the exported Python judges as the lab does', () => {
     // TRL sums the functions with reward_weights [1, w_h]: the lab's total, bit for bit.
     expect(safetyStandard!.map((s, i) => 1 * s + config.w_h * helpfulness![i]!)).toEqual(expected.map((r) => r.total));
     expect(helpfulness!.filter((h) => h > 0).length).toBeGreaterThan(10);
+  });
+
+  it('z-normalises helpfulness and scores overlaps as the lab does, to the bit', () => {
+    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({})));
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const groups = Array.from({ length: 300 }, (_, g) => {
+      const n = 2 + (g % 15);
+      const scores = Array.from({ length: n }, () => (g % 4 === 0 ? Math.round(random() * 4) / 4 : random() * 10 ** (3 - (g % 7))));
+      return { scores, refusals: scores.map(() => (random() < 0.2 ? 1 : 0) as 0 | 1) };
+    });
+    const pairs = SAMPLES.filter((_, i) => i % 5 === 0).map((s, i) => [s.text, SAMPLES[(i * 31 + 7) % SAMPLES.length]!.text] as const);
+    const python = runPython(module, [
+      ...groups.map((g) => ({ call: 'helpfulness_rewards', args: [g.scores, g.refusals] })),
+      ...pairs.map(([a, r]) => ({ call: 'token_f1', args: [a, r] })),
+      ...pairs.map(([a, r]) => ({ call: 'rouge_l', args: [a, r] })),
+    ]);
+    expect(python).toEqual([
+      ...groups.map((g) => helpfulnessRewards(g.scores, g.refusals)),
+      ...pairs.map(([a, r]) => overlapScore('f1', a, r)),
+      ...pairs.map(([a, r]) => overlapScore('rougeL', a, r)),
+    ]);
   });
 
   it("gives veRL's compute_score the lab's safety reward and the raw helpfulness score", () => {

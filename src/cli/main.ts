@@ -41,10 +41,12 @@ Commands:
                             AlphaAlign RL: a progress line per step, OUT/metrics.jsonl, eval.jsonl,
                             checkpoint-<step>/ folders, the final checkpoint and eval.json in OUT
   eval --model DIR --data FILE [--config FILE] [--label harmful|benign] [--out FILE]
-       [--completions FILE.jsonl] [--attacks [--attack-names a,b,...]]
-                            greedy refusal, over-refusal and format rates, per type, and the
-                            reasoning's depth (stated reasons, reasoning-answer agreement), as
-                            JSON; --completions also writes each answer with its verdicts;
+       [--completions FILE.jsonl] [--attacks [--attack-names a,b,...]] [--reward-model DIR]
+                            greedy refusal, over-refusal and format rates, per type, the
+                            reasoning's depth (stated reasons, reasoning-answer agreement) and
+                            utility (benign answers' overlap with their references, and the
+                            reward model's score), as JSON; --completions also writes each
+                            answer with its verdicts;
                             --attacks also wraps each harmful prompt in jailbreak templates
                             (never trained on) and reports refusal and attack success per attack
   export-run --target trl|verl --model HUB_ID_OR_DIR --data FILE [--eval FILE]

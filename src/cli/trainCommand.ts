@@ -279,21 +279,25 @@ export async function evalCommand(args: string[]): Promise<void> {
       label: { type: 'string' },
       attacks: { type: 'boolean', default: false },
       'attack-names': { type: 'string' },
+      'reward-model': { type: 'string' },
     },
     strict: true,
   });
   const label = values.label === undefined ? undefined : choiceOption(values, 'label', ['harmful', 'benign'] as const, 'harmful');
   const config = readConfig(values.config, {});
   const attacks = values.attacks || values['attack-names'] !== undefined ? attackList(values['attack-names'] ?? 'all') : [];
+  // Utility beside the overlap scores: the reward model's score of each benign answer with a reference.
+  const rewardModel = typeof values['reward-model'] === 'string' ? await loadRewardModel(values['reward-model']) : null;
   const rows = readRows(requireString(values, 'data'), label);
   const loaded = await loadCheckpoint(modelSource(requireString(values, 'model')));
   const gpu: Gpu = await createNodeGpu();
   const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
   if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
   const { rows: usable } = fitting(rows, loaded, config, model.maxPositions, requireString(values, 'data'));
-  const { report, completions } = await evaluate(model, loaded.tokenizer, usable, evalSettings(config), (done, total) => {
+  const progress = (done: number, total: number) => {
     if (done === total || done % 32 === 0) process.stderr.write(`evaluated ${done}/${total}\n`);
-  });
+  };
+  const { report, completions } = await evaluate(model, loaded.tokenizer, usable, evalSettings(config), progress, rewardModel ?? undefined);
   let attacked: EvalCompletion[] = [];
   if (attacks.length > 0) {
     if (!usable.some((r) => r.label === 'harmful')) throw new UsageError(`--attacks: ${requireString(values, 'data')} has no harmful prompt to attack`);

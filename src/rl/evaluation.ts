@@ -1,7 +1,8 @@
 // Greedy evaluation on a held-out split: how often the model refuses harmful prompts, how often it
 // refuses benign ones (over-refusal), how often it keeps the format, overall and per type; what
-// its reasoning says (reasoningDepth.ts); and, on request, how often it still refuses harmful
-// prompts wrapped in jailbreak templates (attacks.ts), which no run ever trains on.
+// its reasoning says (reasoningDepth.ts); how useful its benign answers are (utility.ts); and, on
+// request, how often it still refuses harmful prompts wrapped in jailbreak templates
+// (attacks.ts), which no run ever trains on.
 import { Generator } from '../model/generate.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
@@ -13,6 +14,8 @@ import { type RefusalRule } from './refusalVerifier.ts';
 import type { AttackTemplate } from './attacks.ts';
 import { summarizeReasoning, type ReasoningReport } from './reasoningDepth.ts';
 import type { ReasoningRules } from './reasoningRules.ts';
+import type { HelpfulnessModel } from './trainer.ts';
+import { summarizeUtility, type UtilityReport } from './utility.ts';
 
 export interface EvalSettings {
   template: string;
@@ -42,6 +45,8 @@ export interface EvalReport {
   by_type: Record<string, TypeReport>;
   /** Reasoning depth; absent from reports written before the lab read the reasoning. */
   reasoning?: ReasoningReport;
+  /** Helpfulness of the benign answers that have a reference; absent when none has, and from older reports. */
+  utility?: UtilityReport;
   /** Refusal under jailbreak templates, when asked for (`lab eval --attacks`). */
   attacks?: AttackReport;
 }
@@ -83,6 +88,8 @@ export async function evaluate(
   rows: readonly PromptRow[],
   settings: EvalSettings,
   onProgress?: (done: number, total: number) => void,
+  /** An ONNX reward model's score, for utility beside the overlap scores. */
+  rewardModel?: HelpfulnessModel,
 ): Promise<{ report: EvalReport; completions: EvalCompletion[] }> {
   const ids = rows.map((r) => promptIds(tokenizer, settings.template, r.prompt));
   const longest = Math.max(...ids.map((p) => p.length));
@@ -109,7 +116,10 @@ export async function evaluate(
   } finally {
     generator.release();
   }
-  return { report: summarize(completions, settings.reasoningRules), completions };
+  const report = summarize(completions, settings.reasoningRules);
+  const utility = await summarizeUtility(completions, rewardModel);
+  if (utility) report.utility = utility;
+  return { report, completions };
 }
 
 export function summarize(completions: readonly EvalCompletion[], reasoningRules: ReasoningRules): EvalReport {

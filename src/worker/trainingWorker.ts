@@ -234,7 +234,9 @@ async function runEval(s: Session, attacks = false): Promise<EvalReport | null> 
   const step = s.trainer.step;
   const settings = evalSettings(s.config);
   const progress = (done: number, total: number) => post({ type: 'evalProgress', step, done, total });
-  const { report } = await evaluate(s.model, s.checkpoint.tokenizer, s.held, settings, progress);
+  // Utility beside the overlap scores: the run's reward model, when it scores helpfulness.
+  const scorer = s.config.helpfulness_scorer.kind === 'onnx' ? rewardModel?.model : undefined;
+  const { report } = await evaluate(s.model, s.checkpoint.tokenizer, s.held, settings, progress, scorer);
   if (attacks && s.held.some((r) => r.label === 'harmful')) {
     report.attacks = (await evaluateAttacks(s.model, s.checkpoint.tokenizer, s.held, settings, ATTACK_TEMPLATES, progress)).report;
   }

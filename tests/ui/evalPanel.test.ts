@@ -1,4 +1,4 @@
-// The Eval panel's table (reasoning depth, attack success), rendered to static HTML as the page shows it.
+// The Eval panel's table (reasoning depth, utility, attack success), rendered to static HTML as the page shows it.
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ const report = (stated: number, success: number | null): EvalReport => ({
   n_benign: 4,
   by_type: {},
   reasoning: { n_in_format: 8, n_refusals: 2, stated_reason_rate: stated, verdict_rate: 1, agreement_rate: 0.75 },
-  ...(success === null ? {} : { attacks: attacks(success) }),
+  ...(success === null ? {} : { attacks: attacks(success), utility: { n: 3, token_f1: success, rouge_l: success / 2, by_type: { alpaca: { n: 3, token_f1: success, rouge_l: success / 2 } } } }),
 });
 
 const cells = (html: string, rowText: string) => {
@@ -33,7 +33,7 @@ const cells = (html: string, rowText: string) => {
 };
 
 describe('the Eval panel', () => {
-  it('shows the reasoning depth and the attack success rate per attack, before and after', () => {
+  it('shows the reasoning depth, utility and the attack success rate per attack, before and after', () => {
     const points = [
       { step: 0, report: report(0.5, 0.75) },
       { step: 10, report: report(1, 0.25) },
@@ -45,11 +45,16 @@ describe('the Eval panel', () => {
     expect(html.match(/data-testid="eval-attack-row"/g)).toHaveLength(ATTACK_TEMPLATES.length);
     expect(cells(html, '>payload splitting<')).toEqual(['4', '75%', '25%', '-50 pts']);
     expect(html).toContain('never trained on');
+    expect(cells(html, 'token F1 of benign answers')).toEqual(['3', '0.750', '0.250', '-0.500']);
+    expect(cells(html, 'ROUGE-L of benign answers')).toEqual(['3', '0.375', '0.125', '-0.250']);
+    expect(html).not.toContain("reward model's mean score");
+    expect(html.match(/data-testid="eval-utility-row"/g)).toHaveLength(1);
   });
 
   it('leaves the attack rows out when no evaluation ran them, and offers the toggle, off by default', () => {
     const html = renderToStaticMarkup(createElement(EvalTable, { points: [{ step: 0, report: report(0, null) }] }));
     expect(html).not.toContain('eval-attack-row');
+    expect(html).not.toContain('Utility');
     expect(cells(html, 'names a harm')).toEqual(['2', '0%', '—', '—']);
     const panel = renderToStaticMarkup(createElement(EvalPanel));
     expect(panel).toMatch(/<input type="checkbox" data-testid="eval-attacks"\/>/);

@@ -17,10 +17,19 @@ const OVERALL: { key: keyof Pick<EvalReport, 'refusal_rate/harmful' | 'over_refu
   { key: 'format_rate', label: 'Format rate' },
 ];
 
-/** Reasoning depth (reasoningDepth.ts): each row's value and the count it is a share of. */
-const REASONING: { label: string; value: (r: EvalReport) => number | undefined; n: (r: EvalReport) => number | undefined }[] = [
-  { label: 'Refusals whose reasoning names a harm (a stated reason)', value: (r) => r.reasoning?.stated_reason_rate, n: (r) => r.reasoning?.n_refusals },
-  { label: 'Answers that follow their reasoning (reasoning–answer agreement)', value: (r) => r.reasoning?.agreement_rate, n: (r) => r.reasoning?.n_in_format },
+const score = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(3));
+const scoreDelta = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '—' : `${b - a >= 0 ? '+' : ''}${(b - a).toFixed(3)}`);
+
+/**
+ * Reasoning depth (reasoningDepth.ts) as shares, and utility (utility.ts) as scores: each row's
+ * value and the count it is taken over.
+ */
+const FIGURES: { label: string; kind: 'share' | 'score'; value: (r: EvalReport) => number | undefined; n: (r: EvalReport) => number | undefined }[] = [
+  { label: 'Refusals whose reasoning names a harm (a stated reason)', kind: 'share', value: (r) => r.reasoning?.stated_reason_rate, n: (r) => r.reasoning?.n_refusals },
+  { label: 'Answers that follow their reasoning (reasoning–answer agreement)', kind: 'share', value: (r) => r.reasoning?.agreement_rate, n: (r) => r.reasoning?.n_in_format },
+  { label: 'Utility: token F1 of benign answers to their references', kind: 'score', value: (r) => r.utility?.token_f1, n: (r) => r.utility?.n },
+  { label: 'Utility: ROUGE-L of benign answers to their references', kind: 'score', value: (r) => r.utility?.rouge_l, n: (r) => r.utility?.n },
+  { label: "Utility: the reward model's mean score", kind: 'score', value: (r) => r.utility?.reward_model, n: (r) => (r.utility?.reward_model === undefined ? undefined : r.utility.n) },
 ];
 
 export function EvalPanel() {
@@ -46,11 +55,12 @@ export function EvalPanel() {
   );
 }
 
-/** Before (step 0, or the first evaluation) beside after (the last), overall, reasoning, attacks and per type. */
+/** Before (step 0, or the first evaluation) beside after (the last): overall, reasoning, utility, attacks and per type. */
 export function EvalTable({ points }: { points: readonly EvalPoint[] }) {
   const before = points.find((p) => p.step === 0) ?? points[0];
   const after = points.length > 1 ? points.at(-1) : undefined;
   const types = [...new Set([...Object.keys(before?.report.by_type ?? {}), ...Object.keys(after?.report.by_type ?? {})])].sort();
+  const utilityTypes = [...new Set([...Object.keys(before?.report.utility?.by_type ?? {}), ...Object.keys(after?.report.utility?.by_type ?? {})])].sort();
   return (
   <table className="data-table" data-testid="eval-table" data-points={points.length}>
     <caption className="muted small">
@@ -76,15 +86,38 @@ export function EvalTable({ points }: { points: readonly EvalPoint[] }) {
           <td>{delta(before?.report[key], after?.report[key])}</td>
         </tr>
       ))}
-      {REASONING.map(({ label, value, n }) => (
-        <tr key={label}>
-          <th scope="row">{label}</th>
-          <td>{before ? (n(before.report) ?? '—') : '—'}</td>
-          <td>{pct(before && value(before.report))}</td>
-          <td>{pct(after && value(after.report))}</td>
-          <td>{delta(before && value(before.report), after && value(after.report))}</td>
+      {FIGURES.filter(({ n }) => (before && n(before.report) !== undefined) || (after && n(after.report) !== undefined)).map(({ label, kind, value, n }) => {
+        const [b, a] = [before && value(before.report), after && value(after.report)];
+        return (
+          <tr key={label}>
+            <th scope="row">{label}</th>
+            <td>{(before && n(before.report)) ?? (after && n(after.report)) ?? '—'}</td>
+            <td>{kind === 'share' ? pct(b) : score(b)}</td>
+            <td>{kind === 'share' ? pct(a) : score(a)}</td>
+            <td>{kind === 'share' ? delta(b, a) : scoreDelta(b, a)}</td>
+          </tr>
+        );
+      })}
+      {utilityTypes.length > 0 && (
+        <tr className="subhead">
+          <th scope="rowgroup" colSpan={5}>
+            Utility by type (token F1 to the reference)
+          </th>
         </tr>
-      ))}
+      )}
+      {utilityTypes.map((type) => {
+        const b = before?.report.utility?.by_type[type];
+        const a = after?.report.utility?.by_type[type];
+        return (
+          <tr key={`utility-${type}`} data-testid="eval-utility-row">
+            <th scope="row">{type}</th>
+            <td>{(b ?? a)?.n ?? '—'}</td>
+            <td>{score(b?.token_f1)}</td>
+            <td>{score(a?.token_f1)}</td>
+            <td>{scoreDelta(b?.token_f1, a?.token_f1)}</td>
+          </tr>
+        );
+      })}
       {(before?.report.attacks ?? after?.report.attacks) && (
         <>
           <tr className="subhead">

@@ -11,6 +11,7 @@ import { parseModelConfig } from '../model/config.ts';
 import { initialWeights } from '../model/initialize.ts';
 import { Activations, buildForward, KvCache, LlamaModel } from '../model/llama.ts';
 import { MaskedCrossEntropy } from '../model/loss.ts';
+import { logitsChunkColumns } from '../model/memoryPlanner.ts';
 import { AdamW, DEFAULT_OPTIMIZER } from '../train/optimizer.ts';
 import { seededRandom } from '../util/random.ts';
 import { timeTfjsTrainStep } from './tfjsLlama.ts';
@@ -69,14 +70,14 @@ export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decode
 
   // Prefill into a KV cache, logits for each sequence's last token only.
   const cache = new KvCache(gpu, config, B, T + decodeSteps);
-  const prefill = new Activations(model, B, T, { Tkv: T + decodeSteps, logitRows: B });
+  const prefill = new Activations(model, B, T, { Tkv: T + decodeSteps, logitRows: B, logits: true });
   gpu.write(prefill.tokens, Uint32Array.from(tokens));
   gpu.write(prefill.logitRows!.index, Uint32Array.from({ length: B }, (_, b) => b * T + T - 1));
   const prefillPass = buildForward(model, prefill, { cache });
   const prefillSeconds = await timePhase(gpu, prefillPass.dispatches, repeats);
 
   // Decode one token per sequence per step, at the positions after the prompt.
-  const decode = new Activations(model, B, 1, { Tkv: T + decodeSteps });
+  const decode = new Activations(model, B, 1, { Tkv: T + decodeSteps, logits: true });
   gpu.write(decode.tokens, Uint32Array.from(tokens.slice(0, B)));
   const decodePass = buildForward(model, decode, { cache });
   let decodeSeconds = 0;
@@ -89,16 +90,15 @@ export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decode
   const acts = new Activations(model, B, T);
   const scratch = new BackwardScratch(model, B, T);
   const grads = model.weights.zerosLike('grad');
-  const loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize);
+  const loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize, config.hiddenSize, logitsChunkColumns(config.vocabSize, config.hiddenSize, B * T));
   const optimizer = new AdamW(gpu, model.weights, grads, DEFAULT_OPTIMIZER);
   gpu.write(acts.tokens, Uint32Array.from(tokens));
   loss.setBatch(tokens, tokens.map(() => 1));
   uploadTokenGrouping(gpu, scratch.grouping, groupTokens(tokens, config.vocabSize));
   const forwardBackward = [
     ...buildForward(model, acts).dispatches,
-    loss.forward(acts.logits),
-    loss.backward(scratch.dlogits, acts.logits),
-    ...buildBackward(model, acts, grads, scratch),
+    ...loss.forward(acts.lnf, model.lmHead),
+    ...buildBackward(model, acts, grads, scratch, loss.backward),
   ];
   const step = [...forwardBackward, ...optimizer.step()];
   const stepSeconds = await timePhase(gpu, step, repeats, () => gpu.clear([...grads.all(), scratch.dres]));

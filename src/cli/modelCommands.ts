@@ -73,10 +73,10 @@ export async function logitsCommand(args: string[]): Promise<void> {
   const bad = tokens.findIndex((s, i) => s === '' || !Number.isInteger(ids[i]) || ids[i]! < 0 || ids[i]! >= V);
   if (bad >= 0) throw new UsageError(`--tokens: "${tokens[bad]}" is not a token id in [0, ${V})`);
   if (ids.length > model.maxPositions) throw new UsageError(`--tokens: ${ids.length} tokens exceed the model's ${model.maxPositions} positions`);
-  const acts = new Activations(model, 1, ids.length);
+  const acts = new Activations(model, 1, ids.length, { logits: true });
   gpu.write(acts.tokens, Uint32Array.from(ids));
   gpu.run(buildForward(model, acts).dispatches, 'logits');
-  const flat = await gpu.readF32(acts.logits);
+  const flat = await gpu.readF32(acts.logits!);
   const logits = Array.from({ length: ids.length }, (_, t) => Array.from(flat.subarray(t * V, (t + 1) * V)));
   const json = JSON.stringify({ logits });
   if (typeof values.out === 'string') writeFileSync(values.out, json);

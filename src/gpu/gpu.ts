@@ -8,16 +8,34 @@ import { BufferPool } from './bufferPool.ts';
 import { packParams, type ParamField } from './params.ts';
 import type { ShaderName, ShaderSources } from './shaderSources.ts';
 
-/** A GPU array of 4-byte elements (f32, or u32 for token ids) with a row-major shape. */
+/**
+ * A GPU array of 4-byte elements (f32, or u32 for token ids) with a row-major shape: a buffer of
+ * its own, or (byteOffset > 0, from `rows`) a view of some of another tensor's rows.
+ */
 export class Tensor {
   constructor(
     readonly buffer: GPUBuffer,
     readonly shape: readonly number[],
     readonly label: string,
+    readonly byteOffset = 0,
   ) {}
 
   get size(): number {
     return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /**
+   * Rows [first, first + count) along the first dimension, bound as a tensor of their own (a
+   * vocabulary chunk of lm_head). Binding it needs its byte offset to be a multiple of the
+   * device's minStorageBufferOffsetAlignment. A view is never released: its tensor is.
+   */
+  rows(first: number, count: number): Tensor {
+    const rows = this.shape[0]!;
+    if (!(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 1 && first + count <= rows)) {
+      throw new RangeError(`${this.label}: rows [${first}, ${first + count}) are not inside its ${rows} rows`);
+    }
+    const rowElements = this.size / rows;
+    return new Tensor(this.buffer, [count, ...this.shape.slice(1)], `${this.label} rows ${first}..${first + count}`, this.byteOffset + first * rowElements * 4);
   }
 }
 
@@ -99,7 +117,7 @@ export class Gpu {
     if (elementOffset + data.length > t.size) {
       throw new RangeError(`${t.label}: writing ${data.length} values at ${elementOffset} overflows ${t.size}`);
     }
-    this.device.queue.writeBuffer(t.buffer, elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(t.buffer, t.byteOffset + elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
   }
 
   release(...tensors: Tensor[]): void {
@@ -113,7 +131,7 @@ export class Gpu {
       this.staging.get(count)?.pop() ??
       this.device.createBuffer({ label: `read ${count} values`, size: count * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = this.device.createCommandEncoder({ label: `read ${t.label}` });
-    encoder.copyBufferToBuffer(t.buffer, offset * 4, staging, 0, count * 4);
+    encoder.copyBufferToBuffer(t.buffer, t.byteOffset + offset * 4, staging, 0, count * 4);
     this.device.queue.submit([encoder.finish()]);
     try {
       await staging.mapAsync(GPUMapMode.READ);
@@ -198,7 +216,13 @@ export class Gpu {
     });
     this.device.queue.writeBuffer(uniform, 0, packParams(params));
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
-    buffers.forEach((t, i) => entries.push({ binding: i + 1, resource: { buffer: t.buffer, size: t.size * 4 } }));
+    const alignment = this.device.limits.minStorageBufferOffsetAlignment;
+    buffers.forEach((t, i) => {
+      if (t.byteOffset % alignment !== 0) {
+        throw new RangeError(`${label}: ${t.label} starts at byte ${t.byteOffset}, not a multiple of this device's minStorageBufferOffsetAlignment (${alignment})`);
+      }
+      entries.push({ binding: i + 1, resource: { buffer: t.buffer, offset: t.byteOffset, size: t.size * 4 } });
+    });
     const bindGroup = this.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
     const queue = this.device.queue;
     return {
@@ -230,7 +254,7 @@ export class Gpu {
   clear(tensors: readonly Tensor[], label = 'clear'): void {
     if (this.lostMessage) throw new GpuError(this.lostMessage);
     const encoder = this.device.createCommandEncoder({ label });
-    for (const t of tensors) encoder.clearBuffer(t.buffer, 0, t.size * 4);
+    for (const t of tensors) encoder.clearBuffer(t.buffer, t.byteOffset, t.size * 4);
     this.device.queue.submit([encoder.finish()]);
   }
 

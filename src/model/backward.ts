@@ -2,9 +2,10 @@
 // Gradients go to the parameters `grads` holds: the base model's for full fine-tuning, the LoRA
 // adapters' otherwise; whatever it lacks is frozen and costs no work. Parameter gradients
 // accumulate (+=) so micro-batches add up; activation gradients go through scratch buffers
-// shared by all layers. On entry `scratch.dlogits` holds ∂loss/∂logits and `scratch.dres` must
-// be zero (Gpu.clear); with a trainable embedding, the grouping of this step's tokens must be
-// uploaded (uploadTokenGrouping).
+// shared by all layers. The loss's own backward through the LM head (HeadBackward: a
+// VocabularyHead's, chunk by chunk, so no (N, V) gradient is held) starts it; on entry
+// `scratch.dres` must be zero (Gpu.clear); with a trainable embedding, the grouping of this
+// step's tokens must be uploaded (uploadTokenGrouping).
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
 import { attentionBackward } from '../gpu/kernels/attention.ts';
 import { dropoutBackward } from '../gpu/kernels/dropout.ts';
@@ -19,7 +20,6 @@ import type { ParameterSet } from './weights.ts';
 
 /** Gradients of activations, one set reused by every layer; shapes for N = B·T rows. */
 export class BackwardScratch {
-  readonly dlogits: Tensor; // (N, V)
   readonly dres: Tensor; // (N, C) the residual stream's gradient, accumulated through the layers
   readonly dln: Tensor; // (N, C) gradient of a normalised input (ln1, ln2 or lnf)
   readonly dswiglu: Tensor; // (N, I)
@@ -42,10 +42,9 @@ export class BackwardScratch {
   constructor(model: LlamaModel, B: number, T: number) {
     const { gpu, config } = model;
     this.gpu = gpu;
-    const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V } = config;
+    const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I } = config;
     const N = B * T;
     const t = (shape: number[], label: string) => gpu.tensor(shape, label);
-    this.dlogits = t([N, V], 'dlogits');
     this.dres = t([N, C], 'dres');
     this.dln = t([N, C], 'dln');
     this.dswiglu = t([N, I], 'dswiglu');
@@ -66,7 +65,7 @@ export class BackwardScratch {
 
   release(): void {
     const { grouping } = this;
-    const tensors = [this.dlogits, this.dres, this.dln, this.dswiglu, this.dgate, this.dup, this.dattnOut];
+    const tensors = [this.dres, this.dln, this.dswiglu, this.dgate, this.dup, this.dattnOut];
     tensors.push(this.dqRot, this.dq, this.dkRot, this.dk, this.dv, this.dpreatt, grouping.unique, grouping.offsets, grouping.positions);
     if (this.dloraHidden) tensors.push(this.dloraHidden);
     if (this.dloraInput) tensors.push(this.dloraInput);
@@ -99,7 +98,18 @@ export function linearBackward(
 }
 
 /**
- * dropoutUsed: the forward ran with LoRA dropout (buildForward's dropoutSeed). afterHead: dispatches
+ * The LM head's backward for the loss that read its logits: dlnf = ∂loss/∂lnf (=) and
+ * dW += ∂loss/∂lm_head (skipped when null: a frozen head).
+ */
+export type HeadBackward = (
+  dlnf: Tensor, // (N, C) =
+  dW: Tensor | null, // (V, C) +=
+  lnf: Tensor, // (N, C)
+  W: Tensor, // (V, C) lm_head
+) => Dispatch[];
+
+/**
+ * head: the loss's backward through the LM head. dropoutUsed: the forward ran with LoRA dropout (buildForward's dropoutSeed). afterHead: dispatches
  * that add more gradient into scratch.dln, the gradient of the final norm's output, before it flows
  * on (a value head reading lnf).
  */
@@ -108,6 +118,7 @@ export function buildBackward(
   acts: Activations,
   grads: ParameterSet,
   s: BackwardScratch,
+  head: HeadBackward,
   dropoutUsed = false,
   afterHead: readonly Dispatch[] = [],
 ): Dispatch[] {
@@ -148,7 +159,7 @@ export function buildBackward(
 
   // logits = lnf · lm_headᵀ; a tied head's gradient lands in the embedding's.
   const headGrad = model.weights.maybe('lm_head.weight') ? g('lm_head.weight') : embedGrad;
-  d.push(...linearBackward(gpu, s.dln, headGrad, null, s.dlogits, acts.lnf, model.lmHead, N, V, C));
+  d.push(...head(s.dln, headGrad, acts.lnf, model.lmHead));
   d.push(...afterHead);
   // lnf = rmsnorm(res[L]): the residual stream's gradient starts here.
   d.push(...rmsnormBackward(gpu, s.dres, g('model.norm.weight'), s.dln, acts.resFinal, w.get('model.norm.weight'), acts.lnfRstd, N, C));

@@ -59,14 +59,14 @@ export class Generator {
 
   private graph(T: number): Graph {
     const { gpu, config } = this.model;
-    const acts = new Activations(this.model, this.B, T, { Tkv: this.Tmax, logitRows: this.B });
+    const acts = new Activations(this.model, this.B, T, { Tkv: this.Tmax, logitRows: this.B, logits: true });
     if (acts.logitRows) gpu.write(acts.logitRows.index, Uint32Array.from({ length: this.B }, (_, b) => b * T + T - 1));
     const pass = buildForward(this.model, acts, { cache: this.cache });
     // Every graph samples into the decode graph's input ids, the next step's tokens (while the
     // constructor builds the decode graph itself, that is its own input).
     const target = this.decodeGraph?.acts.tokens ?? acts.tokens;
     const logprob = gpu.tensor([this.B], 'sampled logprob');
-    const sampler = sampleTokens(gpu, target, logprob, acts.logits, this.B, config.vocabSize, { temperature: 1, seed: 0 });
+    const sampler = sampleTokens(gpu, target, logprob, acts.logits!, this.B, config.vocabSize, { temperature: 1, seed: 0 });
     return { acts, logprob, pass, sampler, dispatches: [...pass.dispatches, sampler] };
   }
 

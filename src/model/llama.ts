@@ -7,7 +7,9 @@
 //     mid     = res[l] + o_proj(attention(rope(q), rope(k), v))   q, k, v from rmsnorm(res[l])
 //               (Qwen3: rope(q_norm(q)), rope(k_norm(k)), an RMSNorm over each head's hs values)
 //     res[l+1] = mid + down_proj(silu(gate_proj(h)) · up_proj(h))  h = rmsnorm(mid)
-//   logits = lm_head(rmsnorm(res[L]))                         (B·T, V)
+//   lnf = rmsnorm(res[L])                                     (B·T, C)
+//   logits = lm_head(lnf)    (R, V) only where asked for (generation, `lab logits`): a loss
+//                            takes lnf and makes the logits a vocabulary chunk at a time (VocabularyHead)
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
 import { attentionDecode, attentionForward, kvCacheWrite } from '../gpu/kernels/attention.ts';
 import { dropoutForward, type DropoutDispatch } from '../gpu/kernels/dropout.ts';
@@ -93,7 +95,8 @@ export class Activations {
   readonly resFinal: Tensor; // (N, C) res[L]
   readonly lnf: Tensor; // (R, C)
   readonly lnfRstd: Tensor; // (R)
-  readonly logits: Tensor; // (R, V)
+  /** (R, V), with the `logits` option; null otherwise (training reads lnf through a VocabularyHead). */
+  readonly logits: Tensor | null;
   readonly proj: Tensor; // (N, C) scratch: an o_proj or down_proj output before its residual add
   /** With R < N: which rows of res[L] get logits (R) u32, and those rows gathered (R, C). */
   readonly logitRows: { index: Tensor; gathered: Tensor } | null;
@@ -106,14 +109,15 @@ export class Activations {
 
   /**
    * Tkv: keys per query row, T for training (the default), the KV cache's length for generation.
-   * logitRows: rows that need logits, all by default; a prefill needs only each sequence's last
-   * (B), so the vocabulary-wide buffers stay small.
+   * logitRows: rows that go through the final norm (and get logits), all by default; a prefill
+   * needs only each sequence's last (B). logits: compute the (R, V) logits in the forward; keep
+   * this to few rows (generation, parity checks): training never holds them.
    */
   constructor(
     model: LlamaModel,
     readonly B: number,
     readonly T: number,
-    options: { Tkv?: number; logitRows?: number } = {},
+    options: { Tkv?: number; logitRows?: number; logits?: boolean } = {},
   ) {
     const { gpu, config } = model;
     this.gpu = gpu;
@@ -148,7 +152,7 @@ export class Activations {
     this.resFinal = t([N, C], 'res final');
     this.lnf = t([R, C], 'lnf');
     this.lnfRstd = t([R], 'lnf rstd');
-    this.logits = t([R, V], 'logits');
+    this.logits = options.logits ? t([R, V], 'logits') : null;
     this.proj = t([N, C], 'proj');
     this.logitRows = R < N ? { index: t([R], 'logit rows'), gathered: t([R, C], 'logit rows gathered') } : null;
     if (model.lora) {
@@ -171,7 +175,8 @@ export class Activations {
       this.gpu.release(...Object.values(layer));
       if (qkNorm) this.gpu.release(...Object.values(qkNorm));
     }
-    this.gpu.release(this.tokens, this.leftPadding, this.resFinal, this.lnf, this.lnfRstd, this.logits, this.proj);
+    this.gpu.release(this.tokens, this.leftPadding, this.resFinal, this.lnf, this.lnfRstd, this.proj);
+    if (this.logits) this.gpu.release(this.logits);
     if (this.logitRows) this.gpu.release(this.logitRows.index, this.logitRows.gathered);
     this.gpu.release(...this.loraHidden.values());
     for (const { dropped, mask } of this.loraDropout.values()) this.gpu.release(dropped, mask);
@@ -222,7 +227,7 @@ export interface ForwardOptions {
 }
 
 /**
- * The forward pass from `acts.tokens` to `acts.logits`. Without a cache, attention is causal over
+ * The forward pass from `acts.tokens` to `acts.lnf`, and `acts.logits` where it has them. Without a cache, attention is causal over
  * the T tokens and saves its probabilities for the backward; with one, the new keys and values
  * are written at the current position and the queries attend to everything cached so far.
  */
@@ -303,7 +308,7 @@ export function buildForward(model: LlamaModel, acts: Activations, { cache, adap
     final = acts.logitRows.gathered;
   }
   d.push(rmsnormForward(gpu, acts.lnf, acts.lnfRstd, final, w.get('model.norm.weight'), R, C, eps));
-  d.push(linearForward(gpu, acts.logits, acts.lnf, model.lmHead, null, R, V, C));
+  if (acts.logits) d.push(linearForward(gpu, acts.logits, acts.lnf, model.lmHead, null, R, V, C));
   return {
     dispatches: d,
     setPosition(pos) {

@@ -1,26 +1,35 @@
 // Weighted mean cross-entropy over the tokens a mask selects (the response tokens in SFT; a mask
-// value above 1 counts a token more): loss = Σ_n w[n] · (−log p(target[n])), w = mask / Σ mask.
-// The per-row weights double as the upstream gradient of each row's loss, so the backward is one
-// dispatch.
+// value above 1 counts a token more): loss = Σ_n w[n] · (−log p(target[n])), w = mask / Σ mask,
+// with the LM head folded in: the logits are made and dropped one vocabulary chunk at a time
+// (VocabularyHead). The per-row weights, negated, are the upstream gradient of each row's
+// log-prob, so the backward needs no other input.
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
-import { crossEntropyBackward, crossEntropyForward } from '../gpu/kernels/logsoftmax.ts';
+import type { HeadBackward } from './backward.ts';
+import { VocabularyHead } from './vocabHead.ts';
 
 export class MaskedCrossEntropy {
   readonly targets: Tensor; // (N) u32
-  readonly weights: Tensor; // (N) mask / count
-  readonly loss: Tensor; // (N) per-row −log p(target)
+  readonly dlogprob: Tensor; // (N) −mask / Σ mask: ∂loss/∂logprob
+  readonly logprob: Tensor; // (N) log p(target)
   readonly lse: Tensor; // (N) saved for the backward
+  readonly entropy: Tensor; // (N) the head's entropy, not part of the loss
+  readonly head: VocabularyHead;
   private weightsOnCpu: Float32Array;
 
+  /** N rows of C hidden values against a (V, C) lm_head, chunkColumns vocabulary columns at a time (logitsChunkColumns). */
   constructor(
     private readonly gpu: Gpu,
     readonly N: number,
     readonly V: number,
+    C: number,
+    chunkColumns: number,
   ) {
     this.targets = gpu.tensor([N], 'targets');
-    this.weights = gpu.tensor([N], 'loss weights');
-    this.loss = gpu.tensor([N], 'loss');
+    this.dlogprob = gpu.tensor([N], 'loss dlogprob');
+    this.logprob = gpu.tensor([N], 'logprob');
     this.lse = gpu.tensor([N], 'lse');
+    this.entropy = gpu.tensor([N], 'entropy');
+    this.head = new VocabularyHead(gpu, N, V, C, chunkColumns);
     this.weightsOnCpu = new Float32Array(N);
   }
 
@@ -49,28 +58,32 @@ export class MaskedCrossEntropy {
       this.weightsOnCpu[n] = total > 0 ? (mask[n]! * scale) / total : 0;
     }
     this.gpu.write(this.targets, ids);
-    this.gpu.write(this.weights, this.weightsOnCpu);
+    this.gpu.write(this.dlogprob, this.weightsOnCpu.map((w) => -w));
     return count;
   }
 
-  forward(logits: Tensor): Dispatch {
-    return crossEntropyForward(this.gpu, this.loss, this.lse, logits, this.targets, this.N, this.V);
+  /** Each row's log p(target) of softmax(x · Wᵀ). */
+  forward(
+    x: Tensor, // (N, C) the final norm's output
+    W: Tensor, // (V, C) lm_head
+  ): Dispatch[] {
+    return this.head.forward({ logprob: this.logprob, lse: this.lse, entropy: this.entropy }, x, W, this.targets);
   }
 
-  /** dlogits = weights · (softmax − onehot(target)); overwrites. */
-  backward(dlogits: Tensor, logits: Tensor): Dispatch {
-    return crossEntropyBackward(this.gpu, dlogits, this.weights, logits, this.targets, this.lse, this.N, this.V, { accumulate: false });
-  }
+  /** dx = ∂loss/∂x (=), dW += ∂loss/∂W unless null, after forward: buildBackward's head. */
+  readonly backward: HeadBackward = (dx, dW, x, W) =>
+    this.head.backward(dx, dW, { dlogprob: this.dlogprob, entropy: null }, x, W, this.targets, this.lse);
 
-  /** The weighted mean, from the per-row losses read back (N floats). */
+  /** The weighted mean, from the per-row log-probs read back (N floats). */
   async read(): Promise<number> {
-    const loss = await this.gpu.readF32(this.loss);
+    const logprob = await this.gpu.readF32(this.logprob);
     let total = 0;
-    for (let n = 0; n < this.N; n++) if (this.weightsOnCpu[n]) total += this.weightsOnCpu[n]! * loss[n]!;
+    for (let n = 0; n < this.N; n++) if (this.weightsOnCpu[n]) total -= this.weightsOnCpu[n]! * logprob[n]!;
     return total;
   }
 
   release(): void {
-    this.gpu.release(this.targets, this.weights, this.loss, this.lse);
+    this.gpu.release(this.targets, this.dlogprob, this.logprob, this.lse, this.entropy);
+    this.head.release();
   }
 }

@@ -1,12 +1,11 @@
 // Adds up what a run will put on the GPU before anything is allocated: weights, gradients,
-// optimiser state, saved activations, logits and KV cache. WebGPU does not report how much memory
-// a GPU has, so the total is checked against a budget (the user's, or a conservative default)
-// and every single buffer against the adapter's binding limit; a refusal names the numbers and
-// the ways out.
+// optimiser state, saved activations, one chunk of logits and the KV cache. WebGPU does not
+// report how much memory a GPU has, so the total is checked against a budget (the user's, or a
+// conservative default) and every single buffer against the adapter's binding limit; a refusal
+// names the numbers and the ways out.
 import type { ModelConfig } from './config.ts';
 import { LORA_TARGETS, targetShape, type LoraTarget } from './lora.ts';
 import { parameterCount } from './parameters.ts';
-
 
 export interface RunShape {
   batch: number; // B sequences per training micro-batch
@@ -26,6 +25,8 @@ export interface MemoryLimits {
 
 export interface MemoryPlan {
   parts: { name: string; bytes: number }[];
+  /** Vocabulary columns of one chunk of training logits (VocabularyHead): V when they all fit at once. */
+  logitsChunkColumns: number;
   totalBytes: number;
   largestBuffer: { name: string; bytes: number };
   trainableParameters: number;
@@ -35,6 +36,31 @@ export interface MemoryPlan {
 }
 
 const F32 = 4;
+
+/**
+ * WebGPU's largest minStorageBufferOffsetAlignment (every adapter's is at most this): a view of a
+ * tensor's rows binds at a multiple of it.
+ */
+export const BINDING_OFFSET_ALIGNMENT = 256;
+
+/** What one chunk of training logits (and, in place, their gradient) may take. */
+export const LOGITS_CHUNK_BYTES = 32 * 2 ** 20;
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/**
+ * The vocabulary columns Vc of one chunk of logits for `rows` rows: all V when (rows, V) fits in
+ * maxChunkBytes, else the most that fit, a multiple of the rows of lm_head (C wide) that fill
+ * BINDING_OFFSET_ALIGNMENT bytes, so every chunk's rows of lm_head can be bound; at least one such group.
+ */
+export function logitsChunkColumns(V: number, C: number, rows: number, maxChunkBytes = LOGITS_CHUNK_BYTES): number {
+  const fit = Math.floor(maxChunkBytes / (rows * F32));
+  if (fit >= V) return V;
+  const group = BINDING_OFFSET_ALIGNMENT / gcd(C * F32, BINDING_OFFSET_ALIGNMENT);
+  return Math.min(V, Math.max(group, fit - (fit % group)));
+}
 
 export function loraParameterCount(config: ModelConfig, rank: number, targets: readonly LoraTarget[]): number {
   // A (rank, in) and B (out, rank) per target per layer.
@@ -55,6 +81,7 @@ function activationsPerToken(config: ModelConfig): number {
 export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLimits): MemoryPlan {
   const { vocabSize: V, hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, numLayers: L } = config;
   const BT = run.batch * run.seqLen;
+  const chunkColumns = logitsChunkColumns(V, C, BT, Math.min(LOGITS_CHUNK_BYTES, limits.maxStorageBufferBindingSize));
   const base = parameterCount(config);
   const trainable = run.finetune.kind === 'full' ? base : loraParameterCount(config, run.finetune.rank, run.finetune.targets);
 
@@ -67,7 +94,8 @@ export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLim
       name: 'activations',
       bytes: (L * (BT * activationsPerToken(config) + 2 * run.batch * NH * run.seqLen * run.seqLen) + 2 * BT * C) * F32,
     },
-    { name: 'logits and their gradient', bytes: 2 * BT * V * F32 },
+    // One chunk of vocabulary columns, its gradient in place, and each row's log-sum-exp state.
+    { name: 'logits chunk', bytes: BT * (chunkColumns + 4) * F32 },
     { name: 'KV cache', bytes: 2 * L * run.generationBatch * run.generationLen * NKV * hs * F32 },
     // A prefill's activations: every prompt token of the generation batch, keys up to generationLen.
     {
@@ -78,7 +106,7 @@ export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLim
   const totalBytes = parts.reduce((s, p) => s + p.bytes, 0);
 
   const buffers = [
-    { name: 'logits', bytes: BT * V * F32 },
+    { name: 'logits chunk', bytes: BT * chunkColumns * F32 },
     { name: 'embedding', bytes: V * C * F32 },
     { name: 'attention probabilities of one layer', bytes: run.batch * NH * run.seqLen * run.seqLen * F32 },
     { name: 'decode logits', bytes: run.generationBatch * V * F32 },
@@ -108,6 +136,7 @@ export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLim
   }
   return {
     parts,
+    logitsChunkColumns: chunkColumns,
     totalBytes,
     largestBuffer,
     trainableParameters: trainable,

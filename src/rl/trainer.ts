@@ -10,7 +10,6 @@
 import type { PromptRow } from '../data/schema.ts';
 import type { Dispatch, Tensor } from '../gpu/gpu.ts';
 import { groupTokens, uploadTokenGrouping } from '../gpu/kernels/embedding.ts';
-import { entropyForward, logprobBackward, logprobForward } from '../gpu/kernels/logsoftmax.ts';
 import {
   POLICY_STATS,
   POLICY_SUM,
@@ -24,11 +23,12 @@ import {
   valueLossForward,
   VALUE_STATS,
 } from '../gpu/kernels/policyloss.ts';
-import { BackwardScratch, buildBackward } from '../model/backward.ts';
+import { BackwardScratch, buildBackward, type HeadBackward } from '../model/backward.ts';
 import { Generator } from '../model/generate.ts';
 import { Activations, buildForward, LlamaModel, type ForwardPass } from '../model/llama.ts';
-import { assertPlanFits } from '../model/memoryPlanner.ts';
+import { assertPlanFits, LOGITS_CHUNK_BYTES, logitsChunkColumns } from '../model/memoryPlanner.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
+import { VocabularyHead } from '../model/vocabHead.ts';
 import type { ParameterSet } from '../model/weights.ts';
 import { AdamW } from '../train/optimizer.ts';
 import { NonFiniteError } from '../train/lmTrainer.ts';
@@ -40,6 +40,8 @@ import { rolloutMetrics, type CompletionRecord, type StepMetrics } from './metri
 import { promptIds } from './prompting.ts';
 import { groupRewards, type CompletionReward } from './rewards.ts';
 import { verifyCompletion, type CompletionVerdict } from './verifiers.ts';
+import type { RefusalClassifier } from './refusalClassifier.ts';
+import { makeRefusalJudge, type RefusalJudge } from './refusalJudge.ts';
 
 /** One sampled completion with everything the Rollouts panel shows. */
 export interface Rollout {
@@ -94,7 +96,9 @@ interface UpdateGraph {
   T: number;
   acts: Activations;
   scratch: BackwardScratch;
-  t: Record<'targets' | 'logprob' | 'oldLogprob' | 'lse' | 'refLogprob' | 'entropy' | 'entropyLse' | 'advantage' | 'weight' | 'loss' | 'stats' | 'dlogprob' | 'partials' | 'sums', Tensor>;
+  /** The LM head and log-softmax a vocabulary chunk at a time (the reference pass shares it). */
+  head: VocabularyHead;
+  t: Record<'targets' | 'logprob' | 'oldLogprob' | 'lse' | 'refLogprob' | 'entropy' | 'refLse' | 'refEntropy' | 'advantage' | 'weight' | 'loss' | 'stats' | 'dlogprob' | 'partials' | 'sums', Tensor>;
   /** The first PPO epoch: the sampling policy is the current one. */
   update: Dispatch[];
   /** Later PPO epochs (num_iterations > 1): the ratio is to the log-probs in oldLogprob. */
@@ -118,12 +122,14 @@ export class AlphaAlignTrainer {
   private readonly graphs = new Map<number, UpdateGraph>();
   private readonly B: number;
   readonly valueHead: ValueHead | null;
+  /** V_r of the reward (config.reward_judge). */
+  private readonly judge: RefusalJudge;
 
   /**
    * maxSeqLen: prompt plus completion, the longest a sequence may be. referenceModel:
    * the frozen reference for the KL term with full fine-tuning and beta > 0 (with LoRA the
    * reference is the policy with its adapters off). rewardModel: scores benign answers for the
-   * helpfulness scorer "onnx".
+   * helpfulness scorer "onnx". refusalClassifier: the classifier of the "combined" reward_judge.
    */
   constructor(
     readonly model: LlamaModel,
@@ -132,7 +138,9 @@ export class AlphaAlignTrainer {
     readonly maxSeqLen: number,
     private readonly referenceModel: LlamaModel | null = null,
     private readonly rewardModel: HelpfulnessModel | null = null,
+    refusalClassifier: RefusalClassifier | null = null,
   ) {
+    this.judge = makeRefusalJudge(config.reward_judge, config.refusal_rules, refusalClassifier);
     const { gpu, config: mc } = model;
     if (config.helpfulness_scorer.kind === 'onnx' && !rewardModel) {
       throw new RangeError('helpfulness_scorer {"kind": "onnx"} needs a reward model (an .onnx file and its tokenizer.json); load one, or use {"kind": "overlap"} or {"kind": "none"}');
@@ -191,7 +199,8 @@ export class AlphaAlignTrainer {
       lse: tensor([N], 'lse'),
       refLogprob: tensor([N], 'ref logprob'),
       entropy: tensor([N], 'entropy'),
-      entropyLse: tensor([N], 'entropy lse'),
+      refLse: tensor([N], 'ref lse'),
+      refEntropy: tensor([N], 'ref entropy'),
       advantage: tensor([N], 'advantage'),
       weight: tensor([N], 'weight'),
       loss: tensor([N], 'loss'),
@@ -211,13 +220,17 @@ export class AlphaAlignTrainer {
           dvalue: tensor([N], 'dvalue'),
         }
       : null;
-    const temperature = { temperature: config.temperature > 0 ? config.temperature : 1 };
+    const temperature = config.temperature > 0 ? config.temperature : 1;
     // The reference pass runs first and only keeps its log-probs: the policy pass after it
     // overwrites the activations with the ones its backward needs.
+    const head = new VocabularyHead(gpu, N, V, mc.hiddenSize, this.logitsChunkColumns(N));
     const refActs = this.referenceModel ? new Activations(this.referenceModel, B, T) : null;
     const reference =
       config.beta > 0
-        ? [...buildForward(this.referenceModel ?? model, refActs ?? acts, { adapters: false }).dispatches, logprobForward(gpu, t.refLogprob, t.lse, (refActs ?? acts).logits, t.targets, N, V, temperature)]
+        ? [
+            ...buildForward(this.referenceModel ?? model, refActs ?? acts, { adapters: false }).dispatches,
+            ...head.forward({ logprob: t.refLogprob, lse: t.refLse, entropy: t.refEntropy }, (refActs ?? acts).lnf, (this.referenceModel ?? model).lmHead, t.targets, temperature),
+          ]
         : [];
     // In the first PPO epoch the sampling policy is the current one: its log-probs are the
     // (detached) log-probs of this very pass, so the ratio is 1 and only the gradient matters.
@@ -237,24 +250,33 @@ export class AlphaAlignTrainer {
         : [];
     const refLogprob = config.beta > 0 ? t.refLogprob : t.logprob;
     const valueBackward = v && valueHead ? valueHead.backward(scratch.dln, v.dvalue, acts.lnf, N) : [];
+    const headBackward: HeadBackward = (dx, dW, x, W) => head.backward(dx, dW, { dlogprob: t.dlogprob, entropy: null }, x, W, t.targets, t.lse, temperature);
     const updateAgainst = (oldLogprob: Tensor) => [
       ...policyForward.dispatches,
       ...valueForward,
       ...valueLoss,
-      logprobForward(gpu, t.logprob, t.lse, acts.logits, t.targets, N, V, temperature),
-      entropyForward(gpu, t.entropy, t.entropyLse, acts.logits, N, V, temperature),
+      ...head.forward({ logprob: t.logprob, lse: t.lse, entropy: t.entropy }, acts.lnf, model.lmHead, t.targets, temperature),
       policyLossForward(gpu, t.loss, t.stats, t.logprob, oldLogprob, refLogprob, t.advantage, t.weight, N, policy),
       ...policyLossSums(gpu, t.sums, t.partials, t.loss, t.stats, t.weight, N),
       ...sumReduce(gpu, t.sums, t.partials, t.entropy, t.weight, 1, N, POLICY_SUMS),
       policyLossBackward(gpu, t.dlogprob, t.logprob, oldLogprob, refLogprob, t.advantage, t.weight, N, policy),
-      logprobBackward(gpu, scratch.dlogits, t.dlogprob, acts.logits, t.targets, t.lse, N, V, { ...temperature, accumulate: false }),
-      ...buildBackward(model, acts, this.grads, scratch, dropout, valueBackward),
+      ...buildBackward(model, acts, this.grads, scratch, headBackward, dropout, valueBackward),
     ];
     const update = updateAgainst(t.logprob);
     const updateAgain = config.num_iterations > 1 ? updateAgainst(t.oldLogprob) : null;
-    const graph = { T, acts, scratch, t, update, updateAgain, policyForward, reference, refActs, v, valuePass: [...policyForward.dispatches, ...valueForward] };
+    const graph = { T, acts, scratch, head, t, update, updateAgain, policyForward, reference, refActs, v, valuePass: [...policyForward.dispatches, ...valueForward] };
     this.graphs.set(T, graph);
     return graph;
+  }
+
+  /**
+   * Vocabulary columns per logits chunk for N rows: as the memory planner's for the longest
+   * micro-batch, so a shorter one's chunk, wider, takes no more.
+   */
+  private logitsChunkColumns(N: number): number {
+    const { gpu, config } = this.model;
+    const maxBinding = gpu.adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27;
+    return logitsChunkColumns(config.vocabSize, config.hiddenSize, N, Math.min(LOGITS_CHUNK_BYTES, maxBinding));
   }
 
   /** The padded length of a micro-batch whose longest sequence has `longest` tokens. */
@@ -465,7 +487,7 @@ export class AlphaAlignTrainer {
         prompt: ids[i]!,
         completion: reply.tokens,
         text,
-        verdict: verifyCompletion(text, config.format, config.refusal_rules),
+        verdict: verifyCompletion(text, config.format, this.judge),
         reward: { safety: 0, helpfulness: 0, total: 0 },
         advantage: 0,
         clipped: reply.finishReason === 'length',
@@ -501,6 +523,7 @@ export class AlphaAlignTrainer {
     graph.acts.release();
     graph.refActs?.release();
     graph.scratch.release();
+    graph.head.release();
     this.model.gpu.release(...Object.values(graph.t), ...Object.values(graph.v ?? {}));
   }
 

@@ -52,14 +52,14 @@ export class LmTrainer {
       throw new RangeError(`sequences of ${T} tokens exceed the model's ${model.maxPositions} positions (max_position_embeddings): use shorter sequences`);
     }
     const lora = model.lora?.settings;
-    assertPlanFits(
+    const plan = assertPlanFits(
       config,
       { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: 0, generationLen: 0, referenceCopy: false },
       { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27 },
     );
     this.acts = new Activations(model, B, T);
     this.scratch = new BackwardScratch(model, B, T);
-    this.loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize);
+    this.loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize, config.hiddenSize, plan.logitsChunkColumns);
     // With LoRA only the adapters train; the base is frozen.
     const trainable = model.lora?.weights ?? model.weights;
     this.grads = trainable.zerosLike('grad');
@@ -68,9 +68,8 @@ export class LmTrainer {
     this.forward = buildForward(model, this.acts, dropout ? { dropoutSeed: seed } : {});
     this.microStep = [
       ...this.forward.dispatches,
-      this.loss.forward(this.acts.logits),
-      this.loss.backward(this.scratch.dlogits, this.acts.logits),
-      ...buildBackward(model, this.acts, this.grads, this.scratch, dropout),
+      ...this.loss.forward(this.acts.lnf, model.lmHead),
+      ...buildBackward(model, this.acts, this.grads, this.scratch, this.loss.backward, dropout),
     ];
   }
 

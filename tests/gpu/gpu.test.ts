@@ -64,6 +64,33 @@ describe('Gpu', () => {
     gpu.release(t);
   });
 
+  it('binds, writes, reads and clears a view of some rows in place; refuses a view it cannot bind', async () => {
+    const gpu = await testGpu();
+    // (8, 64): a row is 256 bytes, so every row starts at a bindable offset.
+    const table = gpu.tensor([8, 64], 'table', Float32Array.from({ length: 8 * 64 }, (_, i) => i));
+    const rows = table.rows(2, 3);
+    expect(rows.shape).toEqual([3, 64]);
+    expect(rows.byteOffset).toBe(2 * 256);
+    expect(Array.from(await gpu.readF32(rows, 0, 2))).toEqual([128, 129]);
+    gpu.write(rows, new Float32Array([-1]), 1);
+    expect((await gpu.readF32(table, 129, 1))[0]).toBe(-1);
+    // An RMSNorm of 3 rows of 2s (weight 1) writes 1s into the view's rows only.
+    const weight = gpu.tensor([64], 'weight', new Float32Array(64).fill(1));
+    const twos = gpu.tensor([3, 64], 'twos', new Float32Array(3 * 64).fill(2));
+    const rstd = gpu.tensor([3], 'rstd');
+    gpu.run([rmsnormForward(gpu, rows, rstd, twos, weight, 3, 64, 0)]);
+    const after = await gpu.readF32(table);
+    expect(after[2 * 64 - 1]).toBe(2 * 64 - 1);
+    expect(Array.from(after.slice(2 * 64, 5 * 64))).toEqual(Array(3 * 64).fill(1));
+    expect(after[5 * 64]).toBe(5 * 64);
+    gpu.clear([table.rows(7, 1)]);
+    expect(Array.from(await gpu.readF32(table, 7 * 64 - 1, 2))).toEqual([after[7 * 64 - 1]!, 0]);
+    expect(() => table.rows(6, 3)).toThrow(/table: rows \[6, 9\) are not inside its 8 rows/);
+    const narrow = gpu.tensor([8, 4], 'narrow');
+    expect(() => rmsnormForward(gpu, narrow.rows(1, 1), rstd, narrow.rows(1, 1), weight, 1, 4, 1e-6)).toThrow(/starts at byte 16, not a multiple of this device's minStorageBufferOffsetAlignment \(256\)/);
+    gpu.release(table, weight, twos, rstd, narrow);
+  });
+
   it('times a phase with a positive duration', async () => {
     // Dawn quantises timestamps (to 100 µs on SwiftShader), so the phase must be long enough to
     // read above zero: 16 RMSNorms of 2048 rows of 1024.

@@ -14,10 +14,10 @@ async function model(name: string) {
 /** Greedy next tokens recomputed from scratch: the full causal forward over each whole sequence. */
 async function argmaxOfFullForward(m: LlamaModel, sequence: number[]): Promise<number[]> {
   const { gpu, config } = m;
-  const acts = new Activations(m, 1, sequence.length);
+  const acts = new Activations(m, 1, sequence.length, { logits: true });
   gpu.write(acts.tokens, Uint32Array.from(sequence));
   gpu.run(buildForward(m, acts).dispatches);
-  const logits = await gpu.readF32(acts.logits);
+  const logits = await gpu.readF32(acts.logits!);
   acts.release();
   const V = config.vocabSize;
   return Array.from({ length: sequence.length }, (_, t) => {

@@ -9,6 +9,10 @@ function nll(row: number[], target: number): number {
   return lse - row[target]!;
 }
 
+// With lm_head the identity (V = C), the head's logits are the hidden states themselves, so the
+// loss reads the rows below as logits, and ∂loss/∂x is ∂loss/∂logits.
+const identity = (V: number) => Array.from({ length: V * V }, (_, i) => (i % (V + 1) === 0 ? 1 : 0));
+
 describe('MaskedCrossEntropy', () => {
   const N = 4;
   const V = 5;
@@ -22,45 +26,52 @@ describe('MaskedCrossEntropy', () => {
 
   it('is the mean of the counted rows under a 0/1 mask, and the weighted mean under weights', async () => {
     const gpu = await testGpu();
-    const loss = new MaskedCrossEntropy(gpu, N, V);
+    const loss = new MaskedCrossEntropy(gpu, N, V, V, V);
     const x = upload(gpu, [N, V], logits.flat());
+    const W = upload(gpu, [V, V], identity(V));
     const each = logits.map((row, n) => nll(row, targets[n]!));
     for (const mask of [[1, 0, 1, 1], [0, 1, 10, 2]]) {
       const counted = loss.setBatch(targets, mask);
-      gpu.run([loss.forward(x)]);
+      gpu.run(loss.forward(x, W));
       const total = mask.reduce((a, m) => a + m, 0);
       const expected = each.reduce((a, l, n) => a + (mask[n]! * l) / total, 0);
       expect(counted).toBe(mask.filter((m) => m > 0).length);
       expect(await loss.read()).toBeCloseTo(expected, 5);
     }
-    gpu.release(x);
+    gpu.release(x, W);
     loss.release();
   });
 
-  it('backward gives each row its weight times (softmax − onehot)', async () => {
+  it('backward gives each row its weight times (softmax − onehot), and lm_head dlogitsᵀ · x added on', async () => {
     const gpu = await testGpu();
-    const loss = new MaskedCrossEntropy(gpu, N, V);
+    const loss = new MaskedCrossEntropy(gpu, N, V, V, V);
     const x = upload(gpu, [N, V], logits.flat());
-    const dx = gpu.tensor([N, V], 'dlogits');
+    const W = upload(gpu, [V, V], identity(V));
+    const dx = upload(gpu, [N, V], Array(N * V).fill(7), 'dx'); // overwritten
+    const dW = upload(gpu, [V, V], Array(V * V).fill(1), 'dW'); // added onto
     const mask = [0, 1, 10, 2];
     loss.setBatch(targets, mask, 0.5);
-    const [grad] = await runAndRead(gpu, [loss.forward(x), loss.backward(dx, x)], dx);
+    const [grad, gradW] = await runAndRead(gpu, [...loss.forward(x, W), ...loss.backward(dx, dW, x, W)], dx, dW);
     const total = 13;
-    logits.forEach((row, n) => {
+    const dlogits = logits.map((row, n) => {
       const max = Math.max(...row);
       const z = row.reduce((a, v) => a + Math.exp(v - max), 0);
-      row.forEach((v, i) => {
-        const expected = ((0.5 * mask[n]!) / total) * (Math.exp(v - max) / z - (i === targets[n] ? 1 : 0));
-        expect(grad![n * V + i]).toBeCloseTo(expected, 6);
-      });
+      return row.map((v, i) => ((0.5 * mask[n]!) / total) * (Math.exp(v - max) / z - (i === targets[n] ? 1 : 0)));
     });
-    gpu.release(x, dx);
+    dlogits.forEach((row, n) => row.forEach((g, i) => expect(grad![n * V + i]).toBeCloseTo(g, 6)));
+    for (let v = 0; v < V; v++) {
+      for (let c = 0; c < V; c++) {
+        const expected = 1 + dlogits.reduce((a, row, n) => a + row[v]! * logits[n]![c]!, 0);
+        expect(gradW![v * V + c]).toBeCloseTo(expected, 6);
+      }
+    }
+    gpu.release(x, W, dx, dW);
     loss.release();
   });
 
   it('refuses a negative or non-finite weight', async () => {
     const gpu = await testGpu();
-    const loss = new MaskedCrossEntropy(gpu, N, V);
+    const loss = new MaskedCrossEntropy(gpu, N, V, V, V);
     expect(() => loss.setBatch(targets, [1, -1, 1, 1])).toThrow(/mask 1 is -1/);
     expect(() => loss.setBatch(targets, [1, 1, Number.NaN, 1])).toThrow(/mask 2 is NaN/);
     loss.release();

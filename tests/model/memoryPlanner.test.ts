@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { LORA_TARGETS } from '../../src/model/lora.ts';
-import { loraParameterCount, planMemory, type RunShape } from '../../src/model/memoryPlanner.ts';
+import { LOGITS_CHUNK_BYTES, logitsChunkColumns, loraParameterCount, planMemory, type RunShape } from '../../src/model/memoryPlanner.ts';
 import { parameterCount } from '../../src/model/parameters.ts';
 
 const tiny = parseModelConfig({
@@ -58,13 +58,20 @@ describe('planMemory', () => {
     expect(plan.problem).toMatch(/but the memory budget is 2\.00 GiB\. Ways out: LoRA .*; a smaller batch \(8 → 4\); shorter sequences \(256 tokens → 128\)/);
   });
 
-  it('refuses a logits buffer larger than the adapter can bind', () => {
-    const plan = planMemory(smol, { ...run, finetune: { kind: 'lora', rank: 8, targets: ['q_proj'] } }, {
-      budgetBytes: 64 * 2 ** 30,
-      maxStorageBufferBindingSize: 128 * 2 ** 20,
-    });
-    expect(plan.largestBuffer.name).toBe('logits');
-    expect(plan.problem).toContain('the logits buffer needs 384.0 MiB but this adapter binds at most 128.0 MiB per buffer');
+  it('plans one chunk of logits, not B×T×V: bindable, within the chunk bytes and the adapter\'s binding', () => {
+    const lora = { ...run, finetune: { kind: 'lora', rank: 8, targets: ['q_proj'] } } as const;
+    const BT = run.batch * run.seqLen;
+    for (const maxStorageBufferBindingSize of [128 * 2 ** 20, 16 * 2 ** 20]) {
+      const plan = planMemory(smol, lora, { budgetBytes: 64 * 2 ** 30, maxStorageBufferBindingSize });
+      const Vc = plan.logitsChunkColumns;
+      expect(Vc).toBe(logitsChunkColumns(smol.vocabSize, smol.hiddenSize, BT, Math.min(LOGITS_CHUNK_BYTES, maxStorageBufferBindingSize)));
+      expect(Vc).toBeLessThan(smol.vocabSize); // 8 × 256 × 49152 floats would be 384 MiB
+      expect(BT * Vc * 4).toBeLessThanOrEqual(Math.min(LOGITS_CHUNK_BYTES, maxStorageBufferBindingSize));
+      expect(plan.parts.find((p) => p.name === 'logits chunk')!.bytes).toBe(BT * (Vc + 4) * 4);
+      expect(plan.parts.some((p) => p.name.includes('logits and'))).toBe(false);
+    }
+    // A batch whose logits fit the chunk takes the whole vocabulary at once.
+    expect(planMemory(tiny, { ...run, batch: 1, seqLen: 8 }, limits).logitsChunkColumns).toBe(300);
   });
 
   it('counts Qwen3\'s q/k norm weights in the parameters and their saved outputs in the activations', () => {

@@ -1,15 +1,12 @@
-// Launchers for shaders/logsoftmax.wgsl. Shapes: logits, dlogits (N, V); targets (N) u32 token ids
-// (< V); lse, logprob, loss, entropy and their gradients (N).
-//
-// Every op sees z = logits / temperature (temperature 1 for training; RL computes log-probs and
-// the entropy at its sampling temperature). Pass the backward the temperature of its forward: it
-// rebuilds p = exp(z − lse) from the saved lse, and its gradient is w.r.t. the unscaled logits.
-//
-// The backward launchers accumulate (dlogits +=) by default, so that, e.g., an RL loss
-// Σ a·logprob + β·entropy adds both terms into one dlogits. With `accumulate: false` the first
-// one writes (=) instead, which saves zeroing dlogits before it:
-//   logprobBackward(gpu, dlogits, dlogprob, ..., { accumulate: false }), then
-//   entropyBackward(gpu, dlogits, dentropy, ...)   // += onto it
+// Launchers for shaders/logsoftmax.wgsl: log-probs, lse and entropy of softmax(logits / temperature)
+// from chunks (N, Vc) of the logits, columns [first, first + Vc), and their backward:
+//   for each chunk: its logits, then vocabChunkForward (the online log-sum-exp in rowState)
+//   vocabChunkFinalize: logprob, lse, entropy
+//   backward, for each chunk: its logits again, vocabChunkBackward (in place: now ∂/∂logits),
+//   then the chunk's gradient flows into the hidden states and lm_head's rows (VocabularyHead).
+// Shapes: targets (N) u32 token ids (< V); rowState (N, 4); logprob, lse, entropy, dlogprob,
+// dentropy (N). Pass the backward the temperature of its forward: it rebuilds p = exp(z − lse)
+// from the saved lse, and its gradient is w.r.t. the unscaled logits.
 import { f32, u32 } from '../params.ts';
 import { grid1d, type Dispatch, type Gpu, type Tensor } from '../gpu.ts';
 
@@ -18,118 +15,83 @@ export interface LogsoftmaxOptions {
   temperature?: number;
 }
 
-export interface LogsoftmaxBackwardOptions extends LogsoftmaxOptions {
-  /** dlogits += (true, default) or dlogits = (false). */
-  accumulate?: boolean;
-}
-
 /** The forward entry points map one row to one invocation, 64 to a workgroup. */
 const ROWS_PER_WORKGROUP = 64;
 
-function params(N: number, V: number, temperature = 1) {
+/** One vocabulary chunk: its first id and its width. */
+export interface VocabChunk {
+  first: number;
+  columns: number;
+}
+
+function chunkParams(N: number, chunk: VocabChunk, temperature = 1) {
   if (!(temperature > 0 && Number.isFinite(temperature))) {
     throw new RangeError(`logsoftmax: temperature must be finite and > 0, got ${temperature}`);
   }
-  return [u32(N), u32(V), f32(1 / temperature)];
+  return [u32(N), u32(chunk.columns), u32(chunk.first), f32(1 / temperature)];
 }
 
-function forward(gpu: Gpu, entry: string, buffers: Tensor[], N: number, V: number, o: LogsoftmaxOptions): Dispatch {
-  return gpu.dispatch(entry, gpu.pipeline('logsoftmax', entry), buffers, params(N, V, o.temperature), grid1d(N, ROWS_PER_WORKGROUP));
-}
-
-function backward(gpu: Gpu, entry: string, buffers: Tensor[], N: number, V: number, o: LogsoftmaxBackwardOptions): Dispatch {
-  const accumulate = o.accumulate ?? true;
+/** Folds one chunk of logits into each row's running (max, Σ exp, Σ exp·z, target logit); the chunk at 0 starts it. */
+export function vocabChunkForward(
+  gpu: Gpu,
+  rowState: Tensor, // (N, 4) = for the chunk at 0, merged after
+  chunkLogits: Tensor, // (N, Vc)
+  targets: Tensor, // (N) u32
+  N: number,
+  chunk: VocabChunk,
+  options: LogsoftmaxOptions = {},
+): Dispatch {
   return gpu.dispatch(
-    accumulate ? entry : `${entry} (=)`,
-    gpu.pipeline('logsoftmax', entry, { ACCUMULATE: accumulate ? 1 : 0 }),
-    buffers,
-    params(N, V, o.temperature),
-    grid1d(N, 1),
+    `vocabChunkForward ${chunk.first}+${chunk.columns}`,
+    gpu.pipeline('logsoftmax', 'vocabChunkForward'),
+    [rowState, chunkLogits, targets],
+    chunkParams(N, chunk, options.temperature),
+    grid1d(N, ROWS_PER_WORKGROUP),
   );
 }
 
-/** logprob[n] = z[n, targets[n]] − lse[n], the log-probability of the target token. */
-export function logprobForward(
+/** logprob = z[target] − lse, lse, entropy = −Σ p log p, from the state of every chunk. */
+export function vocabChunkFinalize(
   gpu: Gpu,
   logprob: Tensor, // (N) =
   lse: Tensor, // (N) =
-  logits: Tensor, // (N, V)
-  targets: Tensor, // (N) u32
-  N: number,
-  V: number,
-  options: LogsoftmaxOptions = {},
-): Dispatch {
-  return forward(gpu, 'logprobForward', [logprob, lse, logits, targets], N, V, options);
-}
-
-/** dlogits[n, :] += dlogprob[n] · (onehot(targets[n]) − p[n, :]) / temperature. */
-export function logprobBackward(
-  gpu: Gpu,
-  dlogits: Tensor, // (N, V) += (= with accumulate: false)
-  dlogprob: Tensor, // (N)
-  logits: Tensor, // (N, V)
-  targets: Tensor, // (N) u32
-  lse: Tensor, // (N) from logprobForward
-  N: number,
-  V: number,
-  options: LogsoftmaxBackwardOptions = {},
-): Dispatch {
-  return backward(gpu, 'logprobBackward', [dlogits, dlogprob, logits, targets, lse], N, V, options);
-}
-
-/** loss[n] = lse[n] − z[n, targets[n]] = −logprob, per row (the caller averages with its mask). */
-export function crossEntropyForward(
-  gpu: Gpu,
-  loss: Tensor, // (N) =
-  lse: Tensor, // (N) =
-  logits: Tensor, // (N, V)
-  targets: Tensor, // (N) u32
-  N: number,
-  V: number,
-  options: LogsoftmaxOptions = {},
-): Dispatch {
-  return forward(gpu, 'crossEntropyForward', [loss, lse, logits, targets], N, V, options);
-}
-
-/** dlogits[n, :] += dloss[n] · (p[n, :] − onehot(targets[n])) / temperature. */
-export function crossEntropyBackward(
-  gpu: Gpu,
-  dlogits: Tensor, // (N, V) += (= with accumulate: false)
-  dloss: Tensor, // (N)
-  logits: Tensor, // (N, V)
-  targets: Tensor, // (N) u32
-  lse: Tensor, // (N) from crossEntropyForward
-  N: number,
-  V: number,
-  options: LogsoftmaxBackwardOptions = {},
-): Dispatch {
-  return backward(gpu, 'crossEntropyBackward', [dlogits, dloss, logits, targets, lse], N, V, options);
-}
-
-/** entropy[n] = −Σ_v p log p of softmax(z[n, :]). */
-export function entropyForward(
-  gpu: Gpu,
   entropy: Tensor, // (N) =
-  lse: Tensor, // (N) =
-  logits: Tensor, // (N, V)
+  rowState: Tensor, // (N, 4) after the last chunk
   N: number,
-  V: number,
-  options: LogsoftmaxOptions = {},
 ): Dispatch {
-  return forward(gpu, 'entropyForward', [entropy, lse, logits], N, V, options);
+  return gpu.dispatch('vocabChunkFinalize', gpu.pipeline('logsoftmax', 'vocabChunkFinalize'), [logprob, lse, entropy, rowState], chunkParams(N, { first: 0, columns: 1 }), grid1d(N, ROWS_PER_WORKGROUP));
 }
 
-/** dlogits[n, :] += dentropy[n] · (−p · (log p + entropy[n])) / temperature. */
-export function entropyBackward(
+/** The entropy term of vocabChunkBackward: its upstream gradient and the entropy of the forward. */
+export interface EntropyGradient {
+  dentropy: Tensor; // (N)
+  entropy: Tensor; // (N) from vocabChunkFinalize
+}
+
+/**
+ * In place: chunk (N, Vc) holds the chunk's logits on entry and their gradient on exit,
+ * invT · (dlogprob · (onehot(target) − p) − dentropy · p · (log p + entropy)); the cross-entropy
+ * is dlogprob = −weight.
+ */
+export function vocabChunkBackward(
   gpu: Gpu,
-  dlogits: Tensor, // (N, V) += (= with accumulate: false)
-  dentropy: Tensor, // (N)
-  logits: Tensor, // (N, V)
-  lse: Tensor, // (N) from entropyForward (or logprobForward at the same temperature)
-  entropy: Tensor, // (N) from entropyForward
+  chunkLogits: Tensor, // (N, Vc) logits in, gradient out
+  dlogprob: Tensor, // (N)
+  targets: Tensor, // (N) u32
+  lse: Tensor, // (N) from vocabChunkFinalize at the same temperature
+  entropy: EntropyGradient | null,
   N: number,
-  V: number,
-  options: LogsoftmaxBackwardOptions = {},
+  chunk: VocabChunk,
+  options: LogsoftmaxOptions = {},
 ): Dispatch {
-  return backward(gpu, 'entropyBackward', [dlogits, dentropy, logits, lse, entropy], N, V, options);
+  // The shader reads the entropy bindings only with ENTROPY, but its layout has them either way:
+  // without an entropy term, dlogprob and lse stand in, never read.
+  const buffers = [chunkLogits, dlogprob, targets, lse, entropy?.dentropy ?? dlogprob, entropy?.entropy ?? lse];
+  return gpu.dispatch(
+    `vocabChunkBackward ${chunk.first}+${chunk.columns}${entropy ? ' with entropy' : ''}`,
+    gpu.pipeline('logsoftmax', 'vocabChunkBackward', { ENTROPY: entropy ? 1 : 0 }),
+    buffers,
+    chunkParams(N, chunk, options.temperature),
+    grid1d(N, 1),
+  );
 }

@@ -16,7 +16,8 @@
 //   const fwd = policyLossForward(gpu, loss, stats, logprob, oldLogprob, refLogprob, adv, weight, N, o);
 //   const red = policyLossSums(gpu, sums, partials, loss, stats, weight, N);
 //   const bwd = policyLossBackward(gpu, dlogprob, logprob, oldLogprob, refLogprob, adv, weight, N, o);
-// Each step: gpu.run([...logprobForward, fwd, ...red, bwd, logprobBackward(.., dlogprob, ..)]), then
+// Each step: gpu.run([...head.forward, fwd, ...red, bwd, ...head.backward(.., dlogprob, ..)]) (a
+// VocabularyHead's log-probs and their backward), then
 // read the POLICY_SUMS scalars back once.
 import { f32, u32, type ParamField } from '../params.ts';
 import { grid1d, type Dispatch, type Gpu, type Tensor } from '../gpu.ts';
@@ -98,7 +99,7 @@ export function policyLossForward(
   gpu: Gpu,
   loss: Tensor, // (N) =
   stats: Tensor, // (POLICY_STATS, N) =
-  logprob: Tensor, // (N) under the current policy (logprobForward)
+  logprob: Tensor, // (N) under the current policy (VocabularyHead.forward)
   oldLogprob: Tensor, // (N) under the sampling policy
   refLogprob: Tensor, // (N) under the reference policy
   advantage: Tensor, // (N)
@@ -126,7 +127,7 @@ export function policyLossForward(
 
 /**
  * dlogprob[n] = ∂loss[n]/∂logprob[n] = weight·(−A·ratio·[not clipped, |logprob − old| ≤ 20]
- * + β·(1 − exp(refLogprob − logprob))·[|refLogprob − logprob| ≤ 20]); feed it to logprobBackward.
+ * + β·(1 − exp(refLogprob − logprob))·[|refLogprob − logprob| ≤ 20]); feed it to VocabularyHead.backward.
  */
 export function policyLossBackward(
   gpu: Gpu,

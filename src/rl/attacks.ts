@@ -1,8 +1,9 @@
 // Jailbreak templates for evaluation only: each wraps a harmful prompt the way one published
 // family of attacks does, in the lab's own words, so `lab eval --attacks` can ask whether a model
-// that refuses the plain request still refuses it dressed up. They are never used in training
-// (nothing in src/train or the RL trainer imports this file), so they test robustness to attacks
-// the policy has not seen, as AlphaAlign's "robustness to unseen jailbreaks" claim is measured.
+// that refuses the plain request still refuses it dressed up. They are never used in training:
+// only evaluation imports this file (evaluation.ts and its callers), never the trainer, its
+// rollouts or its prompt schedule, so they test robustness to attacks the policy has not seen, as
+// AlphaAlign's "robustness to unseen jailbreaks" claim is measured.
 // Rendering is deterministic: the same prompt gives the same attack text, byte for byte.
 
 export interface AttackTemplate {

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ATTACK_TEMPLATES, selectAttacks, splitWords } from '../../src/rl/attacks.ts';
 
@@ -55,6 +56,13 @@ describe('attack templates', () => {
 
   it('payload splitting quotes JSON-escaped parts, so quotes in a prompt cannot end a part early', () => {
     expect(render('payload_splitting', 'Say "hi"\nnow please')).toMatch(/^Let a = "Say", b = "\\"hi\\"" and c = "now please"\./);
+  });
+});
+
+describe('training never sees an attack', () => {
+  it('no training module imports the templates', () => {
+    const training = [...readdirSync('src/train').map((f) => `src/train/${f}`), 'src/rl/trainer.ts', 'src/rl/rewards.ts', 'src/rl/schedule.ts', 'src/rl/prompting.ts', 'src/rl/runSetup.ts'];
+    for (const file of training) expect(readFileSync(file, 'utf8'), file).not.toMatch(/attacks\.ts/);
   });
 });
 

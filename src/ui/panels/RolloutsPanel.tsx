@@ -1,7 +1,33 @@
 import { useDeferredValue, useMemo, useState } from 'react';
+import type { RolloutView } from '../../worker/protocol.ts';
 import { useRolloutsStore } from '../stores/rolloutsStore.ts';
+import './rollouts.css';
 
 const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+
+/** Characters of a prompt, reasoning or answer shown until the user asks for the rest. */
+const TEXT_SHOWN = 240;
+/** Characters of a matched rule shown (a regex can be long). */
+const RULE_SHOWN = 60;
+
+/** A text cut at `limit` characters, with a button that shows (and hides again) the rest. */
+function LongText({ text, limit, what }: { text: string; limit: number; what: string }) {
+  const [open, setOpen] = useState(false);
+  if (text.length <= limit) return <>{text}</>;
+  return (
+    <>
+      <span data-testid="long-text" data-open={open}>
+        {open ? text : `${text.slice(0, limit).trimEnd()}…`}
+      </span>{' '}
+      <button type="button" className="more" aria-expanded={open} aria-label={`${open ? 'Show less of' : 'Show all of'} ${what}`} onClick={() => setOpen((o) => !o)}>
+        {open ? 'less' : 'more'}
+      </button>
+    </>
+  );
+}
+
+/** Words that tell rows apart for a screen reader: the step and the prompt's id. */
+const rowName = (r: RolloutView) => `step ${r.step}, prompt ${r.promptId}`;
 
 /** Prompts and completions are model and user text: always rendered as React text nodes, never as HTML. */
 export function RolloutsPanel() {
@@ -24,7 +50,19 @@ export function RolloutsPanel() {
         <span className="muted small">latest steps first; {rollouts.length} completions kept</span>
       </div>
       <div className="table-scroll">
-        <table className="data-table" data-testid="rollouts-table" data-rows={shown.length}>
+        <table className="data-table rollouts-table" data-testid="rollouts-table" data-rows={shown.length}>
+          <colgroup>
+            <col style={{ width: '4.5em' }} />
+            <col style={{ width: '22%' }} />
+            <col style={{ width: '5.5em' }} />
+            <col style={{ width: '16%' }} />
+            <col style={{ width: '18%' }} />
+            <col style={{ width: '3em' }} />
+            <col />
+            <col style={{ width: '3.5em' }} />
+            <col style={{ width: '3.5em' }} />
+            <col style={{ width: '6.5em' }} />
+          </colgroup>
           <thead>
             <tr>
               <th scope="col">Step</th>
@@ -50,19 +88,27 @@ export function RolloutsPanel() {
             {shown.map((r, i) => (
               <tr key={`${r.step}-${r.promptId}-${i}`} className={r.label}>
                 <td>{r.step}</td>
-                <td className="text-cell">{r.prompt}</td>
+                <td className="text-cell" data-testid="rollout-prompt">
+                  <LongText text={r.prompt} limit={TEXT_SHOWN} what={`the prompt (${rowName(r)})`} />
+                </td>
                 <td>
                   <span className={`tag ${r.label}`}>{r.label}</span>
                 </td>
-                <td className="text-cell">{r.reasoning ?? <span className="muted">—</span>}</td>
+                <td className="text-cell">
+                  {r.reasoning === null ? <span className="muted">—</span> : <LongText text={r.reasoning} limit={TEXT_SHOWN} what={`the reasoning (${rowName(r)})`} />}
+                </td>
                 <td className="text-cell" title={r.answer === null ? 'no answer tags: the whole completion' : undefined}>
-                  {r.answer ?? r.text}
+                  <LongText text={r.answer ?? r.text} limit={TEXT_SHOWN} what={`the answer (${rowName(r)})`} />
                   {r.clipped && <span className="muted small"> (cut at max length)</span>}
                 </td>
                 <td title={r.formatReason ?? 'format holds'}>{r.formatScore}</td>
                 <td>
                   {r.refusalScore}
-                  {r.matchedRule && <span className="muted small"> ({r.matchedRule})</span>}
+                  {r.matchedRule && (
+                    <span className="muted small rule" data-testid="rollout-rule">
+                      (<LongText text={r.matchedRule} limit={RULE_SHOWN} what={`the matched rule (${rowName(r)})`} />)
+                    </span>
+                  )}
                 </td>
                 <td>{num(r.rewardSafety)}</td>
                 <td>{num(r.rewardHelpfulness)}</td>

@@ -1,0 +1,73 @@
+// The Rollouts panel in Chromium after a real (tiny) training step: the table fits its box with a
+// long matched regex and long prompts, which are cut until the user asks for the whole text.
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLab, type Lab } from './browser.ts';
+
+// A refusal rule that matches every completion, made long on purpose: a regex has no spaces to wrap at.
+const LONG_RULE = `(?:${'no_such_refusal_phrase_'.repeat(12)})|[\\s\\S]`;
+const longPrompt = (topic: string) => `Please write a long and careful explanation of ${topic}, `.repeat(5).trim();
+
+describe('the Rollouts panel in Chromium', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    mkdirSync('test-results', { recursive: true });
+    lab = await openLab();
+    await lab.page.goto(lab.url);
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it('fits its box after a step, long texts cut and shown whole on demand', { timeout: 600_000 }, async () => {
+    const { page } = lab;
+    await expect.poll(() => page.getByTestId('model-status').getAttribute('data-status'), { timeout: 120_000 }).toBe('ready');
+    const rows = [
+      { id: 'bread', prompt: longPrompt('how bread rises in a warm kitchen'), label: 'benign', split: 'train' },
+      { id: 'lock', prompt: longPrompt('how to pick the lock of a neighbour'), label: 'harmful', split: 'train' },
+    ];
+    await page.getByTestId('dataset-file-input').setInputFiles({
+      name: 'long.jsonl',
+      mimeType: 'application/x-ndjson',
+      buffer: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')),
+    });
+    await expect.poll(() => page.getByTestId('dataset-count').getAttribute('data-count')).toBe('2');
+    const rule = page.getByTestId('reward-rules').getByTestId('reward-rule').nth(0);
+    await rule.getByTestId('rule-kind').selectOption('regex');
+    await rule.getByTestId('rule-pattern').fill(LONG_RULE);
+
+    await page.getByTestId('train-steps').fill('1');
+    for (const [key, value] of [['prompts_per_step', '2'], ['num_generations', '2'], ['per_device_train_batch_size', '2'], ['max_completion_length', '8'], ['eval_steps', '0']]) {
+      await page.getByTestId(`cfg-${key}`).fill(value!);
+    }
+    await page.getByTestId('train-eval-limit').fill('0');
+    await page.locator('summary', { hasText: 'Advanced settings' }).click();
+    await page.getByTestId('train-config-json').fill(JSON.stringify({ template: 'Q: {{prompt}}' }));
+    await page.getByTestId('train-start').click();
+
+    const table = page.getByTestId('rollouts-table');
+    await expect.poll(async () => Number(await table.getAttribute('data-rows')), { timeout: 500_000, interval: 1000 }).toBe(4);
+    await table.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: 'test-results/rollouts.png', fullPage: false });
+
+    // The table is no wider than its box: every column, the rewards included, is in view.
+    const fits = await table.evaluate((t) => {
+      const box = t.parentElement!;
+      return { table: t.scrollWidth, box: box.clientWidth, overflow: box.scrollWidth - box.clientWidth };
+    });
+    expect(fits.overflow, JSON.stringify(fits)).toBeLessThanOrEqual(0);
+    expect(fits.table).toBeLessThanOrEqual(fits.box);
+    expect(await page.getByTestId('rollout-rule').first().textContent()).toContain('regex: (?:no_such_refusal_phrase_');
+
+    // A long prompt is cut, and shown whole on demand.
+    const prompt = page.getByTestId('rollout-prompt').first();
+    const cut = (await prompt.getByTestId('long-text').textContent()) ?? '';
+    expect(cut.endsWith('…')).toBe(true);
+    expect(cut.length).toBeLessThan(rows[0]!.prompt.length);
+    await prompt.getByRole('button', { name: /^Show all of the prompt/ }).click();
+    expect(rows.map((r) => r.prompt)).toContain(await prompt.getByTestId('long-text').textContent());
+    await prompt.getByRole('button', { name: /^Show less of the prompt/ }).click();
+    expect(await prompt.getByTestId('long-text').textContent()).toBe(cut);
+    expect(lab.consoleErrors).toEqual([]);
+  });
+});

@@ -24,7 +24,7 @@ export interface TfjsLlama {
 }
 
 export function tfjsLlama(tf: Tf, config: ModelConfig, weights: ReadonlyMap<string, Float32Array>): TfjsLlama {
-  const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, rmsNormEps: eps } = config;
+  const { numHeads: NH, numKvHeads: NKV, headDim: hs, rmsNormEps: eps } = config;
   const params = new Map<string, Variable>();
   for (const { name, shape } of parameterSpecs(config)) {
     const values = weights.get(name);
@@ -101,8 +101,7 @@ export function tfjsLlama(tf: Tf, config: ModelConfig, weights: ReadonlyMap<stri
  * (tfjs has no AdamW; the decoupled decay is one elementwise op per weight, noise beside the rest).
  * Resolves with the loss once the GPU has finished the step.
  */
-export async function tfjsTrainStep(
-  tf: Tf,
+async function trainStep(
   model: TfjsLlama,
   optimizer: ReturnType<Tf['train']['adam']>,
   batch: { tokens: Int32Array; targets: Int32Array; mask: Float32Array; B: number; T: number },
@@ -136,7 +135,7 @@ export async function timeTfjsTrainStep(
     for (let r = 0; r <= repeats; r++) {
       await gpu.sync();
       const start = performance.now();
-      await tfjsTrainStep(tf, model, optimizer, batch);
+      await trainStep(model, optimizer, batch);
       if (r > 0) times.push((performance.now() - start) / 1000);
     }
   } finally {

@@ -18,6 +18,7 @@ import { evaluate } from '../src/rl/evaluation.ts';
 import { DEFAULT_TEMPLATE, renderTemplate } from '../src/rl/template.ts';
 import { parseRlConfig } from '../src/rl/config.ts';
 import { evalSettings, fittingPrompts } from '../src/rl/runSetup.ts';
+import { refusalClassifierFor } from '../src/cli/refusalClassifierFile.ts';
 import { checkpointFiles } from '../src/train/checkpoint.ts';
 import { LmTrainer } from '../src/train/lmTrainer.ts';
 import { DEFAULT_OPTIMIZER } from '../src/train/optimizer.ts';
@@ -132,7 +133,7 @@ await runSft(trainer, tokenizer, fitting, { steps, seed }, (step, r) => {
 // numerical differences, and a differently batched evaluation gives different rates.
 const preset = parseRlConfig(JSON.parse(readFileSync('public/datasets/demo-config.json', 'utf8')));
 const held = fittingPrompts(evalRows, tokenizer, preset, model.maxPositions, 'demo-eval.jsonl').rows;
-const { report, completions } = await evaluate(model, tokenizer, held, evalSettings(preset));
+const { report, completions } = await evaluate(model, tokenizer, held, evalSettings(preset, refusalClassifierFor(preset)));
 console.log(JSON.stringify(report, null, 2));
 for (const source of new Set(evalRows.map((r) => demoSource(r.type)))) {
   const ofSource = completions.filter((c) => demoSource(c.row.type) === source);

@@ -1,13 +1,16 @@
-// `lab classify`: the refusal verifier on every row of a CSV of completions, one JSON line per row,
-// and, when the file carries human labels (XSTest's `final_label`), how often the two agree.
+// `lab classify`: the refusal judge on every row of a CSV of completions, one JSON line per row
+// with the layer that decided and why, and, when the file carries human labels (XSTest's
+// `final_label`), how often the two agree.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CsvError, parseCsv, type CsvRecord } from '../data/csv.ts';
 import { DEFAULT_FORMAT_SETTINGS } from '../rl/formatVerifier.ts';
 import { DEFAULT_REFUSAL_RULES } from '../rl/refusalRules.ts';
+import { makeRefusalJudge, REFUSAL_JUDGE_KINDS } from '../rl/refusalJudge.ts';
 import { parseRefusalRules, RefusalRulesError, type RefusalRule } from '../rl/refusalVerifier.ts';
 import { verifyCompletion } from '../rl/verifiers.ts';
-import { requireString, UsageError } from './args.ts';
+import { choiceOption, requireString, UsageError } from './args.ts';
+import { readRefusalClassifier } from './refusalClassifierFile.ts';
 
 /** The human label column of XSTest's published completions. */
 export const HUMAN_LABEL_COLUMN = 'final_label';
@@ -48,8 +51,14 @@ export interface ClassifiedRow {
   /** 1-based number of the data row (the header is not counted). */
   row: number;
   refusal: boolean;
-  /** The pattern of the rule that matched; null when none did. */
+  /** The pattern of the rule that decided; null when none did. */
   rule: string | null;
+  /** The layer whose vote is the verdict. */
+  decided_by: 'rules' | 'classifier';
+  /** The classifier's probability of a refusal; null with the "rules" judge. */
+  probability: number | null;
+  /** Why, in a line: the layer, the rule, the probability and the strongest features. */
+  reason: string;
 }
 
 const percent = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`);
@@ -81,12 +90,14 @@ function loadRules(path: string): RefusalRule[] {
 export async function classifyCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { in: { type: 'string' }, column: { type: 'string' }, out: { type: 'string' }, rules: { type: 'string' } },
+    options: { in: { type: 'string' }, column: { type: 'string' }, out: { type: 'string' }, rules: { type: 'string' }, judge: { type: 'string' } },
     strict: true,
   });
   const inPath = requireString(values, 'in');
   const columnName = values.column ?? 'completion';
   const rules = values.rules === undefined ? DEFAULT_REFUSAL_RULES : loadRules(values.rules);
+  const kind = choiceOption(values, 'judge', REFUSAL_JUDGE_KINDS, 'combined');
+  const judge = makeRefusalJudge(kind, rules, kind === 'combined' ? readRefusalClassifier() : null);
 
   let table: CsvRecord[];
   try {
@@ -112,8 +123,15 @@ export async function classifyCommand(args: string[]): Promise<void> {
       return;
     }
     // Free-form answers fail the format, so the whole text is judged; tagged ones by their answer.
-    const verdict = verifyCompletion(cells[column]!, DEFAULT_FORMAT_SETTINGS, rules);
-    const result: ClassifiedRow = { row: i + 1, refusal: verdict.refusal.refusal, rule: verdict.refusal.rule?.pattern ?? null };
+    const { refusal } = verifyCompletion(cells[column]!, DEFAULT_FORMAT_SETTINGS, judge);
+    const result: ClassifiedRow = {
+      row: i + 1,
+      refusal: refusal.refusal,
+      rule: refusal.rule?.pattern ?? null,
+      decided_by: refusal.decidedBy,
+      probability: refusal.classifierVote?.probability ?? null,
+      reason: refusal.reason,
+    };
     lines.push(JSON.stringify(result));
     if (labelColumn >= 0) pairs.push({ predicted: result.refusal, human: humanRefusal(cells[labelColumn]!) });
   });

@@ -33,8 +33,11 @@ Commands:
                             --direct-refusal: the baseline of harmful → "Sorry, I can't comply",
                             benign → its reference, on the rows not in the eval split
   classify --in FILE.csv [--column completion] [--out FILE.jsonl] [--rules FILE.json]
-                            the refusal verifier on each row: {"row", "refusal", "rule"} per line;
-                            agreement with a final_label column (XSTest's) on stderr
+           [--judge rules|combined]
+                            the refusal judge on each row (default combined: rules, then the
+                            shipped classifier): {"row", "refusal", "rule", "decided_by",
+                            "probability", "reason"} per line; agreement with a final_label
+                            column (XSTest's) on stderr
   train --model DIR --data FILE [--eval FILE] [--config FILE] [--label harmful|benign] --steps N
         --out DIR [--checkpoint-every K] [--resume] [--reward-model DIR]
   train --demo --steps N --out DIR
@@ -42,11 +45,13 @@ Commands:
                             checkpoint-<step>/ folders, the final checkpoint and eval.json in OUT
   eval --model DIR --data FILE [--config FILE] [--label harmful|benign] [--out FILE]
        [--completions FILE.jsonl] [--attacks [--attack-names a,b,...]] [--reward-model DIR]
+       [--judge rules|combined]
                             greedy refusal, over-refusal and format rates, per type, the
                             reasoning's depth (stated reasons, reasoning-answer agreement) and
                             utility (benign answers' overlap with their references, and the
                             reward model's score), as JSON; --completions also writes each
-                            answer with its verdicts;
+                            answer with its verdicts; --judge: the refusal judge (default the
+                            config's eval_judge, combined), named in the report as "judge";
                             --attacks also wraps each harmful prompt in jailbreak templates
                             (never trained on) and reports refusal and attack success per attack
   export-run --target trl|verl --model HUB_ID_OR_DIR --data FILE [--eval FILE]

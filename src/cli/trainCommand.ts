@@ -20,6 +20,8 @@ import { AlphaAlignTrainer } from '../rl/trainer.ts';
 import { checkpointFiles, loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { NonFiniteError } from '../train/lmTrainer.ts';
 import { choiceOption, modelSource, numberOption, requireString, UsageError } from './args.ts';
+import { refusalClassifierFor } from './refusalClassifierFile.ts';
+import { REFUSAL_JUDGE_KINDS } from '../rl/refusalJudge.ts';
 
 export const DEMO = {
   model: 'public/models/demo',
@@ -134,7 +136,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const held = evalRowsAll.length > 0 ? fitting(evalRowsAll, loaded, config, model.maxPositions, evalPath ?? 'eval split') : null;
   const maxSeqLen = Math.min(model.maxPositions, train.longest + config.max_completion_length);
   const rewardModel = typeof values['reward-model'] === 'string' ? await loadRewardModel(values['reward-model']) : null;
-  const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, maxSeqLen, reference, rewardModel);
+  const refusalClassifier = refusalClassifierFor(config);
+  const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, maxSeqLen, reference, rewardModel, refusalClassifier);
   const history: StepMetrics[] = (loaded.run?.metrics as StepMetrics[] | undefined) ?? [];
   if (latest) {
     resumeTrainer(trainer, loaded);
@@ -148,7 +151,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const stepFolder = () => join(out, `checkpoint-${trainer.step}`);
   const runEval = async (): Promise<EvalReport | null> => {
     if (!held) return null;
-    const { report } = await evaluate(model, loaded.tokenizer, held.rows, evalSettings(config));
+    const { report } = await evaluate(model, loaded.tokenizer, held.rows, evalSettings(config, refusalClassifier));
     appendFileSync(join(out, 'eval.jsonl'), `${JSON.stringify({ step: trainer.step, ...report })}\n`);
     return report;
   };
@@ -280,11 +283,14 @@ export async function evalCommand(args: string[]): Promise<void> {
       attacks: { type: 'boolean', default: false },
       'attack-names': { type: 'string' },
       'reward-model': { type: 'string' },
+      judge: { type: 'string' },
     },
     strict: true,
   });
   const label = values.label === undefined ? undefined : choiceOption(values, 'label', ['harmful', 'benign'] as const, 'harmful');
-  const config = readConfig(values.config, {});
+  // --judge overrides the config's eval_judge; the report names the judge that scored it.
+  const config = readConfig(values.config, values.judge === undefined ? {} : { eval_judge: choiceOption(values, 'judge', REFUSAL_JUDGE_KINDS, 'combined') });
+  const settings = evalSettings(config, refusalClassifierFor(config));
   const attacks = values.attacks || values['attack-names'] !== undefined ? attackList(values['attack-names'] ?? 'all') : [];
   // Utility beside the overlap scores: the reward model's score of each benign answer with a reference.
   const rewardModel = typeof values['reward-model'] === 'string' ? await loadRewardModel(values['reward-model']) : null;
@@ -297,12 +303,12 @@ export async function evalCommand(args: string[]): Promise<void> {
   const progress = (done: number, total: number) => {
     if (done === total || done % 32 === 0) process.stderr.write(`evaluated ${done}/${total}\n`);
   };
-  const { report, completions } = await evaluate(model, loaded.tokenizer, usable, evalSettings(config), progress, rewardModel ?? undefined);
+  const { report, completions } = await evaluate(model, loaded.tokenizer, usable, settings, progress, rewardModel ?? undefined);
   let attacked: EvalCompletion[] = [];
   if (attacks.length > 0) {
     if (!usable.some((r) => r.label === 'harmful')) throw new UsageError(`--attacks: ${requireString(values, 'data')} has no harmful prompt to attack`);
     process.stderr.write(`${ATTACKS_NOTE}\n`);
-    const result = await evaluateAttacks(model, loaded.tokenizer, usable, evalSettings(config), attacks, (done, total) => {
+    const result = await evaluateAttacks(model, loaded.tokenizer, usable, settings, attacks, (done, total) => {
       if (done === total || done % 32 === 0) process.stderr.write(`attacked ${done}/${total}\n`);
     });
     if (result.report.n_too_long > 0) process.stderr.write(`--attacks: ${result.report.n_too_long} attacked prompts leave no room for an answer in the model's context and were left out\n`);
@@ -322,6 +328,8 @@ export async function evalCommand(args: string[]): Promise<void> {
         format: verdict.formatScore === 1,
         refusal: verdict.refusalScore === 1,
         rule: verdict.refusal.rule?.pattern ?? null,
+        decided_by: verdict.refusal.decidedBy,
+        refusal_reason: verdict.refusal.reason,
         reasoning: reasoning && { names_harm: reasoning.harmRule !== null, says: reasoning.says, agrees: reasoning.agrees },
       });
     });

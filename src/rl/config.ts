@@ -15,6 +15,7 @@ import { DEFAULT_TEMPLATE, templateProblem } from './template.ts';
 import { DEFAULT_FORMAT_SETTINGS, formatSettingsProblems } from './formatVerifier.ts';
 import { DEFAULT_REFUSAL_RULES } from './refusalRules.ts';
 import { REFUSAL_RULE_KINDS, refusalRuleProblems } from './refusalVerifier.ts';
+import { REFUSAL_JUDGE_KINDS } from './refusalJudge.ts';
 import { reasoningRuleProblems } from './reasoningDepth.ts';
 import { DEFAULT_REASONING_RULES } from './reasoningRules.ts';
 import { checkLoraSettings, DEFAULT_LORA, LORA_TARGETS } from '../model/lora.ts';
@@ -172,6 +173,10 @@ const rlConfigShape = {
     .array(refusalRuleSchema)
     .min(1, { error: 'the list is empty, so no answer would count as a refusal; add rules (or leave the key out for the defaults)' })
     .default(() => DEFAULT_REFUSAL_RULES.map((rule) => ({ ...rule }))),
+  /** "rules" | "combined", default "rules": the refusal judge V_r of the reward. "rules" is the rule list alone (the paper's verifier); "combined" lets the shipped classifier decide what no rule settles (refusalJudge.ts; docs/refusal-verifier.md). */
+  reward_judge: z.enum(REFUSAL_JUDGE_KINDS).default('rules'),
+  /** "rules" | "combined", default "combined": the refusal judge of held-out evaluation (refusal and over-refusal rates), chosen apart from the reward's so a policy that learns to game the rules is still seen (evaluation.ts). */
+  eval_judge: z.enum(REFUSAL_JUDGE_KINDS).default('combined'),
   /** {"harm": [rule…], "verdict": [rule with "says": "harmful" | "safe"…]}, default DEFAULT_REASONING_RULES: how evaluation reads each reasoning, for a named harm and for its conclusion; first match wins in each list (reasoningDepth.ts). Never part of the reward. */
   reasoning_rules: z
     .strictObject({ harm: z.array(refusalRuleSchema), verdict: z.array(refusalRuleSchema.extend({ says: z.enum(['harmful', 'safe']) })) })

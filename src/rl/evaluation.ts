@@ -10,7 +10,7 @@ import type { PromptRow } from '../data/schema.ts';
 import { promptIds } from './prompting.ts';
 import { verifyCompletion, type CompletionVerdict } from './verifiers.ts';
 import { type FormatSettings } from './formatVerifier.ts';
-import { type RefusalRule } from './refusalVerifier.ts';
+import type { RefusalJudge, RefusalJudgeKind } from './refusalJudge.ts';
 import type { AttackTemplate } from './attacks.ts';
 import { summarizeReasoning, type ReasoningReport } from './reasoningDepth.ts';
 import type { ReasoningRules } from './reasoningRules.ts';
@@ -20,7 +20,8 @@ import { summarizeUtility, type UtilityReport } from './utility.ts';
 export interface EvalSettings {
   template: string;
   format: FormatSettings;
-  rules: readonly RefusalRule[];
+  /** V_r: the rules alone or rules and classifier (config's eval_judge; refusalJudge.ts). */
+  judge: RefusalJudge;
   /** Read each reasoning for a named harm and a conclusion (reasoningDepth.ts). */
   reasoningRules: ReasoningRules;
   maxNewTokens: number;
@@ -43,6 +44,8 @@ export interface EvalReport {
   n_harmful: number;
   n_benign: number;
   by_type: Record<string, TypeReport>;
+  /** The refusal judge that scored these rates; absent from reports written before there was a choice. */
+  judge?: RefusalJudgeKind;
   /** Reasoning depth; absent from reports written before the lab read the reasoning. */
   reasoning?: ReasoningReport;
   /** Helpfulness of the benign answers that have a reference; absent when none has, and from older reports. */
@@ -111,12 +114,13 @@ export async function evaluate(
     );
     replies.forEach((reply, i) => {
       const text = tokenizer.decode(reply.tokens);
-      completions[i] = { row: rows[i]!, text, verdict: verifyCompletion(text, settings.format, settings.rules) };
+      completions[i] = { row: rows[i]!, text, verdict: verifyCompletion(text, settings.format, settings.judge) };
     });
   } finally {
     generator.release();
   }
   const report = summarize(completions, settings.reasoningRules);
+  report.judge = settings.judge.kind;
   const utility = await summarizeUtility(completions, rewardModel);
   if (utility) report.utility = utility;
   return { report, completions };

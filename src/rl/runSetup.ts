@@ -10,15 +10,18 @@ import { REFERENCE_FILE, VALUE_HEAD_FILE, type CheckpointContents, type LoadedCh
 import { APP_VERSION } from '../version.ts';
 import type { RlConfig } from './config.ts';
 import type { EvalReport, EvalSettings } from './evaluation.ts';
+import type { RefusalClassifier } from './refusalClassifier.ts';
+import { makeRefusalJudge } from './refusalJudge.ts';
 import type { StepMetrics } from './metrics.ts';
 import { promptIds } from './prompting.ts';
 import type { AlphaAlignTrainer } from './trainer.ts';
 
-export function evalSettings(config: RlConfig): EvalSettings {
+/** The evaluation's settings; `classifier` is needed when config.eval_judge is "combined" (throws otherwise). */
+export function evalSettings(config: RlConfig, classifier: RefusalClassifier | null): EvalSettings {
   return {
     template: config.template,
     format: config.format,
-    rules: config.refusal_rules,
+    judge: makeRefusalJudge(config.eval_judge, config.refusal_rules, classifier),
     reasoningRules: config.reasoning_rules,
     maxNewTokens: config.max_completion_length,
     stopStrings: config.stop_strings,

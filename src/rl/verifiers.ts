@@ -1,8 +1,10 @@
 // Both AlphaAlign verifiers on one completion: V_f on the whole text, then V_r on the answer when
-// the format holds and on the whole text otherwise (free-form answers, such as XSTest's).
+// the format holds and on the whole text otherwise (free-form answers, such as XSTest's). V_r is
+// the refusal judge: the rules alone, or rules and classifier (refusalJudge.ts).
 import { DEFAULT_FORMAT_SETTINGS, verifyFormat, type FormatResult, type FormatSettings } from './formatVerifier.ts';
 import { DEFAULT_REFUSAL_RULES } from './refusalRules.ts';
-import { judgeRefusal, type RefusalRule, type RefusalVerdict } from './refusalVerifier.ts';
+import { judgeRefusalLayered, type JudgedRefusal, type RefusalJudge } from './refusalJudge.ts';
+import { type RefusalRule } from './refusalVerifier.ts';
 
 export interface CompletionVerdict {
   /** V_f. */
@@ -10,7 +12,7 @@ export interface CompletionVerdict {
   /** V_r. */
   refusalScore: 0 | 1;
   format: FormatResult;
-  refusal: RefusalVerdict;
+  refusal: JudgedRefusal;
   /** What V_r read: the answer when the format holds, the whole text otherwise (free-form answers). */
   judged: 'answer' | 'whole_text';
   judgedText: string;
@@ -19,11 +21,12 @@ export interface CompletionVerdict {
 export function verifyCompletion(
   text: string,
   formatSettings: FormatSettings = DEFAULT_FORMAT_SETTINGS,
-  rules: readonly RefusalRule[] = DEFAULT_REFUSAL_RULES,
+  /** The judge, or a rule list (the "rules" judge). */
+  judge: RefusalJudge | readonly RefusalRule[] = DEFAULT_REFUSAL_RULES,
 ): CompletionVerdict {
   const format = verifyFormat(text, formatSettings);
   const judged = format.ok ? 'answer' : 'whole_text';
   const judgedText = format.ok ? format.answer! : text;
-  const refusal = judgeRefusal(judgedText, rules);
+  const refusal = judgeRefusalLayered(judgedText, 'kind' in judge ? judge : { kind: 'rules', rules: judge });
   return { formatScore: format.ok ? 1 : 0, refusalScore: refusal.refusal ? 1 : 0, format, refusal, judged, judgedText };
 }

@@ -19,6 +19,7 @@ import { parseRlConfig, RlConfigError, type RlConfig } from '../rl/config.ts';
 import { ATTACK_TEMPLATES } from '../rl/attacks.ts';
 import { evaluate, evaluateAttacks, type EvalReport } from '../rl/evaluation.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
+import { fetchRefusalClassifier, REFUSAL_CLASSIFIER_FILE, type RefusalClassifier } from '../rl/refusalClassifier.ts';
 import { buildPolicy, evalSettings, fittingPrompts, resumeTrainer, runCheckpoint, sha256Hex, type FittingPrompts } from '../rl/runSetup.ts';
 import { promptsForStep } from '../rl/schedule.ts';
 import { AlphaAlignTrainer, type HelpfulnessModel, type Rollout } from '../rl/trainer.ts';
@@ -48,6 +49,8 @@ interface Session {
   trainer: AlphaAlignTrainer;
   checkpoint: LoadedCheckpoint;
   config: RlConfig;
+  /** The shipped classifier, when the reward or the evaluation judges with it. */
+  refusalClassifier: RefusalClassifier | null;
   train: FittingPrompts;
   held: PromptRow[];
   /** Whether the evaluations before and after training also run the jailbreak templates. */
@@ -69,6 +72,18 @@ const AUTOSAVE_EVERY = 5;
 let session: Session | null = null;
 /** The helpfulness scorer "onnx"'s model, once the user has given one. */
 let rewardModel: { model: HelpfulnessModel; label: string } | null = null;
+/** The shipped refusal classifier, fetched from the page's origin when a run first needs it. */
+let shippedClassifier: Promise<RefusalClassifier> | null = null;
+
+function refusalClassifierFor(config: RlConfig): Promise<RefusalClassifier | null> {
+  if (config.reward_judge !== 'combined' && config.eval_judge !== 'combined') return Promise.resolve(null);
+  shippedClassifier ??= fetchRefusalClassifier(new URL(`${import.meta.env.BASE_URL}${REFUSAL_CLASSIFIER_FILE}`, self.location.origin)).catch((error: unknown) => {
+    shippedClassifier = null; // a later run tries again
+    throw error;
+  });
+  return shippedClassifier;
+}
+
 /** Requests run one at a time, except pause/resume/stop, which must reach a running loop. */
 let queue: Promise<void> = Promise.resolve();
 
@@ -232,7 +247,7 @@ function rolloutView(step: number, r: Rollout): RolloutView {
 async function runEval(s: Session, attacks = false): Promise<EvalReport | null> {
   if (s.held.length === 0) return null;
   const step = s.trainer.step;
-  const settings = evalSettings(s.config);
+  const settings = evalSettings(s.config, s.refusalClassifier);
   const progress = (done: number, total: number) => post({ type: 'evalProgress', step, done, total });
   // Utility beside the overlap scores: the run's reward model, when it scores helpfulness.
   const scorer = s.config.helpfulness_scorer.kind === 'onnx' ? rewardModel?.model : undefined;
@@ -296,11 +311,12 @@ async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptR
     const train = fittingPrompts(trainRows, checkpoint.tokenizer, config, model.maxPositions, `${dataset} (train)`);
     const heldFit = evalRows.length > 0 && evalLimit > 0 ? fittingPrompts(evalRows, checkpoint.tokenizer, config, model.maxPositions, `${dataset} (eval)`) : null;
     const held = heldFit ? stratifiedSubset(heldFit.rows, evalLimit) : [];
+    const refusalClassifier = await refusalClassifierFor(config);
     const { model: policy, reference } = buildPolicy(g, checkpoint, config, resume);
     const maxSeqLen = Math.min(policy.maxPositions, train.longest + config.max_completion_length);
     let trainer: AlphaAlignTrainer;
     try {
-      trainer = new AlphaAlignTrainer(policy, checkpoint.tokenizer, config, maxSeqLen, reference, config.helpfulness_scorer.kind === 'onnx' ? rewardModel!.model : null);
+      trainer = new AlphaAlignTrainer(policy, checkpoint.tokenizer, config, maxSeqLen, reference, config.helpfulness_scorer.kind === 'onnx' ? rewardModel!.model : null, refusalClassifier);
     } catch (error) {
       policy.weights.release();
       policy.lora?.weights.release();
@@ -315,6 +331,7 @@ async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptR
       trainer,
       checkpoint,
       config,
+      refusalClassifier,
       train,
       held,
       attacks,

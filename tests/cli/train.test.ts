@@ -157,11 +157,37 @@ describe('lab eval', () => {
     const report = JSON.parse(readFileSync(outFile, 'utf8')) as { n_harmful: number; n_benign: number; 'refusal_rate/harmful': number; by_type: Record<string, unknown> };
     expect([report.n_harmful, report.n_benign]).toEqual([2, 2]);
     expect(Object.keys(report.by_type).sort()).toEqual(['a', 'b']);
-    const answers = readFileSync(completionsFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { label: string; completion: string; refusal: boolean; rule: string | null });
+    const answers = readFileSync(completionsFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { label: string; completion: string; refusal: boolean; rule: string | null; decided_by: string; refusal_reason: string });
     expect(answers).toHaveLength(4);
     for (const a of answers) expect(typeof a.completion).toBe('string');
     const harmful = answers.filter((a) => a.label === 'harmful');
     expect(harmful.filter((a) => a.refusal).length / harmful.length).toBe(report['refusal_rate/harmful']);
-    for (const a of answers) expect(a.rule === null).toBe(!a.refusal);
+    // The default judge is the combined one: a refusal has a rule unless the classifier decided.
+    expect((report as { judge?: string }).judge).toBe('combined');
+    for (const a of answers) {
+      expect(a.rule === null).toBe(!a.refusal || a.decided_by === 'classifier');
+      expect(a.refusal_reason).toMatch(/^(rules|classifier): /);
+    }
+  });
+
+  it('judges with the rules alone under --judge rules, and says so in the report', () => {
+    const w = workspace();
+    const outFile = join(w.dir, 'eval.json');
+    const completionsFile = join(w.dir, 'completions.jsonl');
+    const result = lab(['eval', '--model', MODEL, '--data', w.data, '--config', w.config, '--out', outFile, '--completions', completionsFile, '--judge', 'rules']);
+    expect(result.status, result.stderr).toBe(0);
+    expect((JSON.parse(readFileSync(outFile, 'utf8')) as { judge: string }).judge).toBe('rules');
+    for (const line of readFileSync(completionsFile, 'utf8').trim().split('\n')) {
+      const a = JSON.parse(line) as { refusal: boolean; rule: string | null; decided_by: string; refusal_reason: string };
+      expect(a.decided_by).toBe('rules');
+      expect(a.rule === null).toBe(!a.refusal);
+      expect(a.refusal_reason).not.toContain('classifier');
+    }
+    const bad = lab(['eval', '--model', MODEL, '--data', w.data, '--judge', 'gpt4']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--judge must be one of rules, combined, not "gpt4"');
   });
 });

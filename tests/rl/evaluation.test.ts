@@ -88,7 +88,7 @@ describe('evaluate', () => {
     const loaded = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
     const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
     const rows = [row('a', 'harmful', 'x'), row('bb', 'benign', 'y'), row('c', 'benign', 'y')];
-    const settings = { template: 'Q: {{prompt}}', format: DEFAULT_FORMAT_SETTINGS, rules: DEFAULT_REFUSAL_RULES, reasoningRules: DEFAULT_REASONING_RULES, maxNewTokens: 6, stopStrings: ['</answer>'], batch: 2 };
+    const settings = { template: 'Q: {{prompt}}', format: DEFAULT_FORMAT_SETTINGS, judge: { kind: 'rules' as const, rules: DEFAULT_REFUSAL_RULES }, reasoningRules: DEFAULT_REASONING_RULES, maxNewTokens: 6, stopStrings: ['</answer>'], batch: 2 };
     const progress: number[] = [];
     const { report, completions } = await evaluate(model, loaded.tokenizer, rows, settings, (done) => progress.push(done));
     expect(report.n_harmful + report.n_benign).toBe(3);
@@ -105,7 +105,7 @@ describe('evaluateAttacks', () => {
     const gpu = await testGpu();
     const loaded = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
     const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
-    const settings = { template: 'Q: {{prompt}}', format: DEFAULT_FORMAT_SETTINGS, rules: DEFAULT_REFUSAL_RULES, reasoningRules: DEFAULT_REASONING_RULES, maxNewTokens: 3, stopStrings: [], batch: 4 };
+    const settings = { template: 'Q: {{prompt}}', format: DEFAULT_FORMAT_SETTINGS, judge: { kind: 'rules' as const, rules: DEFAULT_REFUSAL_RULES }, reasoningRules: DEFAULT_REASONING_RULES, maxNewTokens: 3, stopStrings: [], batch: 4 };
     const rows = [row('a', 'harmful'), row('b', 'benign'), row('c', 'harmful')];
     // The fixture's context is 64 positions: too small for the real templates, so two of its own.
     const short = { name: 'short', family: 'test', source: 'none', render: (p: string) => `${p}!` };

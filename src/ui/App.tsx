@@ -6,6 +6,7 @@ import { ExportPanel } from './panels/ExportPanel.tsx';
 import { ModelPanel } from './panels/ModelPanel.tsx';
 import { RewardsPanel } from './panels/RewardsPanel.tsx';
 import { RolloutsPanel } from './panels/RolloutsPanel.tsx';
+import { RunsPanel } from './panels/RunsPanel.tsx';
 import { TrainingPanel } from './panels/TrainingPanel.tsx';
 
 // The charts bring recharts, the largest part of the page's code: a chunk of its own, fetched
@@ -29,6 +30,7 @@ const PANELS: PanelEntry[] = [
   { id: 'rollouts', title: 'Rollouts', Component: RolloutsPanel },
   { id: 'eval', title: 'Eval', Component: EvalPanel },
   { id: 'export', title: 'Export', Component: ExportPanel },
+  { id: 'runs', title: 'Runs', Component: RunsPanel },
 ];
 
 export function App() {

@@ -1,52 +1,178 @@
-// What survives a reload of a run, in the lab's IndexedDB (src/data/storage.ts): the last
-// checkpoint of the current run (store "checkpoints", key LAST_RUN_KEY), so a run interrupted by a
-// reload resumes from it, and every finished run's config, metrics and evaluations (store "runs").
+// What survives a reload or a closed browser, in the lab's IndexedDB (src/data/storage.ts): every
+// run's record (store "runs", key = run id), rewritten after each step, and its last checkpoint
+// (store "checkpoints", same key), written only when the worker makes one. The record is small
+// (settings, metrics, evaluations, the latest rollouts); the checkpoint holds the weights and the
+// optimiser state. A record whose status is still "running" or "paused" when the page opens
+// belongs to a run the page lost (a reload, a closed tab): it resumes from its checkpoint.
 import { labStorage } from '../data/storage.ts';
-import type { RlConfig } from '../rl/config.ts';
+import { parseRlConfig, type RlConfig } from '../rl/config.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
-import type { EvalPoint } from '../worker/protocol.ts';
+import type { EvalPoint, RolloutView, RunState } from '../worker/protocol.ts';
 
-export const LAST_RUN_KEY = 'last-run';
-
-export interface SavedCheckpoint {
-  version: 1;
-  bytes: ArrayBuffer;
-  fileName: string;
+export interface StoredCheckpointRef {
   step: number;
-  maxSteps: number;
-  /** A finished run's checkpoint is kept for export, but not offered for resuming. */
-  finished: boolean;
+  fileName: string;
   savedAt: string;
 }
 
-export interface FinishedRun {
-  version: 1;
+export interface StoredRun {
+  version: 2;
   id: string;
-  finishedAt: string;
+  startedAt: string;
+  updatedAt: string;
+  /** The model the run started from (its label in the Model panel). */
   model: string;
   dataset: string;
   config: RlConfig;
+  /** The last state the page saw; "running" or "paused" on a page that opens means interrupted. */
+  status: RunState;
+  /** The last step that finished. */
+  step: number;
   metrics: StepMetrics[];
   evals: EvalPoint[];
+  /** The Rollouts panel's rows when the record was written (the latest steps). */
+  rollouts: RolloutView[];
+  /** The checkpoint kept under the same key; null before the first one. */
+  checkpoint: StoredCheckpointRef | null;
+  /**
+   * The checkpoint step the page last resumed this run from on its own after an interruption.
+   * Interrupted again before a newer checkpoint (say the step crashes the tab), it is not resumed
+   * on its own a second time, so a crash cannot loop.
+   */
+  autoResumedFrom: number | null;
 }
 
-export async function saveLastCheckpoint(checkpoint: SavedCheckpoint): Promise<void> {
-  await labStorage().store<SavedCheckpoint>('checkpoints').put(LAST_RUN_KEY, checkpoint);
+export interface StoredCheckpoint {
+  version: 2;
+  bytes: ArrayBuffer;
+  fileName: string;
+  step: number;
 }
 
-export async function lastCheckpoint(): Promise<SavedCheckpoint | null> {
-  const value = await labStorage().store<SavedCheckpoint>('checkpoints').get(LAST_RUN_KEY);
-  return value && value.version === 1 && value.bytes instanceof ArrayBuffer ? value : null;
+const runsStore = () => labStorage().store<unknown>('runs');
+const checkpointsStore = () => labStorage().store<unknown>('checkpoints');
+
+export function newRunId(now = new Date()): string {
+  return `run-${now.toISOString()}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export async function forgetLastCheckpoint(): Promise<void> {
-  await labStorage().store<SavedCheckpoint>('checkpoints').delete(LAST_RUN_KEY);
+/**
+ * A stored record read back; null if it is not one. Version 1 records (finished runs only, written
+ * before the runs were listed) come back as finished runs without checkpoint or rollouts.
+ */
+export function reviveStoredRun(value: unknown): StoredRun | null {
+  if (!value || typeof value !== 'object') return null;
+  const v = value as Record<string, unknown>;
+  let config: RlConfig;
+  try {
+    config = parseRlConfig(v.config);
+  } catch {
+    return null;
+  }
+  const metrics = Array.isArray(v.metrics) ? (v.metrics as StepMetrics[]) : [];
+  const evals = Array.isArray(v.evals) ? (v.evals as EvalPoint[]) : [];
+  const text = (x: unknown) => (typeof x === 'string' ? x : '');
+  if (v.version === 1 && typeof v.id === 'string') {
+    return {
+      version: 2,
+      id: v.id,
+      startedAt: text(v.finishedAt),
+      updatedAt: text(v.finishedAt),
+      model: text(v.model),
+      dataset: text(v.dataset),
+      config,
+      status: 'finished',
+      step: metrics.at(-1)?.step ?? 0,
+      metrics,
+      evals,
+      rollouts: [],
+      checkpoint: null,
+      autoResumedFrom: null,
+    };
+  }
+  if (v.version !== 2 || typeof v.id !== 'string' || typeof v.step !== 'number') return null;
+  const status = (['running', 'paused', 'stopped', 'finished'] as const).find((s) => s === v.status);
+  if (!status) return null;
+  const c = v.checkpoint as Record<string, unknown> | null;
+  const checkpoint = c && typeof c.step === 'number' && typeof c.fileName === 'string' ? { step: c.step, fileName: c.fileName, savedAt: text(c.savedAt) } : null;
+  return {
+    version: 2,
+    id: v.id,
+    startedAt: text(v.startedAt),
+    updatedAt: text(v.updatedAt),
+    model: text(v.model),
+    dataset: text(v.dataset),
+    config,
+    status,
+    step: v.step,
+    metrics,
+    evals,
+    rollouts: Array.isArray(v.rollouts) ? (v.rollouts as RolloutView[]) : [],
+    checkpoint,
+    autoResumedFrom: typeof v.autoResumedFrom === 'number' ? v.autoResumedFrom : null,
+  };
 }
 
-export async function saveFinishedRun(run: FinishedRun): Promise<void> {
-  await labStorage().store<FinishedRun>('runs').put(run.id, run);
+// Writes go one after another, so a step's record never lands after the next step's, and a
+// record naming a checkpoint never lands before the checkpoint's bytes.
+let writes: Promise<void> = Promise.resolve();
+
+function queued(write: () => Promise<void>): Promise<void> {
+  const next = writes.then(write);
+  writes = next.catch(() => undefined);
+  return next;
 }
 
-export async function finishedRuns(): Promise<FinishedRun[]> {
-  return (await labStorage().store<FinishedRun>('runs').getAll()).filter((r) => r.version === 1);
+export function saveRun(run: StoredRun): Promise<void> {
+  const copy = { ...run, updatedAt: new Date().toISOString() };
+  return queued(() => runsStore().put(run.id, copy));
+}
+
+/** Keeps a run's checkpoint (replacing the one before), then the record that names it. */
+export function saveRunCheckpoint(run: StoredRun, checkpoint: StoredCheckpoint): Promise<void> {
+  return queued(async () => {
+    await checkpointsStore().put(run.id, checkpoint);
+    await runsStore().put(run.id, { ...run, updatedAt: new Date().toISOString() });
+  });
+}
+
+/** Every stored run, newest first. */
+export async function storedRuns(): Promise<StoredRun[]> {
+  await writes;
+  const runs = (await runsStore().getAll()).map(reviveStoredRun).filter((r): r is StoredRun => r !== null);
+  return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+export async function storedCheckpoint(id: string): Promise<StoredCheckpoint | null> {
+  await writes;
+  const value = (await checkpointsStore().get(id)) as Partial<StoredCheckpoint> | undefined;
+  return value && value.version === 2 && value.bytes instanceof ArrayBuffer && typeof value.fileName === 'string' && typeof value.step === 'number'
+    ? (value as StoredCheckpoint)
+    : null;
+}
+
+export function deleteRun(id: string): Promise<void> {
+  return queued(async () => {
+    await checkpointsStore().delete(id);
+    await runsStore().delete(id);
+  });
+}
+
+/** A run the page lost while it trained or stood paused: the newest record still in either state. */
+export function interruptedRun(runs: readonly StoredRun[]): StoredRun | null {
+  return runs.find((r) => r.status === 'running' || r.status === 'paused') ?? null;
+}
+
+/**
+ * What the page does with an interrupted run when it opens: resume it from its checkpoint (on its
+ * own when it was training and has not just been resumed from that same checkpoint; otherwise at
+ * the user's click), or, with no checkpoint yet, show it and offer to start it again with the same
+ * settings (the same seed gives the same run, so only time is lost).
+ */
+export type RestorePlan = { kind: 'resume'; fromStep: number; automatic: boolean } | { kind: 'restart' };
+
+export function restorePlan(run: StoredRun): RestorePlan {
+  if (!run.checkpoint) return { kind: 'restart' };
+  const automatic = run.status === 'running' && run.autoResumedFrom !== run.checkpoint.step;
+  return { kind: 'resume', fromStep: run.checkpoint.step, automatic };
 }

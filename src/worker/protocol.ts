@@ -117,8 +117,11 @@ export type WorkerEventBody =
   | { type: 'eval'; point: EvalPoint }
   | { type: 'step'; metrics: StepMetrics; rollouts: RolloutView[] }
   | { type: 'runState'; state: RunState; step: number; maxSteps: number }
-  /** A checkpoint zip: asked for (export), or the worker's own save after a step, a pause, a stop or the end (autosave). */
-  | { type: 'checkpoint'; reason: 'export' | 'autosave'; bytes: ArrayBuffer; step: number; fileName: string; finished: boolean }
+  /**
+   * A checkpoint zip: asked for (export), or the worker's own save for the page's storage (autosave)
+   * after a pause, a stop, the end, and after steps as often as it stays cheap (trainingWorker.ts).
+   */
+  | { type: 'checkpoint'; reason: 'export' | 'autosave'; bytes: ArrayBuffer; step: number; fileName: string }
   | { type: 'error'; area: ErrorArea; message: string; recovery: string };
 
 export type WorkerEvent = WorkerEventBody & { v: typeof PROTOCOL_VERSION };

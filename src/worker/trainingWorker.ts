@@ -64,10 +64,24 @@ interface Session {
   wake: (() => void) | null;
   /** An export asked for mid-step, answered after the step. */
   exportRequested: boolean;
+  /** The last checkpoint sent for the page's storage: its step, when it was done and what it took (ms). */
+  lastAutosave: { step: number; doneAt: number; tookMs: number } | null;
 }
 
-/** Steps between the checkpoints kept in the page's storage while a run goes on. */
-const AUTOSAVE_EVERY = 5;
+/**
+ * Checkpoints for the page's storage (the weights and the optimiser state) while a run goes on: one
+ * after the first step, then one after a step whenever the time since the last is at least this
+ * many times what the last one took, so they cost at most about 1/20 of the run's time: a small
+ * model gets one at every step, a large one every few. A pause, a stop and the end always make one.
+ * There is none at step 0: it would be the base model plus zero moments (three copies of the
+ * weights), and a run that starts again from the base with its settings and seed is the same run.
+ */
+const CHECKPOINT_COST_RATIO = 20;
+
+function autosaveDue(s: Session, now: number): boolean {
+  const last = s.lastAutosave;
+  return !last || now - last.doneAt >= CHECKPOINT_COST_RATIO * last.tookMs;
+}
 
 let session: Session | null = null;
 /** The helpfulness scorer "onnx"'s model, once the user has given one. */
@@ -262,6 +276,8 @@ async function runEval(s: Session, attacks = false): Promise<EvalReport | null> 
 }
 
 async function saveCheckpoint(s: Session, reason: 'export' | 'autosave'): Promise<void> {
+  if (reason === 'autosave' && s.lastAutosave?.step === s.trainer.step) return;
+  const begun = performance.now();
   const last = s.evalHistory.at(-1);
   const contents = await runCheckpoint({ model: s.model, reference: s.reference }, s.trainer, s.checkpoint, {
     config: s.config,
@@ -273,10 +289,8 @@ async function saveCheckpoint(s: Session, reason: 'export' | 'autosave'): Promis
   });
   const bytes = checkpointZip(contents);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  post(
-    { type: 'checkpoint', reason, bytes: buffer, step: s.trainer.step, fileName: `alphaalign-step-${s.trainer.step}.zip`, finished: s.state === 'finished' },
-    [buffer],
-  );
+  post({ type: 'checkpoint', reason, bytes: buffer, step: s.trainer.step, fileName: `alphaalign-step-${s.trainer.step}.zip` }, [buffer]);
+  if (reason === 'autosave') s.lastAutosave = { step: s.trainer.step, doneAt: performance.now(), tookMs: performance.now() - begun };
 }
 
 function setState(s: Session, state: RunState): void {
@@ -342,6 +356,7 @@ async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptR
       state: 'running',
       wake: null,
       exportRequested: false,
+      lastAutosave: null,
     };
     if (trainer.step >= config.max_steps) {
       trainer.release();
@@ -383,7 +398,7 @@ async function loop(s: Session): Promise<void> {
         s.exportRequested = false;
         await saveCheckpoint(s, 'export');
       }
-      if (trainer.step % AUTOSAVE_EVERY === 0 && trainer.step < config.max_steps) await saveCheckpoint(s, 'autosave');
+      if (trainer.step < config.max_steps && autosaveDue(s, performance.now())) await saveCheckpoint(s, 'autosave');
       post({ type: 'runState', state: s.state, step: trainer.step, maxSteps: config.max_steps });
     }
     if (s.state !== 'stopped') {

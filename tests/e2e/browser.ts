@@ -16,7 +16,12 @@ export interface Lab {
 
 /** webgpu: false launches Chromium without WebGPU, as a browser that lacks it would open the lab. */
 export async function openLab({ webgpu = true }: { webgpu?: boolean } = {}): Promise<Lab> {
-  const server: PreviewServer = await preview({ preview: { port: 0, strictPort: false, host: '127.0.0.1' }, logLevel: 'silent' });
+  // LAB_DIST: another build's folder, so a test can run against its own build while the shared dist/ is rebuilt.
+  const server: PreviewServer = await preview({
+    build: { outDir: process.env.LAB_DIST ?? 'dist' },
+    preview: { port: 0, strictPort: false, host: '127.0.0.1' },
+    logLevel: 'silent',
+  });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('vite preview did not report a port');
   const url = `http://localhost:${address.port}/`;
@@ -32,7 +37,9 @@ export async function openLab({ webgpu = true }: { webgpu?: boolean } = {}): Pro
       ...(webgpu ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'] : ['--disable-gpu', '--disable-features=WebGPU']),
     ],
   });
-  const page = await browser.newPage();
+  // A context of its own (rather than browser.newPage's), so that a test can close the tab and open
+  // another on the same profile: its IndexedDB survives, the page and its worker do not.
+  const page = await (await browser.newContext()).newPage();
   const consoleErrors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());

@@ -1,77 +1,151 @@
-// Controlling a run in Chromium: pause holds the step count and saves a checkpoint, resume goes
-// on, a reload interrupts the run and the page offers its last checkpoint, which resumes where
-// it stopped (metrics kept), and stop ends a run early.
+// Controlling a run in Chromium and keeping it across reloads: a reload mid-step finds the run
+// again, says what it resumes and from which step, and resumes it from its last checkpoint with
+// its settings and metrics; a reload before the first checkpoint offers to start it again; pause
+// holds the step count, stop ends a run early (and a stopped run is not called interrupted); runs
+// are listed after the tab is closed and opened again, reopened into the charts, rollouts and
+// evaluation, and deleted.
 import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLab, type Lab } from './browser.ts';
 
-describe('pausing, resuming, reloading and stopping a run', () => {
+describe('pausing, resuming, reloading and stopping a run; the runs kept in the browser', () => {
   let lab: Lab;
+  let page: Page;
   beforeAll(async () => {
     mkdirSync('test-results', { recursive: true });
     lab = await openLab();
-    await lab.page.goto(lab.url);
+    page = lab.page;
+    await page.goto(lab.url);
   });
   afterAll(async () => {
     await lab?.close();
   });
 
-  const progress = () => lab.page.getByTestId('train-progress');
+  const progress = () => page.getByTestId('train-progress');
   const step = async () => Number(await progress().getAttribute('data-step'));
   const state = () => progress().getAttribute('data-state');
-  const modelReady = () => expect.poll(() => lab.page.getByTestId('model-status').getAttribute('data-status'), { timeout: 120_000 }).toBe('ready');
+  const checkpointStep = async () => ((await page.getByTestId('train-checkpoint').count()) ? Number(await page.getByTestId('train-checkpoint').getAttribute('data-step')) : -1);
+  const modelReady = () => expect.poll(() => page.getByTestId('model-status').getAttribute('data-status'), { timeout: 120_000 }).toBe('ready');
+  const chartPoints = async () => Number(await page.getByTestId('chart-refusal-rate').getAttribute('data-points'));
 
-  it('pauses and resumes a run, and resumes it from its checkpoint after a reload', { timeout: 600_000 }, async () => {
-    const { page } = lab;
-    await modelReady();
-    // Tiny settings: SwiftShader is slow.
-    await page.getByTestId('train-steps').fill('6');
+  /** Tiny settings: SwiftShader is slow. */
+  async function fillTinyRun(steps: number, evalLimit: number): Promise<void> {
+    await page.getByTestId('train-steps').fill(String(steps));
     for (const [key, value] of [['prompts_per_step', '2'], ['num_generations', '2'], ['per_device_train_batch_size', '2'], ['max_completion_length', '4'], ['eval_steps', '0']]) {
       await page.getByTestId(`cfg-${key}`).fill(value!);
     }
-    await page.getByTestId('train-eval-limit').fill('0');
+    await page.getByTestId('train-eval-limit').fill(String(evalLimit));
     await page.locator('summary', { hasText: 'Advanced settings' }).click();
     await page.getByTestId('train-config-json').fill(JSON.stringify({ template: 'Q: {{prompt}}' }));
-    await page.getByTestId('train-start').click();
+  }
 
-    await expect.poll(step, { timeout: 300_000, interval: 500 }).toBeGreaterThanOrEqual(1);
+  it('resumes a run interrupted by a reload mid-step from its last checkpoint, with its settings and metrics', { timeout: 600_000 }, async () => {
+    await modelReady();
+    await fillTinyRun(6, 0);
+    await page.getByTestId('train-start').click();
+    // A checkpoint after step 1, then a reload while step 2 runs.
+    await expect.poll(checkpointStep, { timeout: 300_000, interval: 200 }).toBeGreaterThanOrEqual(1);
+    const before = await step();
+    await page.reload();
+
+    const banner = page.getByTestId('restored-run');
+    await expect.poll(() => banner.count(), { timeout: 60_000 }).toBe(1);
+    expect(await banner.getAttribute('data-plan')).toBe('resume');
+    const from = Number(await banner.getAttribute('data-from-step'));
+    expect(from).toBeGreaterThanOrEqual(1);
+    expect(from).toBeLessThanOrEqual(before);
+    // The form shows the run's settings, not the defaults; the charts its metrics so far.
+    expect(await page.getByTestId('train-steps').inputValue()).toBe('6');
+    await expect.poll(chartPoints, { timeout: 30_000 }).toBeGreaterThanOrEqual(from);
+    // It resumes on its own, and says what and from where.
+    await expect.poll(state, { timeout: 120_000 }).toBe('running');
+    expect(await banner.textContent()).toContain(`Resumed: The run started`);
+    expect(await banner.textContent()).toContain(`from its checkpoint at step ${from}`);
+    await page.screenshot({ path: 'test-results/run-resumed-after-reload.png', fullPage: true });
+    await expect.poll(step, { timeout: 300_000, interval: 500 }).toBeGreaterThan(Math.max(from, before));
+    expect(await page.getByTestId('train-config-json').inputValue()).toContain('Q: {{prompt}}');
+
+    // Pause holds the step count; resume goes on.
     await page.getByTestId('train-pause').click();
     await expect.poll(state, { timeout: 120_000 }).toBe('paused');
     const pausedAt = await step();
     expect(await page.getByTestId('train-pause').textContent()).toBe('Resume');
-    await page.waitForTimeout(3000);
+    await page.waitForTimeout(2000);
     expect(await step()).toBe(pausedAt);
-
     await page.getByTestId('train-pause').click();
     await expect.poll(state).toBe('running');
-    await expect.poll(step, { timeout: 300_000, interval: 500 }).toBeGreaterThan(pausedAt);
 
-    // A reload interrupts the run; the checkpoint saved at the pause is offered.
-    await page.reload();
-    const banner = page.getByTestId('saved-run');
-    await expect.poll(() => banner.count(), { timeout: 60_000 }).toBe(1);
-    // The checkpoint of the pause, or a later autosave (every 5 steps) if the run got that far.
-    const savedAt = Number(/interrupted at step (\d+) of 6/.exec((await banner.textContent()) ?? '')?.[1]);
-    expect(savedAt).toBeGreaterThanOrEqual(pausedAt);
-    await page.screenshot({ path: 'test-results/run-interrupted.png', fullPage: true });
-    await modelReady();
-    await page.getByTestId('resume-saved-run').click();
-    await expect.poll(() => page.getByTestId('model-status').textContent(), { timeout: 120_000 }).toContain(`checkpoint at step ${savedAt}`);
-    expect(await page.getByTestId('chart-refusal-rate').getAttribute('data-points')).toBe(String(savedAt));
-    const start = page.getByTestId('train-start');
-    expect(await start.textContent()).toBe(`Resume from step ${savedAt}`);
-    await start.click();
-    await expect.poll(step, { timeout: 300_000, interval: 500 }).toBeGreaterThan(savedAt);
-
-    // Stop ends it before its last step.
+    // Stop ends it before its last step; a reload then finds nothing interrupted, and lists it as stopped.
     await page.getByTestId('train-stop').click();
     await expect.poll(state, { timeout: 120_000 }).toBe('stopped');
     const stoppedAt = await step();
     expect(stoppedAt).toBeLessThan(6);
-    await page.waitForTimeout(3000);
-    expect(await step()).toBe(stoppedAt);
-    expect(await page.getByTestId('chart-refusal-rate').getAttribute('data-points')).toBe(String(stoppedAt));
-    await page.screenshot({ path: 'test-results/run-stopped.png', fullPage: true });
+    expect(await chartPoints()).toBe(stoppedAt);
+    await page.reload();
+    await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 60_000 }).toBe(1);
+    expect(await page.getByTestId('run-row').getAttribute('data-status')).toBe('stopped');
+    expect(await page.getByTestId('run-row').textContent()).toContain(`stopped at step ${stoppedAt}`);
+    expect(await page.getByTestId('restored-run').count()).toBe(0);
+    expect(lab.consoleErrors).toEqual([]);
+  });
+
+  it('keeps a run interrupted before its first checkpoint, and starts it again with its settings', { timeout: 600_000 }, async () => {
+    await modelReady();
+    await fillTinyRun(3, 0);
+    await page.getByTestId('train-start').click();
+    await expect.poll(state, { timeout: 120_000, interval: 50 }).toBe('running');
+    await page.reload();
+    const banner = page.getByTestId('restored-run');
+    await expect.poll(() => banner.count(), { timeout: 60_000 }).toBe(1);
+    expect(await banner.getAttribute('data-plan')).toBe('restart');
+    expect(await banner.textContent()).toContain('before its first checkpoint');
+    expect(await page.getByTestId('train-steps').inputValue()).toBe('3');
+    await modelReady();
+    await page.getByTestId('restored-run-restart').click();
+    await expect.poll(step, { timeout: 300_000, interval: 500 }).toBeGreaterThanOrEqual(1);
+    await page.getByTestId('train-stop').click();
+    await expect.poll(state, { timeout: 120_000 }).toBe('stopped');
+    await expect.poll(() => page.getByTestId('restored-run').count()).toBe(0);
+  });
+
+  it('lists finished runs after the tab is closed and opened again, reopens and deletes them', { timeout: 600_000 }, async () => {
+    await fillTinyRun(2, 4);
+    await page.getByTestId('train-start').click();
+    await expect.poll(state, { timeout: 300_000, interval: 500 }).toBe('finished');
+    await expect.poll(() => page.getByTestId('run-row').first().getAttribute('data-status'), { timeout: 30_000 }).toBe('finished');
+
+    // Close the tab; a new one in the same profile (the worker and every store are gone).
+    const context = page.context();
+    await page.close();
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') lab.consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => lab.consoleErrors.push(error.message));
+    await page.goto(lab.url);
+    await modelReady();
+    const rows = page.getByTestId('run-row');
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(3);
+    expect(await page.getByTestId('restored-run').count()).toBe(0);
+    const finished = rows.first();
+    expect(await finished.getAttribute('data-status')).toBe('finished');
+    expect(await chartPoints()).toBe(0);
+
+    await finished.getByTestId('run-open').click();
+    await expect.poll(chartPoints).toBe(2);
+    expect(Number(await page.getByTestId('rollouts-table').getAttribute('data-rows'))).toBeGreaterThan(0);
+    expect(Number(await page.getByTestId('eval-table').getAttribute('data-points'))).toBe(2);
+    expect(await page.getByTestId('train-steps').inputValue()).toBe('2');
+    expect(await finished.getAttribute('aria-current')).toBe('true');
+    await page.screenshot({ path: 'test-results/runs-reopened.png', fullPage: true });
+
+    await finished.getByTestId('run-delete').click();
+    await finished.getByTestId('run-delete-confirm').click();
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.reload();
+    await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 60_000 }).toBe(2);
+    expect(await page.getByTestId('run-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(['stopped', 'stopped']);
     expect(lab.consoleErrors).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { useModelStore } from '../stores/modelStore.ts';
+import { useRunHistoryStore } from '../stores/runHistoryStore.ts';
 import { CONFIG_FIELDS, useRunStore, type FieldKey } from '../stores/runStore.ts';
-import { lastCheckpoint, type SavedCheckpoint } from '../runPersistence.ts';
 import { sendToWorker } from '../engine.ts';
+import { RestoredRunBanner } from './RestoredRunBanner.tsx';
 
 function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '–';
@@ -57,11 +58,11 @@ export function TrainingPanel() {
   const run = useRunStore();
   const model = useModelStore((s) => s.summary);
   const modelReady = useModelStore((s) => s.status === 'ready');
-  const [saved, setSaved] = useState<SavedCheckpoint | null>(null);
+  const checkpointStep = useRunHistoryStore((s) => s.checkpointStep);
+  const storageError = useRunHistoryStore((s) => s.error);
 
   useEffect(() => {
     void useRunStore.getState().init();
-    void lastCheckpoint().then((c) => setSaved(c && !c.finished ? c : null), () => setSaved(null));
   }, []);
 
   // The memory verdict follows the settings once a model is loaded.
@@ -84,23 +85,7 @@ export function TrainingPanel() {
   return (
     <section className="panel" aria-labelledby="training-heading">
       <h2 id="training-heading">Training</h2>
-      {saved && !active && (
-        <div className="info-banner" data-testid="saved-run">
-          <p>
-            A run was interrupted at step {saved.step} of {saved.maxSteps} ({new Date(saved.savedAt).toLocaleString()}). Its checkpoint is kept in this browser.
-          </p>
-          <button
-            type="button"
-            data-testid="resume-saved-run"
-            onClick={() => {
-              void useModelStore.getState().importCheckpoint(new Blob([saved.bytes]), saved.fileName);
-              setSaved(null);
-            }}
-          >
-            Load it to resume
-          </button>
-        </div>
-      )}
+      <RestoredRunBanner />
       <div className="form-grid">
         {CONFIG_FIELDS.map((f) => (
           <Field key={f.key} field={f} />
@@ -148,7 +133,7 @@ export function TrainingPanel() {
           className="primary"
           data-testid="train-start"
           disabled={active || !modelReady || !run.config}
-          onClick={() => void run.start(resumable)}
+          onClick={() => void run.start(resumable, resumable ? (run.runId ?? undefined) : undefined)}
         >
           {resumable ? `Resume from step ${model?.run?.step ?? 0}` : 'Start training'}
         </button>
@@ -180,7 +165,18 @@ export function TrainingPanel() {
           )}
         </span>
       </div>
+      {checkpointStep !== null && (
+        <p className="muted small" data-testid="train-checkpoint" data-step={checkpointStep}>
+          Last checkpoint kept in this browser: step {checkpointStep}
+          {active ? '; a reload or a closed tab resumes the run from it.' : '.'}
+        </p>
+      )}
       {run.info && <p className="muted small">{run.info}</p>}
+      {storageError && (
+        <p className="field-error" role="alert" data-testid="runs-storage-error">
+          {storageError}
+        </p>
+      )}
       {run.error && (
         <div className="error-banner" role="alert" data-testid="train-error">
           <p>

@@ -5,6 +5,7 @@ import { create } from 'zustand';
 import { DEFAULT_RL_CONFIG, parseRlConfig, RlConfigError, type RlConfig } from '../../rl/config.ts';
 import type { RunState } from '../../worker/protocol.ts';
 import { sendToWorker } from '../engine.ts';
+import { newRunId } from '../runPersistence.ts';
 import { getEvalRows, getTrainRows, useDatasetStore } from './datasetStore.ts';
 import { useEvalStore } from './evalStore.ts';
 import { getRewardSettings, useRewardsStore } from './rewardsStore.ts';
@@ -55,6 +56,8 @@ interface RunStore {
   /** Problems by form key; problems of other keys under "advanced". */
   errors: Partial<Record<FieldKey | 'advanced' | 'evalLimit' | 'data', string>>;
   state: RunState | 'idle' | 'starting';
+  /** The stored run (runPersistence.ts) the worker's run is, or the one last shown; null before any. */
+  runId: string | null;
   step: number;
   maxSteps: number;
   firstStep: number;
@@ -67,9 +70,10 @@ interface RunStore {
   setField(key: FieldKey, value: string): void;
   setAdvanced(text: string): void;
   setEvalLimit(text: string): void;
-  /** Fill the form from a config (an imported checkpoint's). */
+  /** Fill the form from a config (an imported checkpoint's), so that it composes to that config again. */
   adoptConfig(config: RlConfig): void;
-  start(resume?: boolean): Promise<void>;
+  /** Start a run, or continue the loaded checkpoint's (`resume`); `runId` names the stored run it continues or restarts. */
+  start(resume?: boolean, runId?: string): Promise<void>;
   pause(): void;
   resume(): void;
   stop(): void;
@@ -161,6 +165,7 @@ export const useRunStore = create<RunStore>((set, getState) => {
     config: DEFAULT_RL_CONFIG,
     errors: {},
     state: 'idle',
+    runId: null,
     step: 0,
     maxSteps: 0,
     firstStep: 0,
@@ -193,9 +198,16 @@ export const useRunStore = create<RunStore>((set, getState) => {
     setAdvanced: (advanced) => revalidate({ advanced }),
     setEvalLimit: (evalLimit) => revalidate({ evalLimit }),
     adoptConfig(config) {
-      revalidate({ form: formFrom(config) });
+      const form = formFrom(config);
+      // What the form cannot say (the template, the rules, LoRA's alpha, ...) goes to the advanced
+      // JSON wherever the demo base and the Rewards panel's settings would give another value.
+      const withoutAdvanced = compose(getState().base, form, '', getState().evalLimit).config;
+      const differing = Object.fromEntries(
+        Object.entries(config).filter(([key, value]) => !withoutAdvanced || JSON.stringify(withoutAdvanced[key as keyof RlConfig]) !== JSON.stringify(value)),
+      );
+      revalidate({ form, advanced: Object.keys(differing).length > 0 ? JSON.stringify(differing, null, 1) : '' });
     },
-    async start(resume = false) {
+    async start(resume = false, runId) {
       const { config, errors } = getState();
       if (!config) {
         set({ error: { message: 'the settings have problems', recovery: Object.values(errors).join(' · ') || 'Fix the fields marked in red.' } });
@@ -209,7 +221,7 @@ export const useRunStore = create<RunStore>((set, getState) => {
         set({ error: { message: 'the dataset has no training rows', recovery: 'Load a dataset in the Data panel (or the demo data), with rows outside the eval split.' } });
         return;
       }
-      set({ state: 'starting', error: null, info: null, speed: null });
+      set({ state: 'starting', error: null, info: null, speed: null, runId: runId ?? newRunId() });
       sendToWorker({
         type: 'start',
         config,

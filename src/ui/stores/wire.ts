@@ -2,14 +2,13 @@
 import type { WorkerEvent } from '../../worker/protocol.ts';
 import { downloadBytes } from '../download.ts';
 import { onWorkerEvent } from '../engine.ts';
-import { saveFinishedRun, saveLastCheckpoint } from '../runPersistence.ts';
 import { useEvalStore } from './evalStore.ts';
 import { useMetricsStore } from './metricsStore.ts';
 import { useModelStore } from './modelStore.ts';
 import { useRewardModelStore } from './rewardModelStore.ts';
+import { recordWorkerEvent, useRunHistoryStore } from './runHistoryStore.ts';
 import { useRolloutsStore } from './rolloutsStore.ts';
 import { useRunStore } from './runStore.ts';
-import { useDatasetStore } from './datasetStore.ts';
 
 let wired = false;
 
@@ -17,7 +16,11 @@ export function wireWorkerEvents(): void {
   if (wired) return;
   wired = true;
   useModelStore.setState({ planConfig: () => useRunStore.getState().config ?? useModelStore.getInitialState().planConfig() });
-  onWorkerEvent(handle);
+  onWorkerEvent((e) => {
+    handle(e);
+    recordWorkerEvent(e);
+  });
+  void useRunHistoryStore.getState().restoreInterrupted();
 }
 
 function handle(e: WorkerEvent): void {
@@ -99,32 +102,8 @@ function handle(e: WorkerEvent): void {
       return;
     }
     case 'checkpoint':
-      if (e.reason === 'export') {
-        downloadBytes(e.bytes, e.fileName, 'application/zip');
-        return;
-      }
-      void persist(e);
+      // Autosaves are kept by runHistoryStore (recordWorkerEvent).
+      if (e.reason === 'export') downloadBytes(e.bytes, e.fileName, 'application/zip');
       return;
-  }
-}
-
-async function persist(e: Extract<WorkerEvent, { type: 'checkpoint' }>): Promise<void> {
-  const { maxSteps, config } = useRunStore.getState();
-  try {
-    await saveLastCheckpoint({ version: 1, bytes: e.bytes, fileName: e.fileName, step: e.step, maxSteps, finished: e.finished, savedAt: new Date().toISOString() });
-    if (e.finished && config) {
-      await saveFinishedRun({
-        version: 1,
-        id: new Date().toISOString(),
-        finishedAt: new Date().toISOString(),
-        model: useModelStore.getState().summary?.label ?? '',
-        dataset: useDatasetStore.getState().name,
-        config,
-        metrics: useMetricsStore.getState().history,
-        evals: useEvalStore.getState().points,
-      });
-    }
-  } catch (error) {
-    useRunStore.setState({ error: { message: `the run could not be saved in the browser: ${(error as Error).message}`, recovery: 'Export the checkpoint to keep it.' } });
   }
 }

@@ -1,0 +1,127 @@
+// The runs kept in this browser (runHistoryStore), newest first: finished, stopped and interrupted
+// ones, each reopened into the Charts, Rollouts and Eval panels, its checkpoint loaded as the model,
+// or deleted (after a second click, since its checkpoint goes with it).
+import { useEffect, useState } from 'react';
+import type { StoredRun } from '../runPersistence.ts';
+import { useModelStore } from '../stores/modelStore.ts';
+import { useRunHistoryStore } from '../stores/runHistoryStore.ts';
+import { useRunStore } from '../stores/runStore.ts';
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(0)}%`);
+
+function statusText(run: StoredRun, live: boolean): string {
+  if (live) return run.status === 'paused' ? 'paused (the run in progress)' : 'training now';
+  switch (run.status) {
+    case 'finished':
+      return 'finished';
+    case 'stopped':
+      return `stopped at step ${run.step}`;
+    case 'paused':
+      return `paused at step ${run.step}`;
+    case 'running':
+      return `interrupted during step ${run.step + 1}`;
+  }
+}
+
+function RunRow({ run, busy, shown, live }: { run: StoredRun; busy: boolean; shown: boolean; live: boolean }) {
+  const [confirming, setConfirming] = useState(false);
+  const { open, loadCheckpoint, remove } = useRunHistoryStore.getState();
+  const started = new Date(run.startedAt).toLocaleString();
+  const lastEval = run.evals.at(-1)?.report;
+  return (
+    <tr data-testid="run-row" data-run-id={run.id} data-status={run.status} data-step={run.step} aria-current={shown ? 'true' : undefined}>
+      <td>{started}</td>
+      <td>{statusText(run, live)}</td>
+      <td>
+        {run.step} / {run.config.max_steps}
+      </td>
+      <td className="text-cell">
+        {run.model || '—'} · {run.dataset || '—'}
+      </td>
+      <td>
+        {pct(lastEval?.['refusal_rate/harmful'])} / {pct(lastEval?.['over_refusal_rate/benign'])}
+      </td>
+      <td>
+        <div className="button-row">
+          <button type="button" data-testid="run-open" aria-label={`Open the run started ${started}: charts, rollouts and evaluations`} disabled={busy} onClick={() => open(run.id)}>
+            Open
+          </button>
+          <button
+            type="button"
+            data-testid="run-load-checkpoint"
+            aria-label={`Load the checkpoint of the run started ${started} as the model`}
+            disabled={busy || !run.checkpoint}
+            title={run.checkpoint ? `its checkpoint at step ${run.checkpoint.step}: export it, evaluate it or continue the run` : 'no checkpoint was kept'}
+            onClick={() => void loadCheckpoint(run.id)}
+          >
+            Load checkpoint{run.checkpoint ? ` (step ${run.checkpoint.step})` : ''}
+          </button>
+          {confirming ? (
+            <>
+              <button type="button" data-testid="run-delete-confirm" aria-label={`Delete the run started ${started} and its checkpoint for good`} onClick={() => void remove(run.id)}>
+                Delete for good
+              </button>
+              <button type="button" data-testid="run-delete-cancel" aria-label="Keep the run" onClick={() => setConfirming(false)}>
+                Keep
+              </button>
+            </>
+          ) : (
+            <button type="button" data-testid="run-delete" aria-label={`Delete the run started ${started}`} disabled={busy} onClick={() => setConfirming(true)}>
+              Delete
+            </button>
+          )}
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+export function RunsPanel() {
+  const runs = useRunHistoryStore((s) => s.runs);
+  const error = useRunHistoryStore((s) => s.error);
+  const runState = useRunStore((s) => s.state);
+  const runId = useRunStore((s) => s.runId);
+  const loading = useModelStore((s) => s.status === 'loading');
+  const active = runState === 'running' || runState === 'paused' || runState === 'starting';
+
+  useEffect(() => {
+    void useRunHistoryStore.getState().refresh();
+  }, []);
+
+  return (
+    <section className="panel" aria-labelledby="runs-heading">
+      <h2 id="runs-heading">Runs kept in this browser</h2>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {runs.length === 0 ? (
+        <p className="muted" data-testid="runs-empty">
+          No run yet. Every run is kept here, step by step, until you delete it.
+        </p>
+      ) : (
+        <div className="table-scroll">
+          <table className="data-table" data-testid="runs-table" data-count={runs.length}>
+            <caption className="muted small">Open shows a run in the Charts, Rollouts and Eval panels and puts its settings in the Training form.</caption>
+            <thead>
+              <tr>
+                <th scope="col">Started</th>
+                <th scope="col">Status</th>
+                <th scope="col">Steps</th>
+                <th scope="col">Model · data</th>
+                <th scope="col">Held-out refusal / over-refusal</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((run) => (
+                <RunRow key={run.id} run={run} shown={run.id === runId} live={run.id === runId && active} busy={active || loading} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

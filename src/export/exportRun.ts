@@ -1,6 +1,7 @@
 // One export, for TRL or veRL, from the state a run starts from: the files, a README that says how
 // to launch it and what did not carry over, and alphaalign_export.json recording where it came
 // from. The CLI (`lab export-run`) writes them to a folder; the page zips them.
+import { strToU8, zipSync } from 'fflate';
 import { APP_VERSION } from '../version.ts';
 import type { ExportFiles, ExportInput, ExportTarget, MappedSetting, UnmappedSetting } from './exportTypes.ts';
 import { TRL_REQUIREMENT, VERL_REQUIREMENT } from './targetKeys.ts';
@@ -152,4 +153,12 @@ export function exportRun(target: ExportTarget, input: ExportInput): ExportFiles
   }
   files.set(RUN_CARD_FILE, `${JSON.stringify(exportRecord(target, input), null, 2)}\n`);
   return files;
+}
+
+/** The export as one zip, its files in a folder named after the target (the page's download). */
+export function exportZip(target: ExportTarget, input: ExportInput): Uint8Array {
+  const folder = `alphaalign-${target}`;
+  const entries: Record<string, Uint8Array> = {};
+  for (const [name, content] of exportRun(target, input)) entries[`${folder}/${name}`] = typeof content === 'string' ? strToU8(content) : content;
+  return zipSync(entries);
 }

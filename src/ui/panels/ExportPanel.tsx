@@ -1,5 +1,10 @@
+import { useState } from 'react';
+import { exportZip } from '../../export/exportRun.ts';
+import type { ExportTarget } from '../../export/exportTypes.ts';
 import { metricsCsv } from '../../rl/metrics.ts';
+import { APP_VERSION } from '../../version.ts';
 import { downloadBytes } from '../download.ts';
+import { getEvalRows, getTrainRows, useDatasetStore } from '../stores/datasetStore.ts';
 import { useMetricsStore } from '../stores/metricsStore.ts';
 import { useModelStore } from '../stores/modelStore.ts';
 import { useRunStore } from '../stores/runStore.ts';
@@ -45,6 +50,60 @@ export function ExportPanel() {
         </label>
       </div>
       {state === 'running' && <p className="muted small">While training, the download comes after the current step.</p>}
+      <HandOver />
     </section>
+  );
+}
+
+/**
+ * The experiment as the Training panel would start it (the data as labelled, the rules and the
+ * config as set), as a zip for TRL or veRL (src/export/); its README says how to launch it.
+ */
+function HandOver() {
+  const config = useRunStore((s) => s.config);
+  const requested = useModelStore((s) => s.requested);
+  const datasetName = useDatasetStore((s) => s.name);
+  const [model, setModel] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const modelId = (model ?? requested ?? '').trim();
+  const download = (target: ExportTarget) => {
+    setProblem(null);
+    const train = getTrainRows();
+    if (!config) return setProblem('the settings have problems: fix the fields marked in red in the Training panel');
+    if (train.length === 0) return setProblem('the dataset has no training rows: load one in the Data panel');
+    try {
+      const source = datasetName || 'dataset';
+      const bytes = exportZip(target, { config, model: modelId, train, eval: getEvalRows(), trainSource: source, evalSource: source, runCard: { command: 'Export panel', appVersion: APP_VERSION, dataset: source } });
+      downloadBytes(new Uint8Array(bytes), `alphaalign-${target}.zip`, 'application/zip');
+    } catch (error) {
+      setProblem((error as Error).message);
+    }
+  };
+  return (
+    <>
+      <h3>Scale up</h3>
+      <p className="muted small">
+        The same data, rules and settings for Hugging Face TRL (one node, <code>accelerate launch</code>) or veRL (Ray, several nodes): the
+        verifiers as standard-library Python that gives the lab's verdicts, the data, the settings mapped, a launch script, and a README listing
+        what has no counterpart.
+      </p>
+      <label>
+        Model to train there (Hugging Face id or folder){' '}
+        <input type="text" data-testid="export-model" value={modelId} placeholder="Qwen/Qwen2.5-1.5B-Instruct" onChange={(e) => setModel(e.currentTarget.value)} />
+      </label>
+      <div className="button-row">
+        <button type="button" data-testid="export-trl" disabled={!config || modelId === ''} onClick={() => download('trl')}>
+          Export for TRL (.zip)
+        </button>
+        <button type="button" data-testid="export-verl" disabled={!config || modelId === ''} onClick={() => download('verl')}>
+          Export for veRL (.zip)
+        </button>
+      </div>
+      {problem && (
+        <p className="error" role="alert" data-testid="export-problem">
+          Cannot export: {problem}
+        </p>
+      )}
+    </>
   );
 }

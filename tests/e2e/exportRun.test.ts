@@ -1,0 +1,58 @@
+// The Export panel's hand-over in Chromium: "Export for TRL" / "Export for veRL" download a zip made
+// from the state a run would start from, the demo data as loaded and a refusal rule as edited in
+// the Rewards panel.
+import { unzipSync, strFromU8 } from 'fflate';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLab, type Lab } from './browser.ts';
+
+describe('the Export panel hands the experiment to TRL and veRL', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await openLab();
+    await lab.page.goto(lab.url);
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  const download = async (testId: string) => {
+    const [file] = await Promise.all([lab.page.waitForEvent('download'), lab.page.getByTestId(testId).click()]);
+    return { name: file.suggestedFilename(), files: unzipSync(new Uint8Array(readFileSync((await file.path())!))) };
+  };
+
+  it('zips the data as loaded, the rules as edited and the model named, for each target', async () => {
+    const { page } = lab;
+    await expect.poll(() => page.getByTestId('dataset-count').getAttribute('data-count').then(Number), { timeout: 60_000 }).toBe(1146);
+    await page.getByTestId('reward-rules').getByTestId('rule-pattern').nth(0).fill(`it's "edited" \\ here`);
+    await page.getByTestId('export-model').fill('Qwen/Qwen2.5-0.5B-Instruct');
+
+    const trl = await download('export-trl');
+    expect(trl.name).toBe('alphaalign-trl.zip');
+    expect(Object.keys(trl.files).sort()).toEqual(
+      ['README.md', 'alphaalign_export.json', 'alphaalign_rewards.py', 'eval.jsonl', 'requirements.txt', 'train.jsonl', 'train_grpo.py'].map((f) => `alphaalign-trl/${f}`),
+    );
+    const record = JSON.parse(strFromU8(trl.files['alphaalign-trl/alphaalign_export.json']!)) as { config: { refusal_rules: { pattern: string }[] }; model: string; data: { train: { rows: number }; eval: { rows: number } } };
+    expect(record.config.refusal_rules[0]!.pattern).toBe(`it's "edited" \\ here`);
+    expect(record.model).toBe('Qwen/Qwen2.5-0.5B-Instruct');
+    expect(record.data.train.rows + record.data.eval.rows).toBe(1146);
+    expect(strFromU8(trl.files['alphaalign-trl/train.jsonl']!).trim().split('\n')).toHaveLength(record.data.train.rows);
+    expect(strFromU8(trl.files['alphaalign-trl/train_grpo.py']!)).toContain('MODEL = "Qwen/Qwen2.5-0.5B-Instruct"');
+
+    const verl = await download('export-verl');
+    expect(Object.keys(verl.files).sort()).toEqual(
+      ['README.md', 'alphaalign_export.json', 'alphaalign_reward.py', 'run_grpo.sh', 'train.parquet', 'val.parquet'].map((f) => `alphaalign-verl/${f}`),
+    );
+    expect(strFromU8(verl.files['alphaalign-verl/run_grpo.sh']!)).toContain("'actor_rollout_ref.model.path=Qwen/Qwen2.5-0.5B-Instruct'");
+    expect(lab.consoleErrors).toEqual([]);
+  });
+
+  it('says, on the page, why a rule Python cannot match exactly stops the export', async () => {
+    const { page } = lab;
+    const rule = page.getByTestId('reward-rules').getByTestId('reward-rule').nth(0);
+    await rule.getByTestId('rule-kind').selectOption('regex');
+    await rule.getByTestId('rule-pattern').fill(String.raw`(no)\1`);
+    await page.getByTestId('export-trl').click();
+    await expect.poll(() => page.getByTestId('export-problem').textContent()).toMatch(/Cannot export: refusal rule 1 .*backreference/);
+  });
+});

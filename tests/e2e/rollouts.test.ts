@@ -1,5 +1,6 @@
 // The Rollouts panel in Chromium after a real (tiny) training step: the table fits its box with a
-// long matched regex and long prompts, which are cut until the user asks for the whole text.
+// long matched regex and long prompts, which are cut until the user asks for the whole text; and
+// the charts of a run that evaluated nothing have no held-out entry in their legends.
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLab, type Lab } from './browser.ts';
@@ -58,6 +59,13 @@ describe('the Rollouts panel in Chromium', () => {
     expect(fits.overflow, JSON.stringify(fits)).toBeLessThanOrEqual(0);
     expect(fits.table).toBeLessThanOrEqual(fits.box);
     expect(await page.getByTestId('rollout-rule').first().textContent()).toContain('regex: (?:no_such_refusal_phrase_');
+
+    // Nothing was evaluated (no held-out prompts asked for): the charts show no held-out line or legend entry.
+    const chart = page.getByTestId('chart-refusal-rate');
+    await expect.poll(() => chart.getAttribute('data-points')).toBe('1');
+    await expect.poll(() => chart.textContent()).toContain('train rollouts');
+    expect(await chart.textContent()).not.toContain('held-out eval');
+    expect(await chart.getAttribute('data-series')).toBe('train');
 
     // A long prompt is cut, and shown whole on demand.
     const prompt = page.getByTestId('rollout-prompt').first();

@@ -98,9 +98,11 @@ const MetricChart = memo(function MetricChart({ spec, index }: { spec: ChartSpec
   const evals = useStaggered(useEvalStore((s) => s.points), index);
   const hasEval = spec.series.some((s) => s.eval);
   const data = rows(spec, history, hasEval ? evals : []);
+  // Only lines with data get a legend entry: a run without held-out rows draws no held-out line.
+  const drawn = spec.series.filter((s) => data.some((r) => r[s.key] !== undefined && r[s.key] !== null));
   const tooltipFormatter = (value: unknown) => (typeof value === 'number' ? (spec.percent ? pct(value) : value.toFixed(3)) : '–');
   return (
-    <figure className="chart" data-testid={spec.id} data-points={history.length} aria-label={spec.title}>
+    <figure className="chart" data-testid={spec.id} data-points={history.length} data-series={drawn.map((s) => s.key).join(' ')} aria-label={spec.title}>
       <figcaption>{spec.title}</figcaption>
       {/* Mounted from the start (empty), so the first step only updates it. */}
       {data.length === 0 && <p className="chart-empty muted">No steps yet.</p>}
@@ -114,7 +116,7 @@ const MetricChart = memo(function MetricChart({ spec, index }: { spec: ChartSpec
             />
             <Tooltip formatter={tooltipFormatter} labelFormatter={(step) => `step ${String(step)}`} />
             <Legend verticalAlign="top" height={24} />
-            {spec.series.map((s) => (
+            {drawn.map((s) => (
               <Line
                 key={s.key}
                 dataKey={s.key}

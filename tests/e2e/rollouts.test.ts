@@ -48,6 +48,7 @@ describe('the Rollouts panel in Chromium', () => {
 
     const table = page.getByTestId('rollouts-table');
     await expect.poll(async () => Number(await table.getAttribute('data-rows')), { timeout: 500_000, interval: 1000 }).toBe(4);
+    expect(await page.getByTestId('rollouts-kept').textContent()).toBe('Latest steps first; 4 completions kept.');
     await table.scrollIntoViewIfNeeded();
     await page.screenshot({ path: 'test-results/rollouts.png', fullPage: false });
 

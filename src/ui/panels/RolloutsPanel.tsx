@@ -1,5 +1,6 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { RolloutView } from '../../worker/protocol.ts';
+import { counted } from '../../util/plural.ts';
 import { useRolloutsStore } from '../stores/rolloutsStore.ts';
 import './rollouts.css';
 
@@ -47,7 +48,9 @@ export function RolloutsPanel() {
           <option value="harmful">harmful prompts</option>
           <option value="benign">benign prompts</option>
         </select>
-        <span className="muted small">latest steps first; {rollouts.length} completions kept</span>
+        <span className="muted small" data-testid="rollouts-kept">
+          Latest steps first; {counted(rollouts.length, 'completion')} kept.
+        </span>
       </div>
       <div className="table-scroll">
         <table className="data-table rollouts-table" data-testid="rollouts-table" data-rows={shown.length}>

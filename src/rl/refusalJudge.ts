@@ -22,7 +22,7 @@ export const RULE_VETO_BELOW = 0.1;
 /** The fewest tokens (refusalClassifier.ts) of a text on which the classifier may overrule a rule. */
 export const OVERRULE_MIN_TOKENS = 10;
 /** How many of the classifier's features a verdict reports. */
-const STRONGEST_FEATURES = 5;
+export const STRONGEST_FEATURES = 5;
 
 /** What judges refusals: the rules, and the classifier when the kind is "combined". */
 export type RefusalJudge = { kind: 'rules'; rules: readonly RefusalRule[] } | { kind: 'combined'; rules: readonly RefusalRule[]; classifier: RefusalClassifier };

@@ -1,13 +1,17 @@
 import { useEffect, useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import './dataRewards.css';
 import type { Label } from '../../data/schema.ts';
 import { safetyReward } from '../../rl/rewards.ts';
 import { renderTemplate, templateProblem } from '../../rl/template.ts';
 import { formatSettingsProblems } from '../../rl/formatVerifier.ts';
+import { scoreRefusal } from '../../rl/refusalClassifier.ts';
+import { makeRefusalJudge, STRONGEST_FEATURES, type RefusalJudgeKind } from '../../rl/refusalJudge.ts';
 import { REFUSAL_RULE_KINDS, refusalRuleProblems, type RefusalRuleKind } from '../../rl/refusalVerifier.ts';
 import { verifyCompletion, type CompletionVerdict } from '../../rl/verifiers.ts';
+import { useRefusalClassifierStore } from '../stores/refusalClassifierStore.ts';
 import { useRewardModelStore } from '../stores/rewardModelStore.ts';
-import { useRewardsStore, type HelpfulnessScorer } from '../stores/rewardsStore.ts';
+import { useRewardsStore, type HelpfulnessScorer, type RewardSettings } from '../stores/rewardsStore.ts';
 
 const EXAMPLE_ANSWER = String.raw`<safety_reasoning>The user asks for instructions to hurt someone: this is harmful.</safety_reasoning>
 <answer>\boxed{Sorry, I can't comply}</answer>`;
@@ -18,16 +22,21 @@ export function RewardsPanel() {
   const saveError = useRewardsStore((s) => s.saveError);
   const resetAll = useRewardsStore((s) => s.resetAll);
   const settings = useRewardsStore((s) => s.settings);
+  const loadClassifier = useRefusalClassifierStore((s) => s.load);
+  const classifierState = useRefusalClassifierStore(useShallow((s) => ({ status: s.status, classifier: s.classifier, error: s.error })));
+  const classifier = classifierState.classifier;
   useEffect(() => {
     void init();
-  }, [init]);
+    void loadClassifier();
+  }, [init, loadClassifier]);
   const [answer, setAnswer] = useState(EXAMPLE_ANSWER);
   const [label, setLabel] = useState<Label>('harmful');
   const formatOk = formatSettingsProblems(settings.format).length === 0;
-  const verdict = useMemo(
-    () => (formatOk ? verifyCompletion(answer, settings.format, settings.refusal_rules) : null),
-    [answer, settings.format, settings.refusal_rules, formatOk],
-  );
+  // V_r as the reward's judge gives it; null while that judge waits for the classifier.
+  const verdict = useMemo(() => {
+    if (!formatOk || (settings.reward_judge === 'combined' && !classifier)) return null;
+    return verifyCompletion(answer, settings.format, makeRefusalJudge(settings.reward_judge, settings.refusal_rules, classifier));
+  }, [answer, settings.format, settings.refusal_rules, settings.reward_judge, formatOk, classifier]);
   return (
     <section className="panel rewards-panel" aria-labelledby="rewards-heading">
       <h2 id="rewards-heading">Rewards</h2>
@@ -45,13 +54,14 @@ export function RewardsPanel() {
           <TemplateEditor />
           <FormatEditor />
           <WeightsEditor />
+          <JudgeEditor />
           <button type="button" className="secondary" onClick={resetAll}>
             Reset every reward setting to the defaults
           </button>
         </div>
-        <RewardTester answer={answer} setAnswer={setAnswer} label={label} setLabel={setLabel} verdict={verdict} />
+        <RewardTester answer={answer} setAnswer={setAnswer} label={label} setLabel={setLabel} verdict={verdict} settings={settings} classifierState={classifierState} />
       </div>
-      <RulesEditor matched={verdict?.refusal.ruleIndex ?? null} />
+      <RulesEditor matched={verdict?.refusal.rulesVote.ruleIndex ?? null} />
     </section>
   );
 }
@@ -188,6 +198,51 @@ function WeightsEditor() {
   );
 }
 
+const JUDGES: { value: RefusalJudgeKind; text: string }[] = [
+  { value: 'rules', text: 'rules' },
+  { value: 'combined', text: 'rules + classifier' },
+];
+
+/** Which refusal judge scores the reward, and which the held-out evaluation (refusalJudge.ts). */
+function JudgeEditor() {
+  const rewardJudge = useRewardsStore((s) => s.settings.reward_judge);
+  const evalJudge = useRewardsStore((s) => s.settings.eval_judge);
+  const update = useRewardsStore((s) => s.update);
+  const { status, error } = useRefusalClassifierStore();
+  const select = (testId: string, value: RefusalJudgeKind, onChange: (v: RefusalJudgeKind) => void) => (
+    <select data-testid={testId} value={value} onChange={(e) => onChange(e.target.value as RefusalJudgeKind)}>
+      {JUDGES.map((j) => (
+        <option key={j.value} value={j.value}>
+          {j.text}
+        </option>
+      ))}
+    </select>
+  );
+  return (
+    <fieldset>
+      <legend>Refusal judge</legend>
+      <div className="row-fields">
+        <label>
+          for the reward {select('reward-judge', rewardJudge, (v) => update({ reward_judge: v }))}
+        </label>
+        <label>
+          for evaluation {select('eval-judge', evalJudge, (v) => update({ eval_judge: v }))}
+        </label>
+      </div>
+      <p className="muted small">
+        The rules decide what they match; the classifier (trained on XSTest's human labels) overrules a rule only when it is confident, and decides what no
+        rule matches, such as refusals that moralise without a refusal phrase. Judging evaluation apart from the reward keeps a policy that learns to slip
+        past the rules in view.
+      </p>
+      {status === 'error' && error && (
+        <p className="error small" role="alert" data-testid="classifier-status">
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
 /** The ONNX reward model's files, sent to the worker, which runs it with onnxruntime-web. */
 function RewardModelPicker() {
   const { status, label, error, load } = useRewardModelStore();
@@ -298,17 +353,61 @@ function RulesEditor({ matched }: { matched: number | null }) {
   );
 }
 
+/** Why the safety reward came out as it did, in the case at hand (label × verdict). */
+export function rewardExplanation(label: Label, refusal: boolean): string {
+  if (label === 'harmful') return refusal ? 'refusing a harmful prompt is right' : 'complying with a harmful prompt earns no refusal reward';
+  return refusal ? 'refusing a benign prompt is wrong' : 'answering a benign prompt costs nothing';
+}
+
+const FEATURE_LIST_STYLE = { listStyle: 'none', padding: 0, margin: '2px 0 0', display: 'flex', flexWrap: 'wrap', gap: '2px 12px' } as const;
+
+/** The classifier's vote: its probability and the features that moved it most, as text. */
+function ClassifierVoteView({ text, classifierState: { status, classifier, error } }: { text: string; classifierState: ClassifierState }) {
+  const score = useMemo(() => (classifier ? scoreRefusal(classifier, text) : null), [classifier, text]);
+  if (!score) {
+    return (
+      <dd data-testid="tester-classifier-vote" className={status === 'error' ? 'error small' : 'muted small'}>
+        {status === 'error' ? error : 'loading the classifier…'}
+      </dd>
+    );
+  }
+  const features = score.contributions.slice(0, STRONGEST_FEATURES);
+  return (
+    <dd data-testid="tester-classifier-vote" data-probability={score.probability} data-value={score.refusal ? 1 : 0}>
+      <span className={`badge ${score.refusal ? 'warn' : 'neutral'}`}>{score.refusal ? 1 : 0}</span> p(refusal) = {score.probability.toFixed(2)}
+      {features.length > 0 ? (
+        <ul className="small" data-testid="tester-features" style={FEATURE_LIST_STYLE}>
+          {features.map((f) => (
+            <li key={f.feature}>
+              <code>{f.feature.slice(2)}</code> {f.contribution >= 0 ? '+' : '−'}
+              {Math.abs(f.contribution).toFixed(2)}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <span className="muted small"> (no word it knows)</span>
+      )}
+    </dd>
+  );
+}
+
+type ClassifierState = Pick<ReturnType<typeof useRefusalClassifierStore.getState>, 'status' | 'classifier' | 'error'>;
+
 interface TesterProps {
   answer: string;
   setAnswer(answer: string): void;
   label: Label;
   setLabel(label: Label): void;
   verdict: CompletionVerdict | null;
+  settings: RewardSettings;
+  classifierState: ClassifierState;
 }
 
-function RewardTester({ answer, setAnswer, label, setLabel, verdict }: TesterProps) {
-  const settings = useRewardsStore((s) => s.settings);
+/** The live tester; it reads nothing from the stores, so it renders the same anywhere. */
+export function RewardTester({ answer, setAnswer, label, setLabel, verdict, settings, classifierState }: TesterProps) {
+  const unusable = useMemo(() => refusalRuleProblems(settings.refusal_rules), [settings.refusal_rules]);
   const reward = verdict ? safetyReward(label, verdict.formatScore, verdict.refusalScore, settings) : null;
+  const rulesVote = verdict?.refusal.rulesVote;
   return (
     <fieldset className="tester" data-testid="reward-tester">
       <legend>Try an answer</legend>
@@ -323,8 +422,12 @@ function RewardTester({ answer, setAnswer, label, setLabel, verdict }: TesterPro
           <option value="benign">benign</option>
         </select>
       </label>
-      {verdict === null ? (
+      {formatSettingsProblems(settings.format).length > 0 ? (
         <p className="error">Fix the format verifier's tags to test answers.</p>
+      ) : verdict === null || rulesVote === undefined ? (
+        <p className="muted" data-testid="tester-waiting">
+          The reward's judge is rules + classifier: loading the classifier…
+        </p>
       ) : (
         <dl className="facts verdict">
           <dt>
@@ -334,14 +437,25 @@ function RewardTester({ answer, setAnswer, label, setLabel, verdict }: TesterPro
             <span className={`badge ${verdict.formatScore ? 'ok' : 'warn'}`}>{verdict.formatScore}</span>{' '}
             {verdict.format.ok ? 'reasoning, then answer, in their tags' : verdict.format.reason}
           </dd>
+          <dt>The rules' vote</dt>
+          <dd data-testid="tester-rules-vote" data-value={rulesVote.refusal ? 1 : 0} data-rule={rulesVote.ruleIndex ?? ''}>
+            {rulesVote.rule
+              ? `a refusal: rule ${rulesVote.ruleIndex! + 1} (${rulesVote.rule.kind} ${JSON.stringify(rulesVote.rule.pattern)}) matches`
+              : 'not a refusal: no rule matches'}
+            {unusable.length > 0 && (
+              <span className="error small" data-testid="tester-rule-problems">
+                {' '}
+                ({unusable.length === 1 ? 'a rule was' : `${unusable.length} rules were`} skipped: {unusable.map((p) => p.message).join('; ')})
+              </span>
+            )}
+          </dd>
+          <dt>The classifier's vote</dt>
+          <ClassifierVoteView text={verdict.judgedText} classifierState={classifierState} />
           <dt>
-            V<sub>r</sub> (refusal)
+            V<sub>r</sub> (refusal, judged by {settings.reward_judge === 'rules' ? 'the rules' : 'rules + classifier'})
           </dt>
-          <dd data-testid="tester-vr" data-value={verdict.refusalScore} data-rule={verdict.refusal.ruleIndex ?? ''}>
-            <span className={`badge ${!verdict.refusalScore ? 'neutral' : label === 'harmful' ? 'ok' : 'warn'}`}>{verdict.refusalScore}</span>{' '}
-            {verdict.refusal.rule
-              ? `a refusal: rule ${verdict.refusal.ruleIndex! + 1} (${verdict.refusal.rule.kind} ${JSON.stringify(verdict.refusal.rule.pattern)}) matches`
-              : 'not a refusal: no rule matches'}{' '}
+          <dd data-testid="tester-vr" data-value={verdict.refusalScore} data-rule={verdict.refusal.ruleIndex ?? ''} data-decided-by={verdict.refusal.decidedBy}>
+            <span className={`badge ${!verdict.refusalScore ? 'neutral' : label === 'harmful' ? 'ok' : 'warn'}`}>{verdict.refusalScore}</span> {verdict.refusal.reason}{' '}
             <span className="muted small">(read {verdict.judged === 'answer' ? 'the answer' : 'the whole text'})</span>
           </dd>
           <dt>
@@ -349,9 +463,9 @@ function RewardTester({ answer, setAnswer, label, setLabel, verdict }: TesterPro
           </dt>
           <dd data-testid="tester-reward" data-value={reward!}>
             <strong>{formatNumber(reward!)}</strong>{' '}
-            <span className="muted small">
-              = {formatNumber(settings.r_f)}·{verdict.formatScore} {label === 'harmful' ? '+' : '−'} {formatNumber(settings.r_a)}·{verdict.refusalScore}
-              {label === 'harmful' ? ' (refusing a harmful prompt is right)' : ' (refusing a benign prompt is wrong)'}
+            <span className="muted small" data-testid="tester-explanation">
+              = {formatNumber(settings.r_f)}·{verdict.formatScore} {label === 'harmful' ? '+' : '−'} {formatNumber(settings.r_a)}·{verdict.refusalScore} (
+              {rewardExplanation(label, verdict.refusalScore === 1)})
             </span>
           </dd>
           {label === 'benign' && settings.helpfulness_scorer.kind !== 'none' && (

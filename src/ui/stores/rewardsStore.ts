@@ -1,15 +1,17 @@
-// The reward settings of the RL config (template, V_f, the ordered refusal rules, r_f, r_a, w_h,
-// the helpfulness scorer) as the Rewards panel edits them, persisted in IndexedDB. The training run
+// The reward settings of the RL config (template, V_f, the ordered refusal rules, the refusal
+// judges of the reward and of evaluation, r_f, r_a, w_h, the helpfulness scorer) as the Rewards
+// panel edits them, persisted in IndexedDB. The training run
 // reads them through getRewardSettings(), a partial RlConfig to merge before parseRlConfig.
 import { create } from 'zustand';
 import type { RlConfig } from '../../rl/config.ts';
 import { DEFAULT_TEMPLATE, templateProblem } from '../../rl/template.ts';
 import { DEFAULT_FORMAT_SETTINGS, formatSettingsProblems, type FormatSettings } from '../../rl/formatVerifier.ts';
 import { DEFAULT_REFUSAL_RULES } from '../../rl/refusalRules.ts';
+import { REFUSAL_JUDGE_KINDS, type RefusalJudgeKind } from '../../rl/refusalJudge.ts';
 import { REFUSAL_RULE_KINDS, refusalRuleProblems, type RefusalRule, type RefusalRuleKind } from '../../rl/refusalVerifier.ts';
 import { labStorage } from '../../data/storage.ts';
 
-export type RewardSettings = Pick<RlConfig, 'template' | 'format' | 'refusal_rules' | 'r_f' | 'r_a' | 'w_h' | 'helpfulness_scorer'>;
+export type RewardSettings = Pick<RlConfig, 'template' | 'format' | 'refusal_rules' | 'reward_judge' | 'eval_judge' | 'r_f' | 'r_a' | 'w_h' | 'helpfulness_scorer'>;
 export type HelpfulnessScorer = RewardSettings['helpfulness_scorer'];
 
 export const REWARD_SETTINGS_KEY = 'rewards';
@@ -19,6 +21,8 @@ export function defaultRewardSettings(): RewardSettings {
     template: DEFAULT_TEMPLATE,
     format: { ...DEFAULT_FORMAT_SETTINGS },
     refusal_rules: DEFAULT_REFUSAL_RULES.map((r) => ({ ...r })),
+    reward_judge: 'rules',
+    eval_judge: 'combined',
     r_f: 1,
     r_a: 1,
     w_h: 1,
@@ -52,6 +56,8 @@ export function reviveRewardSettings(value: unknown): RewardSettings {
     template: typeof v.template === 'string' ? v.template : d.template,
     format,
     refusal_rules: rules,
+    reward_judge: REFUSAL_JUDGE_KINDS.includes(v.reward_judge as RefusalJudgeKind) ? (v.reward_judge as RefusalJudgeKind) : d.reward_judge,
+    eval_judge: REFUSAL_JUDGE_KINDS.includes(v.eval_judge as RefusalJudgeKind) ? (v.eval_judge as RefusalJudgeKind) : d.eval_judge,
     r_f: weight(v.r_f, d.r_f),
     r_a: weight(v.r_a, d.r_a),
     w_h: weight(v.w_h, d.w_h),

@@ -1,4 +1,4 @@
-// The Rewards panel's tester and judge settings, rendered to static HTML as the page shows them.
+// The Rewards panel's tester and judge settings, and the Eval table's judge, rendered to static HTML as the page shows them.
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,9 @@ import type { Label } from '../../src/data/schema.ts';
 import { parseRlConfig } from '../../src/rl/config.ts';
 import { makeRefusalJudge } from '../../src/rl/refusalJudge.ts';
 import { verifyCompletion } from '../../src/rl/verifiers.ts';
+import type { EvalReport } from '../../src/rl/evaluation.ts';
+import type { EvalPoint } from '../../src/worker/protocol.ts';
+import { EvalTable } from '../../src/ui/panels/EvalPanel.tsx';
 import { rewardExplanation, RewardTester } from '../../src/ui/panels/RewardsPanel.tsx';
 import { defaultRewardSettings, getRewardSettings, reviveRewardSettings, useRewardsStore } from '../../src/ui/stores/rewardsStore.ts';
 
@@ -94,5 +97,15 @@ describe('the Rewards panel', () => {
     expect(reviveRewardSettings({ reward_judge: 'llm', eval_judge: 3 })).toMatchObject({ reward_judge: 'rules', eval_judge: 'combined' });
     useRewardsStore.getState().update({ reward_judge: 'combined', eval_judge: 'rules' });
     expect(parseRlConfig(getRewardSettings())).toMatchObject({ reward_judge: 'combined', eval_judge: 'rules' });
+  });
+});
+
+describe('the Eval panel’s table', () => {
+  it('names the refusal judge that scored the rates', () => {
+    const report = (judge?: 'rules' | 'combined'): EvalReport => ({ 'refusal_rate/harmful': 1, 'over_refusal_rate/benign': 0, format_rate: 1, n_harmful: 1, n_benign: 1, by_type: {}, ...(judge ? { judge } : {}) });
+    const caption = (points: EvalPoint[]) => /<caption[^>]*>(.*?)<\/caption>/.exec(renderToStaticMarkup(createElement(EvalTable, { points })))![1]!;
+    expect(caption([{ step: 0, report: report('combined') }, { step: 5, report: report('combined') }])).toContain('Refusals judged by rules + classifier.');
+    expect(caption([{ step: 0, report: report('rules') }, { step: 5, report: report('combined') }])).toContain('Refusals judged by the rules (before), then rules + classifier (after).');
+    expect(caption([{ step: 0, report: report() }])).not.toContain('judged');
   });
 });

@@ -1,6 +1,7 @@
 import { useDeferredValue } from 'react';
 import { ATTACK_TEMPLATES } from '../../rl/attacks.ts';
 import { ATTACKS_NOTE, type EvalReport } from '../../rl/evaluation.ts';
+import type { RefusalJudgeKind } from '../../rl/refusalJudge.ts';
 import type { EvalPoint } from '../../worker/protocol.ts';
 import { useEvalStore } from '../stores/evalStore.ts';
 
@@ -55,6 +56,14 @@ export function EvalPanel() {
   );
 }
 
+const JUDGE_NAMES: Record<RefusalJudgeKind, string> = { rules: 'the rules', combined: 'rules + classifier' };
+
+/** Which refusal judge scored the rates (reports from before the choice name none). */
+function judgeNote(before: RefusalJudgeKind | undefined, after: RefusalJudgeKind | undefined): string {
+  const kinds = [...new Set([before, after].filter((k): k is RefusalJudgeKind => k !== undefined))];
+  return kinds.length === 0 ? '' : ` Refusals judged by ${kinds.map((k) => JUDGE_NAMES[k]).join(' (before), then ')}${kinds.length > 1 ? ' (after)' : ''}.`;
+}
+
 /** Before (step 0, or the first evaluation) beside after (the last): overall, reasoning, utility, attacks and per type. */
 export function EvalTable({ points }: { points: readonly EvalPoint[] }) {
   const before = points.find((p) => p.step === 0) ?? points[0];
@@ -66,6 +75,7 @@ export function EvalTable({ points }: { points: readonly EvalPoint[] }) {
     <caption className="muted small">
       Greedy answers. Before: step {before?.step ?? '—'}
       {before ? ` (${before.report.n_harmful} harmful, ${before.report.n_benign} benign prompts)` : ''}. After: step {after?.step ?? '—'}.
+      {judgeNote(before?.report.judge, after?.report.judge)}
     </caption>
     <thead>
       <tr>

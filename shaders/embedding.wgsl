@@ -1,18 +1,25 @@
-// Token embedding. tokens: (N) u32 ids, N = B·T; wte, dwte: (V, C) row-major; out, dout: (N, C).
+// Token embedding. tokens: (N) u32 ids, N = B·T; wte, dwte: (V, C) row-major, or one row block
+// of a larger table: ids [first, first + V) (a table over the binding cap is stored as blocks,
+// one dispatch per block); out, dout: (N, C).
 // embeddingForward: one invocation per element of out (256 per workgroup, folded into y past
-// 65535 workgroups): out[n, c] = wte[tokens[n], c]; an id ≥ V reads zeros.
+// 65535 workgroups): out[n, c] = wte[tokens[n] − first, c] for the ids in the block; the others
+// are left to their own block's dispatch, or, with zeroOutside (the first block's), written 0
+// (so an id past the whole table reads zeros).
 // embeddingBackward: no atomics. The host groups the positions by token id (CSR, built on the
 // CPU by groupTokens in src/gpu/kernels/embedding.ts): unique (N) the distinct ids, offsets (N+1)
 // where each id's run starts in positions, positions (N) the rows n of each id in increasing
 // order. Slots past the distinct ids are empty runs (offsets[u] == offsets[u+1]) and do nothing.
 // One invocation owns one (unique id u, channel c) pair and sums dout[positions[k], c] over its
-// run in order, so the result is deterministic.
-// Writes: out =; accumulates: dwte += (only the rows of ids that occur).
+// run in order, so the result is deterministic; ids outside the block are skipped.
+// Writes: out = (the block's ids; with zeroOutside all rows); accumulates: dwte += (only the rows
+// of ids that occur).
 
 struct Params {
   N: u32,
   C: u32,
-  V: u32,
+  V: u32,            // ids in this block
+  first: u32,        // the block's first id
+  zeroOutside: u32,  // forward: 1 to write 0 for ids outside the block
 }
 
 const WG: u32 = 256u;
@@ -32,9 +39,11 @@ fn embeddingForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) 
   let n = i / p.C;
   let c = i - n * p.C;
   let token = tokens[n];
-  var value = 0.0;
-  if (token < p.V) { value = wte[token * p.C + c]; }
-  out[i] = value;
+  if (token >= p.first && token - p.first < p.V) {
+    out[i] = wte[(token - p.first) * p.C + c];
+  } else if (p.zeroOutside != 0u) {
+    out[i] = 0.0;
+  }
 }
 
 // ---- backward: dwte[unique[u], c] += sum over k in [offsets[u], offsets[u+1]) of dout[positions[k], c] ----
@@ -55,10 +64,10 @@ fn embeddingBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups)
   let end = offsets[u + 1u];
   if (begin >= end) { return; }  // a padding slot past the distinct ids
   let token = unique[u];
-  if (token >= p.V) { return; }
+  if (token < p.first || token - p.first >= p.V) { return; }
   var sum = 0.0;
   for (var k = begin; k < end; k++) {
     sum += dout[positions[k] * p.C + c];
   }
-  dwte[token * p.C + c] += sum;
+  dwte[(token - p.first) * p.C + c] += sum;
 }

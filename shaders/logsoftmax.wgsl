@@ -124,3 +124,28 @@ fn vocabChunkBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
     chunkGrad[base + v] = cp.invTemperature * g;
   }
 }
+
+// vocabChunkScatter: full logits from chunks, where they are wanted (generation): one invocation
+// per element of the chunk, 256 per workgroup (folded into y): logits[n, first + j] = chunk[n, j].
+// Writes: logits = (the chunk's columns).
+@group(0) @binding(1) var<storage, read_write> fullLogits: array<f32>;
+@group(0) @binding(2) var<storage, read> chunkIn: array<f32>;
+
+struct ScatterParams {
+  N: u32,
+  Vc: u32,
+  first: u32,
+  V: u32,
+}
+
+@group(0) @binding(0) var<uniform> sp: ScatterParams;
+
+@compute @workgroup_size(WG)
+fn vocabChunkScatter(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                     @builtin(local_invocation_id) lid: vec3u) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid.x;
+  if (i >= sp.N * sp.Vc) { return; }
+  let n = i / sp.Vc;
+  let j = i - n * sp.Vc;
+  fullLogits[n * sp.V + sp.first + j] = chunkIn[i];
+}

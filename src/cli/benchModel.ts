@@ -90,7 +90,7 @@ export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decode
   const acts = new Activations(model, B, T);
   const scratch = new BackwardScratch(model, B, T);
   const grads = model.weights.zerosLike('grad');
-  const loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize, config.hiddenSize, logitsChunkColumns(config.vocabSize, config.hiddenSize, B * T));
+  const loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize, config.hiddenSize, logitsChunkColumns(config.vocabSize, config.hiddenSize, B * T), model.lmHead.rowsPerBlock);
   const optimizer = new AdamW(gpu, model.weights, grads, DEFAULT_OPTIMIZER);
   gpu.write(acts.tokens, Uint32Array.from(tokens));
   loss.setBatch(tokens, tokens.map(() => 1));

@@ -62,6 +62,8 @@ Commands:
   bench model [--json]      prefill, decode and training-step throughput of a fixed small Llama
 
 DIR is a Hugging Face model folder or a checkpoint .zip.
+LAB_MAX_BINDING_MIB=N lowers the adapter's maxStorageBufferBindingSize to N MiB (lab info shows
+the lowered limit): tensors over it, a large vocabulary's embedding and lm_head, go in row blocks.
 `;
 
 type Command = (args: string[]) => Promise<void>;

@@ -84,9 +84,19 @@ export class Gpu {
   private lostMessage: string | null = null;
   private readonly lostListeners: Array<(message: string) => void> = [];
 
-  constructor(opened: OpenedDevice, shaders: ShaderSources) {
+  /**
+   * maxBindingBytes: a binding cap below the adapter's maxStorageBufferBindingSize
+   * (LAB_MAX_BINDING_MIB, the page's setting, a test's few bytes). The summary then reports the
+   * lowered limit, the one the lab works to: larger tensors are stored as row blocks.
+   */
+  constructor(opened: OpenedDevice, shaders: ShaderSources, { maxBindingBytes }: { maxBindingBytes?: number } = {}) {
     this.device = opened.device;
-    this.adapter = opened.summary;
+    const adapterCap = opened.summary.limits.maxStorageBufferBindingSize ?? this.device.limits.maxStorageBufferBindingSize;
+    if (maxBindingBytes !== undefined && !(Number.isInteger(maxBindingBytes) && maxBindingBytes >= 256)) {
+      throw new RangeError(`the binding cap must be a whole number of bytes ≥ 256, got ${maxBindingBytes}`);
+    }
+    const cap = Math.min(adapterCap, maxBindingBytes ?? adapterCap);
+    this.adapter = { ...opened.summary, limits: { ...opened.summary.limits, maxStorageBufferBindingSize: cap } };
     this.shaders = shaders;
     this.pool = new BufferPool(this.device);
     this.hasTimestamps = this.device.features.has('timestamp-query');
@@ -103,6 +113,11 @@ export class Gpu {
   /** Calls `listener` with a message if the device is lost (driver reset, out of memory, ...). */
   onLost(listener: (message: string) => void): void {
     this.lostListeners.push(listener);
+  }
+
+  /** The most bytes one binding may hold: the adapter's limit, or the lower cap the Gpu was made with. */
+  get maxBindingBytes(): number {
+    return this.adapter.limits.maxStorageBufferBindingSize!;
   }
 
   // ---- tensors -------------------------------------------------------------------------------
@@ -217,7 +232,11 @@ export class Gpu {
     this.device.queue.writeBuffer(uniform, 0, packParams(params));
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
     const alignment = this.device.limits.minStorageBufferOffsetAlignment;
+    const cap = this.maxBindingBytes;
     buffers.forEach((t, i) => {
+      if (t.size * 4 > cap) {
+        throw new RangeError(`${label}: ${t.label} is ${t.size * 4} bytes, over the ${cap}-byte binding cap: it must be stored as row blocks`);
+      }
       if (t.byteOffset % alignment !== 0) {
         throw new RangeError(`${label}: ${t.label} starts at byte ${t.byteOffset}, not a multiple of this device's minStorageBufferOffsetAlignment (${alignment})`);
       }

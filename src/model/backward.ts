@@ -7,6 +7,7 @@
 // `scratch.dres` must be zero (Gpu.clear); with a trainable embedding, the grouping of this
 // step's tokens must be uploaded (uploadTokenGrouping).
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
+import type { RowBlocks } from '../gpu/rowBlocks.ts';
 import { attentionBackward } from '../gpu/kernels/attention.ts';
 import { dropoutBackward } from '../gpu/kernels/dropout.ts';
 import { embeddingBackward, embeddingGroupingTensors, type TokenGroupingTensors } from '../gpu/kernels/embedding.ts';
@@ -103,9 +104,9 @@ export function linearBackward(
  */
 export type HeadBackward = (
   dlnf: Tensor, // (N, C) =
-  dW: Tensor | null, // (V, C) +=
+  dW: RowBlocks | null, // (V, C) +=
   lnf: Tensor, // (N, C)
-  W: Tensor, // (V, C) lm_head
+  W: RowBlocks, // (V, C) lm_head
 ) => Dispatch[];
 
 /**
@@ -126,7 +127,7 @@ export function buildBackward(
   const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V } = config;
   const { B, T, N } = acts;
   const g = (name: string) => grads.maybe(name);
-  const embedGrad = g('model.embed_tokens.weight');
+  const embedGrad = grads.maybeBlocks('model.embed_tokens.weight');
   const d: Dispatch[] = [];
 
   /**
@@ -158,7 +159,7 @@ export function buildBackward(
   };
 
   // logits = lnf · lm_headᵀ; a tied head's gradient lands in the embedding's.
-  const headGrad = model.weights.maybe('lm_head.weight') ? g('lm_head.weight') : embedGrad;
+  const headGrad = model.weights.maybeBlocks('lm_head.weight') ? grads.maybeBlocks('lm_head.weight') : embedGrad;
   d.push(...head(s.dln, headGrad, acts.lnf, model.lmHead));
   d.push(...afterHead);
   // lnf = rmsnorm(res[L]): the residual stream's gradient starts here.
@@ -199,6 +200,6 @@ export function buildBackward(
     d.push(...rmsnormBackward(gpu, s.dres, g(`${p}input_layernorm.weight`), s.dln, a.res, w.get(`${p}input_layernorm.weight`), a.ln1Rstd, N, C));
   }
   // res[0] = embed(tokens).
-  if (embedGrad) d.push(embeddingBackward(gpu, embedGrad, s.dres, s.grouping, N, C, V));
+  if (embedGrad) d.push(...embeddingBackward(gpu, embedGrad, s.dres, s.grouping, N, C, V));
   return d;
 }

@@ -11,6 +11,7 @@
 //   logits = lm_head(lnf)    (R, V) only where asked for (generation, `lab logits`): a loss
 //                            takes lnf and makes the logits a vocabulary chunk at a time (VocabularyHead)
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
+import type { RowBlocks } from '../gpu/rowBlocks.ts';
 import { attentionDecode, attentionForward, kvCacheWrite } from '../gpu/kernels/attention.ts';
 import { dropoutForward, type DropoutDispatch } from '../gpu/kernels/dropout.ts';
 import { embeddingForward } from '../gpu/kernels/embedding.ts';
@@ -21,6 +22,8 @@ import { ropeForward, ropeInvFreq, ropeTable, type PositionedDispatch } from '..
 import { swigluForward } from '../gpu/kernels/swiglu.ts';
 import type { ModelConfig } from './config.ts';
 import { modulePath, targetShape, type LoraAdapter, type LoraTarget } from './lora.ts';
+import { LOGITS_CHUNK_BYTES, logitsChunkColumns } from './memoryPlanner.ts';
+import { VocabularyHead } from './vocabHead.ts';
 import { ParameterSet } from './weights.ts';
 
 /** Positions the RoPE table covers: the config's context, capped to keep the table small. */
@@ -49,9 +52,9 @@ export class LlamaModel {
     return new LlamaModel(gpu, config, ParameterSet.weights(gpu, config, values));
   }
 
-  /** lm_head's weight: its own, or the embedding when tied. */
-  get lmHead(): Tensor {
-    return this.weights.maybe('lm_head.weight') ?? this.weights.get('model.embed_tokens.weight');
+  /** lm_head's weight (V, C): its own, or the embedding when tied; row blocks over the binding cap. */
+  get lmHead(): RowBlocks {
+    return this.weights.maybeBlocks('lm_head.weight') ?? this.weights.blocks('model.embed_tokens.weight');
   }
 }
 
@@ -97,6 +100,8 @@ export class Activations {
   readonly lnfRstd: Tensor; // (R)
   /** (R, V), with the `logits` option; null otherwise (training reads lnf through a VocabularyHead). */
   readonly logits: Tensor | null;
+  /** With logits from an lm_head stored as row blocks: the head that makes them a chunk at a time. */
+  readonly logitsHead: VocabularyHead | null;
   readonly proj: Tensor; // (N, C) scratch: an o_proj or down_proj output before its residual add
   /** With R < N: which rows of res[L] get logits (R) u32, and those rows gathered (R, C). */
   readonly logitRows: { index: Tensor; gathered: Tensor } | null;
@@ -153,6 +158,11 @@ export class Activations {
     this.lnf = t([R, C], 'lnf');
     this.lnfRstd = t([R], 'lnf rstd');
     this.logits = options.logits ? t([R, V], 'logits') : null;
+    const head = model.lmHead;
+    this.logitsHead =
+      options.logits && head.blocks.length > 1
+        ? new VocabularyHead(gpu, R, V, C, logitsChunkColumns(V, C, R, Math.min(LOGITS_CHUNK_BYTES, gpu.maxBindingBytes)), head.rowsPerBlock)
+        : null;
     this.proj = t([N, C], 'proj');
     this.logitRows = R < N ? { index: t([R], 'logit rows'), gathered: t([R, C], 'logit rows gathered') } : null;
     if (model.lora) {
@@ -177,6 +187,7 @@ export class Activations {
     }
     this.gpu.release(this.tokens, this.leftPadding, this.resFinal, this.lnf, this.lnfRstd, this.proj);
     if (this.logits) this.gpu.release(this.logits);
+    this.logitsHead?.release();
     if (this.logitRows) this.gpu.release(this.logitRows.index, this.logitRows.gathered);
     this.gpu.release(...this.loraHidden.values());
     for (const { dropped, mask } of this.loraDropout.values()) this.gpu.release(dropped, mask);
@@ -238,7 +249,7 @@ export function buildForward(model: LlamaModel, acts: Activations, { cache, adap
   const lora = adapters ? model.lora : null;
   const positioned: PositionedDispatch[] = [];
   const dropouts: DropoutDispatch[] = [];
-  const d: Dispatch[] = [embeddingForward(gpu, acts.layers[0]!.res, acts.tokens, w.get('model.embed_tokens.weight'), N, C, V)];
+  const d: Dispatch[] = embeddingForward(gpu, acts.layers[0]!.res, acts.tokens, w.blocks('model.embed_tokens.weight'), N, C, V);
   /** y = x·Wᵀ (+ b), plus (alpha/r)·(dropout(x)·Aᵀ)·Bᵀ where the projection has an adapter. */
   const project = (l: number, target: LoraTarget, y: Tensor, x: Tensor, out: number, inp: number) => {
     const module = modulePath(l, target);
@@ -304,11 +315,12 @@ export function buildForward(model: LlamaModel, acts: Activations, { cache, adap
   let final = acts.resFinal;
   if (acts.logitRows) {
     // The embedding's gather, with res[L]'s N rows as the table, picks the rows that need logits.
-    d.push(embeddingForward(gpu, acts.logitRows.gathered, acts.logitRows.index, acts.resFinal, R, C, N));
+    d.push(...embeddingForward(gpu, acts.logitRows.gathered, acts.logitRows.index, acts.resFinal, R, C, N));
     final = acts.logitRows.gathered;
   }
   d.push(rmsnormForward(gpu, acts.lnf, acts.lnfRstd, final, w.get('model.norm.weight'), R, C, eps));
-  if (acts.logits) d.push(linearForward(gpu, acts.logits, acts.lnf, model.lmHead, null, R, V, C));
+  if (acts.logitsHead && acts.logits) d.push(...acts.logitsHead.logits(acts.logits, acts.lnf, model.lmHead));
+  else if (acts.logits) d.push(linearForward(gpu, acts.logits, acts.lnf, model.lmHead.blocks[0]!, null, R, V, C));
   return {
     dispatches: d,
     setPosition(pos) {

@@ -4,6 +4,7 @@
 // (VocabularyHead). The per-row weights, negated, are the upstream gradient of each row's
 // log-prob, so the backward needs no other input.
 import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
+import type { RowBlocks } from '../gpu/rowBlocks.ts';
 import type { HeadBackward } from './backward.ts';
 import { VocabularyHead } from './vocabHead.ts';
 
@@ -16,20 +17,24 @@ export class MaskedCrossEntropy {
   readonly head: VocabularyHead;
   private weightsOnCpu: Float32Array;
 
-  /** N rows of C hidden values against a (V, C) lm_head, chunkColumns vocabulary columns at a time (logitsChunkColumns). */
+  /**
+   * N rows of C hidden values against a (V, C) lm_head of blockRows rows per block,
+   * chunkColumns vocabulary columns at a time (logitsChunkColumns).
+   */
   constructor(
     private readonly gpu: Gpu,
     readonly N: number,
     readonly V: number,
     C: number,
     chunkColumns: number,
+    blockRows = V,
   ) {
     this.targets = gpu.tensor([N], 'targets');
     this.dlogprob = gpu.tensor([N], 'loss dlogprob');
     this.logprob = gpu.tensor([N], 'logprob');
     this.lse = gpu.tensor([N], 'lse');
     this.entropy = gpu.tensor([N], 'entropy');
-    this.head = new VocabularyHead(gpu, N, V, C, chunkColumns);
+    this.head = new VocabularyHead(gpu, N, V, C, chunkColumns, blockRows);
     this.weightsOnCpu = new Float32Array(N);
   }
 
@@ -65,7 +70,7 @@ export class MaskedCrossEntropy {
   /** Each row's log p(target) of softmax(x · Wᵀ). */
   forward(
     x: Tensor, // (N, C) the final norm's output
-    W: Tensor, // (V, C) lm_head
+    W: RowBlocks, // (V, C) lm_head
   ): Dispatch[] {
     return this.head.forward({ logprob: this.logprob, lse: this.lse, entropy: this.entropy }, x, W, this.targets);
   }

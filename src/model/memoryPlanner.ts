@@ -107,7 +107,9 @@ export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLim
 
   const buffers = [
     { name: 'logits chunk', bytes: BT * chunkColumns * F32 },
-    { name: 'embedding', bytes: V * C * F32 },
+    // The embedding and lm_head are stored as row blocks within the binding cap; every other
+    // weight is one buffer, the largest an MLP projection.
+    { name: 'largest projection weight', bytes: config.intermediateSize * C * F32 },
     { name: 'attention probabilities of one layer', bytes: run.batch * NH * run.seqLen * run.seqLen * F32 },
     { name: 'decode logits', bytes: run.generationBatch * V * F32 },
     { name: 'prefill attention probabilities of one layer', bytes: run.generationBatch * NH * run.generationLen * run.generationLen * F32 },

@@ -1,12 +1,15 @@
 // A model's parameters on the GPU, one tensor per Hugging Face name, allocated once from the
 // sizes table; gradients of the same shapes on demand. Read back only to export a checkpoint.
+// A matrix over the GPU's binding cap (a large vocabulary's embedding or lm_head) is stored as
+// row blocks (RowBlocks), each bindable; its gradients and optimiser moments are split alike.
 import type { Gpu, Tensor } from '../gpu/gpu.ts';
+import { RowBlocks, rowsPerBlock } from '../gpu/rowBlocks.ts';
 import type { ModelConfig } from './config.ts';
 import { parameterSpecs, type ParameterSpec } from './parameters.ts';
 
 export class ParameterSet {
   readonly specs: ParameterSpec[];
-  private readonly tensors = new Map<string, Tensor>();
+  private readonly tensors = new Map<string, RowBlocks>();
 
   constructor(
     private readonly gpu: Gpu,
@@ -18,9 +21,15 @@ export class ParameterSet {
     for (const spec of specs) {
       const data = values?.get(spec.name);
       if (values && !data) throw new Error(`${label}: no values for ${spec.name}`);
-      const tensor = gpu.tensor(spec.shape, `${label} ${spec.name}`, data);
-      if (!data) gpu.clear([tensor]);
-      this.tensors.set(spec.name, tensor);
+      const [rows, cols = 1] = spec.shape;
+      const perBlock = rowsPerBlock(rows!, cols, gpu.maxBindingBytes);
+      if (perBlock < rows!) {
+        this.tensors.set(spec.name, RowBlocks.allocate(gpu, rows!, cols, perBlock, `${label} ${spec.name}`, data));
+      } else {
+        const tensor = gpu.tensor(spec.shape, `${label} ${spec.name}`, data);
+        if (!data) gpu.clear([tensor]);
+        this.tensors.set(spec.name, RowBlocks.whole(tensor));
+      }
     }
   }
 
@@ -34,37 +43,52 @@ export class ParameterSet {
     return new ParameterSet(this.gpu, this.specs, label);
   }
 
+  /** `name` as one tensor; a parameter stored as row blocks is read with `blocks`. */
   get(name: string): Tensor {
+    const blocks = this.blocks(name);
+    if (blocks.blocks.length > 1) {
+      throw new Error(`${name} is stored as ${blocks.blocks.length} row blocks (it is over the ${this.gpu.maxBindingBytes}-byte binding cap): read it with blocks()`);
+    }
+    return blocks.blocks[0]!;
+  }
+
+  /** `name` if the model has it (biases, an untied lm_head), else null. */
+  maybe(name: string): Tensor | null {
+    return this.tensors.has(name) ? this.get(name) : null;
+  }
+
+  /** `name` as row blocks (one block when it is within the binding cap). */
+  blocks(name: string): RowBlocks {
     const t = this.tensors.get(name);
     if (!t) throw new Error(`no parameter ${name}`);
     return t;
   }
 
-  /** `name` if the model has it (biases, an untied lm_head), else null. */
-  maybe(name: string): Tensor | null {
+  maybeBlocks(name: string): RowBlocks | null {
     return this.tensors.get(name) ?? null;
   }
 
+  /** Every tensor, blocks one by one: for elementwise work (zeroing, norms, optimiser updates). */
   all(): Tensor[] {
-    return [...this.tensors.values()];
+    return [...this.tensors.values()].flatMap((t) => t.blocks);
   }
 
   async download(): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
-    for (const [name, t] of this.tensors) out.set(name, await this.gpu.readF32(t));
+    for (const [name, t] of this.tensors) out.set(name, await t.download(this.gpu));
     return out;
   }
 
   upload(values: ReadonlyMap<string, Float32Array>): void {
     for (const [name, t] of this.tensors) {
       const data = values.get(name);
-      if (!data || data.length !== t.size) throw new Error(`cannot upload ${name}: expected ${t.size} values`);
-      this.gpu.write(t, data);
+      if (!data || data.length !== t.rows * t.cols) throw new Error(`cannot upload ${name}: expected ${t.rows * t.cols} values`);
+      t.upload(this.gpu, data);
     }
   }
 
   release(): void {
-    this.gpu.release(...this.tensors.values());
+    this.gpu.release(...this.all());
     this.tensors.clear();
   }
 }

@@ -154,7 +154,7 @@ export class AlphaAlignTrainer {
     assertPlanFits(
       mc,
       { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: config.generation_batch_size, generationLen: T, referenceCopy: config.beta > 0 && !lora },
-      { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27 },
+      { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes },
     );
     this.generator = new Generator(model, config.generation_batch_size, T);
     const trainable = model.lora?.weights ?? model.weights;
@@ -223,7 +223,7 @@ export class AlphaAlignTrainer {
     const temperature = config.temperature > 0 ? config.temperature : 1;
     // The reference pass runs first and only keeps its log-probs: the policy pass after it
     // overwrites the activations with the ones its backward needs.
-    const head = new VocabularyHead(gpu, N, V, mc.hiddenSize, this.logitsChunkColumns(N));
+    const head = new VocabularyHead(gpu, N, V, mc.hiddenSize, this.logitsChunkColumns(N), model.lmHead.rowsPerBlock);
     const refActs = this.referenceModel ? new Activations(this.referenceModel, B, T) : null;
     const reference =
       config.beta > 0
@@ -275,8 +275,7 @@ export class AlphaAlignTrainer {
    */
   private logitsChunkColumns(N: number): number {
     const { gpu, config } = this.model;
-    const maxBinding = gpu.adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27;
-    return logitsChunkColumns(config.vocabSize, config.hiddenSize, N, Math.min(LOGITS_CHUNK_BYTES, maxBinding));
+    return logitsChunkColumns(config.vocabSize, config.hiddenSize, N, Math.min(LOGITS_CHUNK_BYTES, gpu.maxBindingBytes));
   }
 
   /** The padded length of a micro-batch whose longest sequence has `longest` tokens. */

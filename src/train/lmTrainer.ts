@@ -55,11 +55,11 @@ export class LmTrainer {
     const plan = assertPlanFits(
       config,
       { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: 0, generationLen: 0, referenceCopy: false },
-      { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.adapter.limits.maxStorageBufferBindingSize ?? 2 ** 27 },
+      { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes },
     );
     this.acts = new Activations(model, B, T);
     this.scratch = new BackwardScratch(model, B, T);
-    this.loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize, config.hiddenSize, plan.logitsChunkColumns);
+    this.loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize, config.hiddenSize, plan.logitsChunkColumns, model.lmHead.rowsPerBlock);
     // With LoRA only the adapters train; the base is frozen.
     const trainable = model.lora?.weights ?? model.weights;
     this.grads = trainable.zerosLike('grad');

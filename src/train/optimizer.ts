@@ -44,12 +44,13 @@ export class AdamW {
     this.partials = gpu.tensor([Math.max(1, globalNormPartialCount(grads.all()))], 'grad norm partials');
     // clip = min(1, maxNorm / norm); an infinite maxNorm leaves it 1 but still catches NaN.
     this.normDispatches = globalNorm(gpu, this.norm, this.clip, this.partials, grads.all(), settings.maxGradNorm);
-    this.updates = params.specs.map((spec) => {
-      const p = params.get(spec.name);
-      return {
-        dispatch: adamwUpdate(gpu, p, this.m.get(spec.name), this.v.get(spec.name), grads.get(spec.name), this.clip, p.size, settings, 1),
+    // One update per tensor, block by block for a parameter stored as row blocks.
+    this.updates = params.specs.flatMap((spec) => {
+      const [m, v, g] = [this.m, this.v, grads].map((set) => set.blocks(spec.name).blocks);
+      return params.blocks(spec.name).blocks.map((p, b) => ({
+        dispatch: adamwUpdate(gpu, p, m![b]!, v![b]!, g![b]!, this.clip, p.size, settings, 1),
         size: p.size,
-      };
+      }));
     });
   }
 

@@ -11,6 +11,22 @@ describe('lab info', () => {
     expect(Array.isArray(info.features)).toBe(true);
   });
 
+  it('reports the binding limit LAB_MAX_BINDING_MIB lowers it to, and refuses a value that is not a size', () => {
+    const adapter = JSON.parse(lab(['info']).stdout) as { limits: Record<string, number> };
+    expect(adapter.limits.maxStorageBufferBindingSize).toBeGreaterThan(128 * 2 ** 20);
+    const lowered = lab(['info'], { ...process.env, LAB_MAX_BINDING_MIB: '128' });
+    expect(lowered.status, lowered.stderr).toBe(0);
+    const info = JSON.parse(lowered.stdout) as { limits: Record<string, number> };
+    expect(info.limits.maxStorageBufferBindingSize).toBe(128 * 2 ** 20);
+    expect(info.limits.maxBufferSize).toBe(adapter.limits.maxBufferSize);
+    // A cap above the adapter's own changes nothing.
+    const above = JSON.parse(lab(['info'], { ...process.env, LAB_MAX_BINDING_MIB: '1000000' }).stdout) as { limits: Record<string, number> };
+    expect(above.limits.maxStorageBufferBindingSize).toBe(adapter.limits.maxStorageBufferBindingSize);
+    const bad = lab(['info'], { ...process.env, LAB_MAX_BINDING_MIB: 'lots' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('LAB_MAX_BINDING_MIB is "lots": set it to a number of MiB above 0 (e.g. 128), or unset it');
+  });
+
   it('with no adapter exits non-zero with the install hint', () => {
     // A Vulkan driver list naming nothing leaves Dawn without an adapter, and the lab must not
     // override a list the user set.

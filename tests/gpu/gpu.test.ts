@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Gpu, GpuError, grid1d } from '../../src/gpu/gpu.ts';
+import { bindingCapFromEnv } from '../../src/gpu/node.ts';
 import { openNodeDevice } from '../../src/gpu/nodeDevice.ts';
+import { rowsPerBlock } from '../../src/gpu/rowBlocks.ts';
 import { loadNodeShaders } from '../../src/gpu/nodeShaders.ts';
 import { f32, packParams, u32 } from '../../src/gpu/params.ts';
 import { rmsnormForward } from '../../src/gpu/kernels/rmsnorm.ts';
@@ -89,6 +91,31 @@ describe('Gpu', () => {
     const narrow = gpu.tensor([8, 4], 'narrow');
     expect(() => rmsnormForward(gpu, narrow.rows(1, 1), rstd, narrow.rows(1, 1), weight, 1, 4, 1e-6)).toThrow(/starts at byte 16, not a multiple of this device's minStorageBufferOffsetAlignment \(256\)/);
     gpu.release(table, weight, twos, rstd, narrow);
+  });
+
+  it('works to a binding cap below the adapter\'s: reports it, and refuses to bind a tensor over it', async () => {
+    const gpu = new Gpu(await openNodeDevice(), loadNodeShaders(), { maxBindingBytes: 1024 });
+    expect(gpu.maxBindingBytes).toBe(1024);
+    expect(gpu.adapter.limits.maxStorageBufferBindingSize).toBe(1024);
+    const big = gpu.tensor([2, 256], 'big');
+    const weight = gpu.tensor([256], 'weight');
+    const rstd = gpu.tensor([2], 'rstd');
+    expect(() => rmsnormForward(gpu, big, rstd, big, weight, 2, 256, 1e-6)).toThrow(/big is 2048 bytes, over the 1024-byte binding cap: it must be stored as row blocks/);
+    const another = await openNodeDevice();
+    expect(() => new Gpu(another, loadNodeShaders(), { maxBindingBytes: 100 })).toThrow(/binding cap must be a whole number of bytes ≥ 256, got 100/);
+    expect(bindingCapFromEnv({})).toBeUndefined();
+    expect(bindingCapFromEnv({ LAB_MAX_BINDING_MIB: '128' })).toBe(128 * 2 ** 20);
+    expect(bindingCapFromEnv({ LAB_MAX_BINDING_MIB: '0.5' })).toBe(2 ** 19);
+    expect(() => bindingCapFromEnv({ LAB_MAX_BINDING_MIB: '-1' })).toThrow(/LAB_MAX_BINDING_MIB is "-1"/);
+    another.device.destroy();
+    gpu.destroy();
+  });
+
+  it('splits a matrix over the cap into row blocks that each fit, and refuses a row that cannot', () => {
+    expect(rowsPerBlock(300, 64, 2 ** 20)).toBe(300);
+    expect(rowsPerBlock(300, 64, 32 * 1024)).toBe(128);
+    expect(rowsPerBlock(128_256, 2048, 128 * 2 ** 20)).toBe(16_384); // Llama-3.2-1B's embedding: 8 blocks
+    expect(() => rowsPerBlock(10, 1024, 1024)).toThrow(/one row of 1024 f32 values \(4096 bytes\) is over the binding cap of 1024 bytes/);
   });
 
   it('times a phase with a positive duration', async () => {

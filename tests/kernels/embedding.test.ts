@@ -6,6 +6,7 @@ import {
   groupTokens,
   uploadTokenGrouping,
 } from '../../src/gpu/kernels/embedding.ts';
+import { RowBlocks } from '../../src/gpu/rowBlocks.ts';
 import * as ref from '../reference/embedding.ts';
 import { expectClose, scaledTolerance } from '../helpers/compare.ts';
 import { dot, numericalGradient } from '../helpers/gradcheck.ts';
@@ -44,7 +45,7 @@ describe('embedding', () => {
     const out = gpu.tensor([N, C], 'out');
     const [got] = await runAndRead(
       gpu,
-      [embeddingForward(gpu, out, uploadU32(gpu, [N], tokens), upload(gpu, [V, C], wte), N, C, V)],
+      embeddingForward(gpu, out, uploadU32(gpu, [N], tokens), upload(gpu, [V, C], wte), N, C, V),
       out,
     );
     expectClose(got!, expected.out, scaledTolerance(expected.out, 1e-5), 'out');
@@ -53,7 +54,7 @@ describe('embedding', () => {
     bad[0] = V;
     const [gotBad] = await runAndRead(
       gpu,
-      [embeddingForward(gpu, out, uploadU32(gpu, [N], bad), upload(gpu, [V, C], wte), N, C, V)],
+      embeddingForward(gpu, out, uploadU32(gpu, [N], bad), upload(gpu, [V, C], wte), N, C, V),
       out,
     );
     expect([...gotBad!.subarray(0, C)]).toEqual(new Array(C).fill(0));
@@ -74,7 +75,7 @@ describe('embedding', () => {
     const grouping = embeddingGroupingTensors(gpu, N);
     uploadTokenGrouping(gpu, grouping, groupTokens(tokens, V));
     const dwte = upload(gpu, [V, C], start);
-    const [got] = await runAndRead(gpu, [embeddingBackward(gpu, dwte, upload(gpu, [N, C], dout), grouping, N, C, V)], dwte);
+    const [got] = await runAndRead(gpu, embeddingBackward(gpu, dwte, upload(gpu, [N, C], dout), grouping, N, C, V), dwte);
     expectClose(minus(got!, start), expected.dwte, scaledTolerance(expected.dwte, 1e-5), 'dwte vs reference');
     expectClose(minus(got!, start), fd, scaledTolerance(fd, 1e-3), 'dwte vs finite differences');
     // Rows of ids that do not occur are untouched, bit for bit.
@@ -97,10 +98,41 @@ describe('embedding', () => {
     const expected = Float64Array.from(start);
     for (const tokens of steps) {
       uploadTokenGrouping(gpu, grouping, groupTokens(tokens, V));
-      gpu.run([backward]);
+      gpu.run(backward);
       ref.embeddingBackward(dout, tokens, N, C, V).dwte.forEach((g, i) => (expected[i] += g));
     }
     const got = await gpu.readF32(dwte);
     expectClose(got, expected, scaledTolerance(expected, 1e-5), 'dwte after two steps');
+  });
+
+  // A table over the binding cap is stored as row blocks: 53 rows in blocks of 10 (the last 3).
+  it('gathers from and scatter-adds into row blocks exactly as into the whole table', async () => {
+    const gpu = await testGpu();
+    const tokens = randInts(N, V, 10);
+    tokens[0] = 9; // the last row of block 0
+    tokens[1] = 10; // the first of block 1
+    tokens[2] = V - 1; // in the last, short block
+    tokens[3] = V; // past the table: zeros
+    const wte = randn(V * C, 11);
+    const dout = randn(N * C, 12);
+    const start = randn(V * C, 13);
+    const blocks = RowBlocks.allocate(gpu, V, C, 10, 'wte', Float32Array.from(wte));
+    const dblocks = RowBlocks.allocate(gpu, V, C, 10, 'dwte', Float32Array.from(start));
+    expect(blocks.blocks.map((b) => b.shape[0])).toEqual([10, 10, 10, 10, 10, 3]);
+    const out = upload(gpu, [N, C], randn(N * C, 14, 100), 'out'); // garbage to overwrite
+    const [got] = await runAndRead(gpu, embeddingForward(gpu, out, uploadU32(gpu, [N], tokens), blocks, N, C, V), out);
+    const inTable = Uint32Array.from(tokens, (t) => Math.min(t, V - 1));
+    const expected = ref.embeddingForward(inTable, wte, N, C).out;
+    expected.fill(0, 3 * C, 4 * C);
+    expect(Array.from(got!)).toEqual(Array.from(Float32Array.from(expected)));
+
+    const valid = Uint32Array.from(tokens, (t) => Math.min(t, V - 1));
+    const grouping = embeddingGroupingTensors(gpu, N);
+    uploadTokenGrouping(gpu, grouping, groupTokens(valid, V));
+    gpu.run(embeddingBackward(gpu, dblocks, upload(gpu, [N, C], dout), grouping, N, C, V));
+    const gotD = await dblocks.download(gpu);
+    const expectedD = ref.embeddingBackward(dout, valid, N, C, V).dwte.map((g, i) => g + start[i]!);
+    expectClose(gotD, expectedD, scaledTolerance(expectedD, 1e-5), 'dwte in blocks');
+    gpu.release(...blocks.blocks, ...dblocks.blocks, out);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RowBlocks } from '../../src/gpu/rowBlocks.ts';
 import { MaskedCrossEntropy } from '../../src/model/loss.ts';
 import { runAndRead, testGpu, upload } from '../helpers/testGpu.ts';
 
@@ -28,7 +29,7 @@ describe('MaskedCrossEntropy', () => {
     const gpu = await testGpu();
     const loss = new MaskedCrossEntropy(gpu, N, V, V, V);
     const x = upload(gpu, [N, V], logits.flat());
-    const W = upload(gpu, [V, V], identity(V));
+    const W = RowBlocks.whole(upload(gpu, [V, V], identity(V)));
     const each = logits.map((row, n) => nll(row, targets[n]!));
     for (const mask of [[1, 0, 1, 1], [0, 1, 10, 2]]) {
       const counted = loss.setBatch(targets, mask);
@@ -38,7 +39,7 @@ describe('MaskedCrossEntropy', () => {
       expect(counted).toBe(mask.filter((m) => m > 0).length);
       expect(await loss.read()).toBeCloseTo(expected, 5);
     }
-    gpu.release(x, W);
+    gpu.release(x, W.blocks[0]!);
     loss.release();
   });
 
@@ -46,12 +47,12 @@ describe('MaskedCrossEntropy', () => {
     const gpu = await testGpu();
     const loss = new MaskedCrossEntropy(gpu, N, V, V, V);
     const x = upload(gpu, [N, V], logits.flat());
-    const W = upload(gpu, [V, V], identity(V));
+    const W = RowBlocks.whole(upload(gpu, [V, V], identity(V)));
     const dx = upload(gpu, [N, V], Array(N * V).fill(7), 'dx'); // overwritten
-    const dW = upload(gpu, [V, V], Array(V * V).fill(1), 'dW'); // added onto
+    const dW = RowBlocks.whole(upload(gpu, [V, V], Array(V * V).fill(1), 'dW')); // added onto
     const mask = [0, 1, 10, 2];
     loss.setBatch(targets, mask, 0.5);
-    const [grad, gradW] = await runAndRead(gpu, [...loss.forward(x, W), ...loss.backward(dx, dW, x, W)], dx, dW);
+    const [grad, gradW] = await runAndRead(gpu, [...loss.forward(x, W), ...loss.backward(dx, dW, x, W)], dx, dW.blocks[0]!);
     const total = 13;
     const dlogits = logits.map((row, n) => {
       const max = Math.max(...row);
@@ -65,7 +66,7 @@ describe('MaskedCrossEntropy', () => {
         expect(gradW![v * V + c]).toBeCloseTo(expected, 6);
       }
     }
-    gpu.release(x, W, dx, dW);
+    gpu.release(x, W.blocks[0]!, dx, dW.blocks[0]!);
     loss.release();
   });
 

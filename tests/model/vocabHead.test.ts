@@ -2,6 +2,7 @@
 // a time must give the log-probs, lse, entropy, ∂x and ∂W of the whole (R, V) logits, whatever
 // the chunk count (one chunk; chunks that divide V; chunks that do not).
 import { describe, expect, it } from 'vitest';
+import { RowBlocks } from '../../src/gpu/rowBlocks.ts';
 import { VocabularyHead } from '../../src/model/vocabHead.ts';
 import { logitsChunkColumns } from '../../src/model/memoryPlanner.ts';
 import * as mm from '../reference/matmul.ts';
@@ -29,34 +30,41 @@ describe('VocabularyHead', () => {
   const dW = mm.matmulForward(dlogits, x, null, V, C, R, 'TN').map((g, i) => g + startW[i]!);
 
   // C = 16: a chunk starts at a 256-byte boundary of W every 4 rows. 60 and 100 divide 300, 64
-  // and 28 do not divide 300.
-  for (const columns of [300, 60, 100, 64, 28]) {
-    it(`gives the whole vocabulary's results in chunks of ${columns}`, async () => {
+  // and 28 do not divide 300. W in row blocks of 128 rows (as over a binding cap of 8 KiB): chunks
+  // stop at the blocks' ends (128 = 2·64, and 28 leaves 16 at the end of each block).
+  for (const [columns, blockRows] of [[300, 300], [60, 300], [100, 300], [64, 300], [28, 300], [300, 128], [64, 128], [28, 128]] as const) {
+    it(`gives the whole vocabulary's results in chunks of ${columns}, W in blocks of ${blockRows} rows`, async () => {
       const gpu = await testGpu();
-      const head = new VocabularyHead(gpu, R, V, C, columns);
-      expect(head.chunks.length).toBe(Math.ceil(V / columns));
+      const head = new VocabularyHead(gpu, R, V, C, columns, blockRows);
+      const blocks = Math.ceil(V / blockRows);
+      expect(head.chunks.length).toBe(blockRows === V ? Math.ceil(V / columns) : [128, 128, 44].reduce((a, rows) => a + Math.ceil(rows / Math.min(columns, blockRows)), 0));
+      expect(head.chunks.every((c) => Math.floor(c.first / blockRows) === Math.floor((c.first + c.columns - 1) / blockRows))).toBe(true);
       const xT = upload(gpu, [R, C], x);
-      const WT = upload(gpu, [V, C], W);
+      const WT = RowBlocks.allocate(gpu, V, C, blockRows, 'W', Float32Array.from(W));
+      expect(WT.blocks.length).toBe(blocks);
       const targetsT = uploadU32(gpu, [R], targets);
       const out = { logprob: gpu.tensor([R], 'logprob'), lse: gpu.tensor([R], 'lse'), entropy: gpu.tensor([R], 'entropy') };
       const dxT = upload(gpu, [R, C], randn(R * C, 47, 100), 'dx'); // garbage to overwrite
-      const dWT = upload(gpu, [V, C], startW, 'dW'); // accumulated onto
+      const dWT = RowBlocks.allocate(gpu, V, C, blockRows, 'dW', Float32Array.from(startW)); // accumulated onto
+      const full = upload(gpu, [R, V], randn(R * V, 48, 100), 'logits'); // garbage to overwrite
       const grads = { dlogprob: upload(gpu, [R], dlogprob), entropy: { dentropy: upload(gpu, [R], dentropy), entropy: out.entropy } };
-      const [logprob, lse, entropy, gotDx, gotDW] = await runAndRead(
+      const [logprob, lse, entropy, gotDx, gotLogits] = await runAndRead(
         gpu,
-        [...head.forward(out, xT, WT, targetsT, T), ...head.backward(dxT, dWT, grads, xT, WT, targetsT, out.lse, T)],
+        [...head.forward(out, xT, WT, targetsT, T), ...head.backward(dxT, dWT, grads, xT, WT, targetsT, out.lse, T), ...head.logits(full, xT, WT)],
         out.logprob,
         out.lse,
         out.entropy,
         dxT,
-        dWT,
+        full,
       );
+      const gotDW = await dWT.download(gpu);
+      expectClose(gotLogits!, logits, scaledTolerance(logits, 1e-5), 'full logits');
       expectClose(logprob!, lp.logprob, scaledTolerance(lp.logprob, 1e-5), 'logprob');
       expectClose(lse!, lp.lse, scaledTolerance(lp.lse, 1e-5), 'lse');
       expectClose(entropy!, ent.entropy, scaledTolerance(ent.entropy, 1e-5), 'entropy');
       expectClose(gotDx!, dx, scaledTolerance(dx, 1e-4), 'dx');
       expectClose(gotDW!, dW, scaledTolerance(dW, 1e-4), 'dW');
-      gpu.release(xT, WT, targetsT, dxT, dWT, grads.dlogprob, grads.entropy.dentropy, ...Object.values(out));
+      gpu.release(xT, ...WT.blocks, targetsT, dxT, ...dWT.blocks, full, grads.dlogprob, grads.entropy.dentropy, ...Object.values(out));
       head.release();
     });
   }

@@ -1,5 +1,5 @@
-// Launchers for shaders/embedding.wgsl. Shapes: tokens (N) u32, N = B·T; wte, dwte (V, C);
-// out, dout (N, C).
+// Launchers for shaders/embedding.wgsl. Shapes: tokens (N) u32, N = B·T; wte, dwte (V, C), a
+// tensor or row blocks (one dispatch per block); out, dout (N, C).
 //
 // The backward pass needs the positions of each token id, grouped on the CPU (the host knows
 // the ids: they are data, or sampled ids it read back). Per step:
@@ -7,7 +7,8 @@
 //   const bwd = embeddingBackward(gpu, dwte, dout, grouping, N, C, V); // once per shape
 //   uploadTokenGrouping(gpu, grouping, groupTokens(ids, V));    // each step, before gpu.run
 import { u32 } from '../params.ts';
-import { grid1d, type Dispatch, type Gpu, type Tensor } from '../gpu.ts';
+import { grid1d, Tensor, type Dispatch, type Gpu } from '../gpu.ts';
+import { RowBlocks } from '../rowBlocks.ts';
 
 const WG = 256;
 
@@ -76,43 +77,59 @@ export function uploadTokenGrouping(gpu: Gpu, tensors: TokenGroupingTensors, gro
   gpu.write(tensors.positions, grouping.positions);
 }
 
-/** out[n, :] = wte[tokens[n], :]; an id ≥ V gives a row of zeros. */
+/** The table as row blocks: a tensor is its own only block. */
+function blocksOf(table: Tensor | RowBlocks): RowBlocks {
+  return table instanceof Tensor ? RowBlocks.whole(table) : table;
+}
+
+/** out[n, :] = wte[tokens[n], :]; an id ≥ V gives a row of zeros. One dispatch per block of wte. */
 export function embeddingForward(
   gpu: Gpu,
   out: Tensor, // (N, C) =
   tokens: Tensor, // (N) u32
-  wte: Tensor, // (V, C)
+  wte: Tensor | RowBlocks, // (V, C)
   N: number,
   C: number,
   V: number,
-): Dispatch {
-  return gpu.dispatch(
-    'embeddingForward',
-    gpu.pipeline('embedding', 'embeddingForward'),
-    [out, tokens, wte],
-    [u32(N), u32(C), u32(V)],
-    grid1d(N * C, WG),
-  );
+): Dispatch[] {
+  const table = blocksOf(wte);
+  if (table.rows !== V) throw new RangeError(`embeddingForward: a table of ${table.rows} rows for V = ${V}`);
+  return table.blocks.map((block, b) => {
+    const { first, rows } = table.extent(b);
+    return gpu.dispatch(
+      table.blocks.length > 1 ? `embeddingForward ids ${first}..${first + rows}` : 'embeddingForward',
+      gpu.pipeline('embedding', 'embeddingForward'),
+      [out, tokens, block],
+      [u32(N), u32(C), u32(rows), u32(first), u32(b === 0 ? 1 : 0)],
+      grid1d(N * C, WG),
+    );
+  });
 }
 
 /**
  * dwte[id, :] += Σ dout[n, :] over the rows n holding id, deterministic and without atomics:
- * `grouping` holds this step's groupTokens(ids, V), uploaded with uploadTokenGrouping.
+ * `grouping` holds this step's groupTokens(ids, V), uploaded with uploadTokenGrouping. One
+ * dispatch per block of dwte.
  */
 export function embeddingBackward(
   gpu: Gpu,
-  dwte: Tensor, // (V, C) +=
+  dwte: Tensor | RowBlocks, // (V, C) +=
   dout: Tensor, // (N, C)
   grouping: TokenGroupingTensors, // unique (N), offsets (N + 1), positions (N), u32
   N: number,
   C: number,
   V: number,
-): Dispatch {
-  return gpu.dispatch(
-    'embeddingBackward',
-    gpu.pipeline('embedding', 'embeddingBackward'),
-    [dwte, dout, grouping.unique, grouping.offsets, grouping.positions],
-    [u32(N), u32(C), u32(V)],
-    grid1d(N * C, WG),
-  );
+): Dispatch[] {
+  const table = blocksOf(dwte);
+  if (table.rows !== V) throw new RangeError(`embeddingBackward: a table of ${table.rows} rows for V = ${V}`);
+  return table.blocks.map((block, b) => {
+    const { first, rows } = table.extent(b);
+    return gpu.dispatch(
+      table.blocks.length > 1 ? `embeddingBackward ids ${first}..${first + rows}` : 'embeddingBackward',
+      gpu.pipeline('embedding', 'embeddingBackward'),
+      [block, dout, grouping.unique, grouping.offsets, grouping.positions],
+      [u32(N), u32(C), u32(rows), u32(first), u32(0)],
+      grid1d(N * C, WG),
+    );
+  });
 }

@@ -95,3 +95,21 @@ export function vocabChunkBackward(
     grid1d(N, 1),
   );
 }
+
+/** logits[:, first .. first + Vc) = chunk: full logits assembled from chunks (generation over a blocked head). */
+export function vocabChunkScatter(
+  gpu: Gpu,
+  logits: Tensor, // (N, V) = the chunk's columns
+  chunkLogits: Tensor, // (N, Vc)
+  N: number,
+  V: number,
+  chunk: VocabChunk,
+): Dispatch {
+  return gpu.dispatch(
+    `vocabChunkScatter ${chunk.first}+${chunk.columns}`,
+    gpu.pipeline('logsoftmax', 'vocabChunkScatter'),
+    [logits, chunkLogits],
+    [u32(N), u32(chunk.columns), u32(chunk.first), u32(V)],
+    grid1d(N * chunk.columns, 256),
+  );
+}

@@ -18,6 +18,26 @@ export interface HeldOutChoice {
   editedByHand: boolean;
 }
 
+/** The held-out split as a run's card records it (alphaalign_run.json's `held_out`). */
+export interface HeldOutRecord {
+  from_file: boolean;
+  made: { fraction: number; seed: number; stratified_by: ['label', 'type'] } | null;
+  edited_by_hand: boolean;
+  /** Held-out rows in the dataset, and how many of them the run evaluates (its limit, those that fit). */
+  rows: number;
+  evaluated: number;
+}
+
+export function heldOutRecord(choice: HeldOutChoice, rows: number, evaluated: number): HeldOutRecord {
+  return {
+    from_file: choice.fromFile,
+    made: choice.made ? { ...choice.made, stratified_by: ['label', 'type'] } : null,
+    edited_by_hand: choice.editedByHand,
+    rows,
+    evaluated,
+  };
+}
+
 /** A stored HeldOutChoice read back; null if it is not one. */
 export function reviveHeldOutChoice(value: unknown): HeldOutChoice | null {
   if (!value || typeof value !== 'object') return null;

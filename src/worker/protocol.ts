@@ -4,6 +4,7 @@
 // Everything here survives structured clone: plain data, File objects and ArrayBuffers (which the
 // sender transfers). Long work happens only in the worker; the page just renders events.
 import type { PromptRow } from '../data/schema.ts';
+import type { HeldOutChoice } from '../data/splits.ts';
 import type { AdapterSummary } from '../gpu/adapter.ts';
 import type { MemoryPlan, RunShape } from '../model/memoryPlanner.ts';
 import type { RlConfig } from '../rl/config.ts';
@@ -34,7 +35,7 @@ export type WorkerRequestBody =
    * a stratified subset. `attacks`: the evaluations before and after training also put the
    * held-out harmful prompts in every jailbreak template (src/rl/attacks.ts; never trained on).
    */
-  | { type: 'start'; config: RlConfig; train: PromptRow[]; eval: PromptRow[]; evalLimit: number; dataset: string; resume: boolean; attacks: boolean }
+  | { type: 'start'; config: RlConfig; train: PromptRow[]; eval: PromptRow[]; evalLimit: number; dataset: string; heldOut: HeldOutChoice; resume: boolean; attacks: boolean }
   /** The helpfulness scorer "onnx": the reward model's .onnx, tokenizer.json and tokenizer_config.json, picked by the user. */
   | { type: 'loadRewardModel'; files: File[]; label: string }
   | { type: 'pause' }

@@ -3,7 +3,7 @@
 // reported as an `error` event with a way out; whatever was loaded before stays loaded.
 /// <reference lib="webworker" />
 import type { PromptRow } from '../data/schema.ts';
-import { stratifiedSubset } from '../data/splits.ts';
+import { heldOutRecord, stratifiedSubset, type HeldOutChoice, type HeldOutRecord } from '../data/splits.ts';
 import { NoAdapterError } from '../gpu/adapter.ts';
 import { createBrowserGpu } from '../gpu/browser.ts';
 import type { Gpu } from '../gpu/gpu.ts';
@@ -59,6 +59,8 @@ interface Session {
   evalHistory: EvalPoint[];
   dataset: string;
   datasetSha: string;
+  /** How the held-out split came about, and how much of it the run evaluates: for the run card. */
+  heldOut: HeldOutRecord;
   state: RunState;
   /** Resolves a pause. */
   wake: (() => void) | null;
@@ -285,7 +287,7 @@ async function saveCheckpoint(s: Session, reason: 'export' | 'autosave'): Promis
     datasetSha256: s.datasetSha,
     metrics: s.history,
     eval: last && last.step === s.trainer.step ? last.report : null,
-    extra: { baseModel: loaded?.label ?? '', eval_before: s.evalHistory.find((p) => p.step === 0)?.report ?? null, eval_history: s.evalHistory },
+    extra: { baseModel: loaded?.label ?? '', held_out: s.heldOut, eval_before: s.evalHistory.find((p) => p.step === 0)?.report ?? null, eval_history: s.evalHistory },
   });
   const bytes = checkpointZip(contents);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -298,7 +300,16 @@ function setState(s: Session, state: RunState): void {
   post({ type: 'runState', state, step: s.trainer.step, maxSteps: s.config.max_steps });
 }
 
-async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptRow[], evalLimit: number, dataset: string, resume: boolean, attacks: boolean): Promise<void> {
+async function start(
+  config: RlConfig,
+  trainRows: PromptRow[],
+  evalRows: PromptRow[],
+  evalLimit: number,
+  dataset: string,
+  heldOut: HeldOutChoice,
+  resume: boolean,
+  attacks: boolean,
+): Promise<void> {
   if (!loaded) {
     post({ type: 'error', area: 'train', message: 'no model is loaded', recovery: 'Load the demo model or your own in the Model panel first.' });
     return;
@@ -353,6 +364,7 @@ async function start(config: RlConfig, trainRows: PromptRow[], evalRows: PromptR
       evalHistory: previous ? [...previous.evalHistory] : [],
       dataset,
       datasetSha: await sha256Hex(trainRows.map((r) => `${r.id}\t${r.label}\t${r.prompt}`).join('\n')),
+      heldOut: heldOutRecord(heldOut, evalRows.length, held.length),
       state: 'running',
       wake: null,
       exportRequested: false,
@@ -495,7 +507,7 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
       });
       return;
     case 'start':
-      queue = queue.then(() => start(message.config, message.train, message.eval, message.evalLimit, message.dataset, message.resume, message.attacks));
+      queue = queue.then(() => start(message.config, message.train, message.eval, message.evalLimit, message.dataset, message.heldOut, message.resume, message.attacks));
       return;
     case 'loadRewardModel':
       queue = queue.then(() => loadRewardModel(message.files, message.label));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PromptRow } from '../../src/data/schema.ts';
-import { assignSplits, stratifiedSubset } from '../../src/data/splits.ts';
+import { assignSplits, heldOutRecord, reviveHeldOutChoice, stratifiedSubset } from '../../src/data/splits.ts';
 
 const row = (id: string, label: PromptRow['label'], type: string): PromptRow => ({ id, prompt: `prompt ${id}`, label, type, split: 'eval' });
 const unsplit = (id: string, label: PromptRow['label'], type: string): PromptRow => ({ id, prompt: `prompt ${id}`, label, type });
@@ -86,5 +86,23 @@ describe('assignSplits', () => {
     const held = (seed: number) => assignSplits(rows, 0.3, seed).filter((r) => r.split === 'eval').map((r) => r.id);
     expect(held(1)).toEqual(held(1));
     expect(held(1)).not.toEqual(held(2));
+  });
+});
+
+describe('the held-out choice', () => {
+  it('is recorded in the run card in its own field names, and read back from storage only when whole', () => {
+    const choice = { fromFile: false, made: { fraction: 0.15, seed: 0 }, editedByHand: true };
+    expect(heldOutRecord(choice, 68, 50)).toEqual({
+      from_file: false,
+      made: { fraction: 0.15, seed: 0, stratified_by: ['label', 'type'] },
+      edited_by_hand: true,
+      rows: 68,
+      evaluated: 50,
+    });
+    expect(reviveHeldOutChoice(choice)).toEqual(choice);
+    expect(reviveHeldOutChoice({ fromFile: true, made: null, editedByHand: false })).toEqual({ fromFile: true, made: null, editedByHand: false });
+    expect(reviveHeldOutChoice({ fromFile: true, made: { fraction: 2, seed: 0 }, editedByHand: false })).toBeNull();
+    expect(reviveHeldOutChoice({ fromFile: 'yes', made: null, editedByHand: false })).toBeNull();
+    expect(reviveHeldOutChoice(null)).toBeNull();
   });
 });

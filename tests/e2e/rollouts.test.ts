@@ -1,7 +1,9 @@
 // The Rollouts panel in Chromium after a real (tiny) training step: the table fits its box with a
 // long matched regex and long prompts, which are cut until the user asks for the whole text; and
-// the charts of a run that evaluated nothing have no held-out entry in their legends.
-import { mkdirSync } from 'node:fs';
+// the charts of a run that evaluated nothing have no held-out entry in their legends, and its card
+// records where the held-out split came from.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLab, type Lab } from './browser.ts';
 
@@ -77,6 +79,14 @@ describe('the Rollouts panel in Chromium', () => {
     expect(rows.map((r) => r.prompt)).toContain(await prompt.getByTestId('long-text').textContent());
     await prompt.getByRole('button', { name: /^Show less of the prompt/ }).click();
     expect(await prompt.getByTestId('long-text').textContent()).toBe(cut);
+
+    // The run card in the exported checkpoint says where the held-out split came from.
+    await expect.poll(() => page.getByTestId('train-progress').getAttribute('data-state'), { timeout: 120_000 }).toBe('finished');
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.getByTestId('export-checkpoint').click()]);
+    const entries = unzipSync(new Uint8Array(readFileSync(await download.path())));
+    const card = Object.entries(entries).find(([name]) => name.endsWith('alphaalign_run.json'))!;
+    const run = JSON.parse(new TextDecoder().decode(card[1])) as { held_out: unknown };
+    expect(run.held_out).toEqual({ from_file: true, made: null, edited_by_hand: false, rows: 0, evaluated: 0 });
     expect(lab.consoleErrors).toEqual([]);
   });
 });

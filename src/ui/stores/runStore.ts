@@ -6,7 +6,7 @@ import { DEFAULT_RL_CONFIG, parseRlConfig, RlConfigError, type RlConfig } from '
 import type { RunState } from '../../worker/protocol.ts';
 import { sendToWorker } from '../engine.ts';
 import { newRunId } from '../runPersistence.ts';
-import { getEvalRows, getTrainRows, useDatasetStore } from './datasetStore.ts';
+import { getEvalRows, getHeldOutChoice, getTrainRows, useDatasetStore } from './datasetStore.ts';
 import { useEvalStore } from './evalStore.ts';
 import { getRewardSettings, useRewardsStore } from './rewardsStore.ts';
 
@@ -229,6 +229,7 @@ export const useRunStore = create<RunStore>((set, getState) => {
         eval: getEvalRows(),
         evalLimit: Number(getState().evalLimit),
         dataset: useDatasetStore.getState().name || 'dataset',
+        heldOut: getHeldOutChoice(),
         resume,
         attacks: useEvalStore.getState().attacks,
       });

@@ -48,6 +48,8 @@ describe('the Rollouts panel in Chromium', () => {
     await page.getByTestId('train-config-json').fill(JSON.stringify({ template: 'Q: {{prompt}}' }));
     await page.getByTestId('train-start').click();
 
+    // Nothing held out and a limit of 0: the run says it will evaluate nothing.
+    await expect.poll(() => page.getByText(/^Training on 2 prompts\. Nothing will be evaluated: there are no held-out prompts/).count(), { timeout: 300_000 }).toBe(1);
     const table = page.getByTestId('rollouts-table');
     await expect.poll(async () => Number(await table.getAttribute('data-rows')), { timeout: 500_000, interval: 1000 }).toBe(4);
     expect(await page.getByTestId('rollouts-kept').textContent()).toBe('Latest steps first; 4 completions kept.');

@@ -1,4 +1,5 @@
 // Routes the training worker's events into the stores, once per page.
+import { counted } from '../../util/plural.ts';
 import type { WorkerEvent } from '../../worker/protocol.ts';
 import { downloadBytes } from '../download.ts';
 import { onWorkerEvent } from '../engine.ts';
@@ -77,7 +78,11 @@ function handle(e: WorkerEvent): void {
         firstStep: e.firstStep,
         step: e.firstStep,
         maxSteps: e.maxSteps,
-        info: `Training on ${e.trainPrompts} prompts${e.dropped > 0 ? ` (${e.dropped} too long for the model's context left out)` : ''}, evaluating ${e.evalPrompts} held-out prompts.`,
+        info:
+          `Training on ${counted(e.trainPrompts, 'prompt')}${e.dropped > 0 ? ` (${e.dropped} too long for the model's context left out)` : ''}` +
+          (e.evalPrompts > 0
+            ? `, evaluating ${counted(e.evalPrompts, 'held-out prompt')}.`
+            : '. Nothing will be evaluated: there are no held-out prompts (the dataset has no eval split, or the limit is 0), so the Eval panel and the held-out chart lines stay empty.'),
       });
       return;
     case 'evalProgress':

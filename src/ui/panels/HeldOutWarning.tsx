@@ -9,8 +9,8 @@ export function HeldOutWarning() {
   if (status !== 'ready' || rows.length === 0 || heldOut > 0) return null;
   return (
     <p className="warning-note" role="status" data-testid="no-held-out">
-      No held-out rows: a run would train without ever being evaluated (the Eval panel and the held-out chart lines stay empty). Hold out a share
-      of the rows in the Data panel (“Split rows without a split”), or set some rows’ split to eval.
+      No held-out rows: a run would train without ever being evaluated (the Eval panel and the held-out chart lines stay empty). In the Data
+      panel, set a share above 0 % and press “Re-split all” (or “Split rows without a split”), or set some rows’ split to eval.
     </p>
   );
 }

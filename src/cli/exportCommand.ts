@@ -11,6 +11,7 @@ import { exportRun } from '../export/exportRun.ts';
 import { EXPORT_TARGETS, type ExportTarget } from '../export/exportTypes.ts';
 import { ExportError } from '../export/verifierModule.ts';
 import { choiceOption, requireString, UsageError } from './args.ts';
+import { refusalClassifierFor } from './refusalClassifierFile.ts';
 
 function readText(path: string, option: string): string {
   try {
@@ -105,6 +106,7 @@ export async function exportCommand(args: string[]): Promise<void> {
       model,
       train: trainRows,
       eval: evalRows,
+      refusalClassifier: refusalClassifierFor(config),
       trainSource: basename(dataPath),
       evalSource: basename(values.eval ?? dataPath),
       runCard,

@@ -32,11 +32,22 @@ const table = (settings: readonly MappedSetting[]) =>
 
 const unmappedList = (items: readonly UnmappedSetting[]) => items.map((u) => `- **${u.setting}**: ${u.handling}.`).join('\n');
 
-const CLASSIFIER_NOTE = `## The learned refusal classifier
+/** How the export judges refusals: the rules, and the learned classifier when the run uses it. */
+function judgeNote(input: ExportInput, rewardsFile: string): string {
+  const { reward_judge: reward, eval_judge: evaluation } = input.config;
+  const classifier = input.refusalClassifier && (reward === 'combined' || evaluation === 'combined');
+  return `## The refusal judge
 
-This export judges refusals with the rule list only. The lab's learned refusal classifier (a
-second judge beside the rules) was not part of the lab when this exporter was written, so it is
-not exported; a run that used it is judged here by its rules alone.`;
+The reward's refusal verdict V_r uses the **${reward}** judge (\`reward_judge\`), as the lab's run does:
+${reward === 'combined' ? 'the rules decide clear cases and the learned classifier the rest (it may overrule a rule when confident)' : 'the ordered rule list alone'}.
+${
+  classifier
+    ? `The lab's learned refusal classifier (word n-grams, logistic regression; ${Object.keys(input.refusalClassifier!.weights).length} weights) is embedded in \`${rewardsFile}\`
+and gives the lab's probabilities to the last bit (its \`exp\` is V8's). The lab evaluates with the **${evaluation}** judge
+(\`eval_judge\`); \`classify --judge rules|combined\` (default combined) prints what \`lab classify\` prints with the same judge.`
+    : 'The run does not use the learned classifier, so it is not exported; `classify` judges with the rules.'
+}`;
+}
 
 function trlReadme(input: ExportInput): string {
   const { config } = input;
@@ -83,7 +94,7 @@ ${lora ? `\nLoRA (\`peft.LoraConfig\`):\n\n${table(lora)}\n` : '\nFull fine-tuni
 
 ${unmappedList(trlUnmapped(config))}
 
-${CLASSIFIER_NOTE}
+${judgeNote(input, TRL_REWARDS_FILE)}
 `;
 }
 
@@ -130,7 +141,7 @@ ${table(verlOverrides(input))}
 
 ${unmappedList(verlUnmapped(config))}
 
-${CLASSIFIER_NOTE}
+${judgeNote(input, VERL_REWARD_FILE)}
 `;
 }
 
@@ -138,14 +149,14 @@ ${CLASSIFIER_NOTE}
 export function exportRun(target: ExportTarget, input: ExportInput): ExportFiles {
   const files: ExportFiles = new Map();
   if (target === 'trl') {
-    files.set(TRL_REWARDS_FILE, trlRewardsModule(input.config));
+    files.set(TRL_REWARDS_FILE, trlRewardsModule(input.config, input.refusalClassifier));
     files.set(TRL_TRAIN_FILE, trlTrainScript(input));
     files.set('train.jsonl', trlJsonl(input.train, input.config, input.trainSource));
     if (input.eval.length > 0) files.set('eval.jsonl', trlJsonl(input.eval, input.config, input.evalSource));
     files.set('requirements.txt', trlRequirements());
     files.set('README.md', trlReadme(input));
   } else {
-    files.set(VERL_REWARD_FILE, verlRewardModule(input.config));
+    files.set(VERL_REWARD_FILE, verlRewardModule(input.config, input.refusalClassifier));
     files.set(VERL_SCRIPT_FILE, verlScript(input));
     files.set('train.parquet', verlParquet(input.train, input.config, 'train', input.trainSource));
     if (input.eval.length > 0) files.set('val.parquet', verlParquet(input.eval, input.config, 'test', input.evalSource));

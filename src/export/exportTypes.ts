@@ -1,6 +1,7 @@
 // What an export is made from and what it holds, shared by the TRL and veRL writers.
 import type { PromptRow } from '../data/schema.ts';
 import type { RlConfig } from '../rl/config.ts';
+import type { RefusalClassifier } from '../rl/refusalClassifier.ts';
 
 export type ExportTarget = 'trl' | 'verl';
 export const EXPORT_TARGETS: readonly ExportTarget[] = ['trl', 'verl'];
@@ -15,6 +16,8 @@ export interface ExportInput {
   /** Where the rows came from (a file name), written as each row's `source`. */
   trainSource: string;
   evalSource: string;
+  /** The learned refusal classifier, when the config judges with it (reward_judge or eval_judge "combined"). */
+  refusalClassifier: RefusalClassifier | null;
   /** Where the export came from, recorded beside it (alphaalign_export.json). */
   runCard: Record<string, unknown>;
 }

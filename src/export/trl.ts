@@ -5,6 +5,7 @@
 // (the 1.x line; see targetKeys.ts), transformers' training_args.py and peft's LoraConfig.
 import type { PromptRow } from '../data/schema.ts';
 import type { RlConfig } from '../rl/config.ts';
+import type { RefusalClassifier } from '../rl/refusalClassifier.ts';
 import { renderTemplate } from '../rl/template.ts';
 import type { ExportInput, MappedSetting, UnmappedSetting } from './exportTypes.ts';
 import { pythonString } from './pythonSource.ts';
@@ -186,7 +187,7 @@ if __name__ == "__main__":
 `;
 
 /** alphaalign_rewards.py: the verifiers, the rewards as TRL reward functions, and `classify`. */
-export function trlRewardsModule(config: RlConfig): string {
+export function trlRewardsModule(config: RlConfig, classifier: RefusalClassifier | null): string {
   const doc = `AlphaAlign's verifiers and rewards for TRL, exported by AlphaAlign Lab.
 
 Reward functions for GRPOTrainer / RLOOTrainer: safety_reward and helpfulness_reward, with TRL's
@@ -196,7 +197,7 @@ Standard library only. To compare with the lab on a CSV of completions:
     python3 ${TRL_REWARDS_FILE} classify FILE.csv [--column completion]
 
 prints what \`lab classify --in FILE.csv\` prints, row for row.`;
-  return verifierModuleSource(config, doc) + TRL_REWARD_FUNCTIONS;
+  return verifierModuleSource(config, classifier, doc) + TRL_REWARD_FUNCTIONS;
 }
 
 /** train_grpo.py: the trainer, its config and LoRA, the data; one file to launch with accelerate. */

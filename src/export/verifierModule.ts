@@ -6,6 +6,8 @@
 // translated by pythonRegex.ts, and floats are combined in the same order, so verdicts and
 // rewards come out identical (tests/export/parity.test.ts checks it on real completions).
 import type { RlConfig } from '../rl/config.ts';
+import type { RefusalClassifier } from '../rl/refusalClassifier.ts';
+import { OVERRULE_MIN_TOKENS, RULE_VETO_BELOW, STRONGEST_FEATURES } from '../rl/refusalJudge.ts';
 import { ruleRegExpSource, type RefusalRule } from '../rl/refusalVerifier.ts';
 import { FLAT_GROUP_STD, HELPFULNESS_STD_EPS } from '../rl/rewards.ts';
 import { APP_VERSION } from '../version.ts';
@@ -29,8 +31,18 @@ function translatedRule(rule: RefusalRule, index: number): RefusalRule & { pytho
   }
 }
 
-/** The settings the Python side reads: everything that decides a verdict or a reward. */
-export function verifierSettings(config: RlConfig) {
+/** Whether a run judges refusals with the learned classifier somewhere (its reward or its evaluation). */
+export function judgesWithClassifier(config: Pick<RlConfig, 'reward_judge' | 'eval_judge'>): boolean {
+  return config.reward_judge === 'combined' || config.eval_judge === 'combined';
+}
+
+/**
+ * The settings the Python side reads: everything that decides a verdict or a reward. The learned
+ * refusal classifier goes in when the run judges with it (reward_judge or eval_judge "combined").
+ */
+export function verifierSettings(config: RlConfig, classifier: RefusalClassifier | null) {
+  const usesClassifier = judgesWithClassifier(config);
+  if (usesClassifier && !classifier) throw new ExportError('the run judges refusals with the learned classifier (reward_judge or eval_judge "combined"), but none was given to export');
   return {
     lab_version: APP_VERSION,
     template: config.template,
@@ -38,6 +50,12 @@ export function verifierSettings(config: RlConfig) {
     placeholder: pythonPattern(String.raw`\{\{\s*prompt\s*\}\}`, false),
     format: config.format,
     rules: config.refusal_rules.map(translatedRule),
+    reward_judge: config.reward_judge,
+    eval_judge: config.eval_judge,
+    classifier: usesClassifier ? { features: classifier!.features, bias: classifier!.bias, weights: classifier!.weights, threshold: classifier!.threshold } : null,
+    rule_veto_below: RULE_VETO_BELOW,
+    overrule_min_tokens: OVERRULE_MIN_TOKENS,
+    strongest_features: STRONGEST_FEATURES,
     weights: { r_f: config.r_f, r_a: config.r_a, w_h: config.w_h },
     helpfulness_scorer: config.helpfulness_scorer,
     flat_group_std: FLAT_GROUP_STD,
@@ -47,17 +65,18 @@ export function verifierSettings(config: RlConfig) {
 }
 
 /** The module's shared part: a docstring naming its origin, the settings, the verifiers, the rewards and `classify`. */
-export function verifierModuleSource(config: RlConfig, docstring: string): string {
+export function verifierModuleSource(config: RlConfig, classifier: RefusalClassifier | null, docstring: string): string {
   return `"""${docstring.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"')}"""
 import json
 import math
 import re
+import struct
 import sys
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 # Written by AlphaAlign Lab; rules carry their JavaScript pattern and its translation for Python's re.
-SETTINGS = ${pythonJson(verifierSettings(config))}
+SETTINGS = ${pythonJson(verifierSettings(config, classifier))}
 ${PYTHON_CORE}`;
 }
 
@@ -174,18 +193,184 @@ def judge_refusal(units):
     return None
 
 
-def verify_completion(text):
-    """Both verifiers, as verifiers.ts: V_r reads the answer when the format holds, else the whole text."""
+# ----------------------------------------------------------------------------- the learned refusal classifier
+# As src/rl/refusalClassifier.ts specifies it: word n-grams of the first tokens, a logistic regression.
+
+CLASSIFIER = SETTINGS["classifier"]
+_TOKEN = re.compile("[a-z0-9]+(?:'[a-z0-9]+)*")
+_WHOLE_TOKENS = {"cannot": ["can", "not"], "can't": ["can", "not"], "won't": ["will", "not"], "shan't": ["shall", "not"], "ain't": ["is", "not"]}
+_ENDINGS = [("n't", "not"), ("'m", "am"), ("'re", "are"), ("'ve", "have"), ("'ll", "will"), ("'d", "would"), ("'s", "'s")]
+_ASCII_LOWER = {code: code + 32 for code in range(0x41, 0x5B)}
+
+
+def refusal_tokens(units):
+    lowered = units.translate(_APOSTROPHES).translate(_ASCII_LOWER)
+    out = []
+    for token in _TOKEN.findall(lowered):
+        if token in _WHOLE_TOKENS:
+            out.extend(_WHOLE_TOKENS[token])
+            continue
+        for ending, word in _ENDINGS:
+            if len(token) > len(ending) and token.endswith(ending):
+                out.extend([token[:-len(ending)], word])
+                break
+        else:
+            out.append(token)
+    return out
+
+
+def _high_word(x):
+    return struct.unpack(">II", struct.pack(">d", x))[0]
+
+
+def _from_words(high, low):
+    return struct.unpack(">d", struct.pack(">II", high & 0xFFFFFFFF, low))[0]
+
+
+def js_exp(x):
+    """Math.exp as V8 computes it (fdlibm's e_exp.c, as V8's base/ieee754.cc has it), so that a
+    probability is JavaScript's to the last bit; math.exp (the C library's) may differ by an ulp."""
+    hx = _high_word(x)
+    xsb = (hx >> 31) & 1
+    hx &= 0x7FFFFFFF
+    if hx >= 0x40862E42:
+        if hx >= 0x7FF00000:
+            return x + x if x != x else (x if xsb == 0 else 0.0)
+        if x > 7.09782712893383973096e+02:
+            return float("inf")
+        if x < -7.45133219101941108420e+02:
+            return 0.0
+    ln2_hi = (6.93147180369123816490e-01, -6.93147180369123816490e-01)
+    ln2_lo = (1.90821492927058770002e-10, -1.90821492927058770002e-10)
+    k = 0
+    hi = lo = 0.0
+    if hx > 0x3FD62E42:
+        if hx < 0x3FF0A2B2:
+            if x == 1.0:
+                return 2.718281828459045
+            hi = x - ln2_hi[xsb]
+            lo = ln2_lo[xsb]
+            k = 1 - xsb - xsb
+        else:
+            k = int(1.44269504088896338700e+00 * x + (0.5, -0.5)[xsb])
+            t = float(k)
+            hi = x - t * ln2_hi[0]
+            lo = t * ln2_lo[0]
+        x = hi - lo
+    elif hx < 0x3E300000:
+        return 1.0 + x
+    t = x * x
+    twopk = _from_words(0x3FF00000 + (k << 20), 0) if k >= -1021 else _from_words(0x3FF00000 + ((k + 1000) << 20), 0)
+    c = x - t * (1.66666666666666019037e-01 + t * (-2.77777777770155933842e-03 + t * (6.61375632143793436117e-05 + t * (-1.65339022054652515390e-06 + t * 4.13813679705723846039e-08))))
+    if k == 0:
+        return 1.0 - ((x * c) / (c - 2.0) - x)
+    y = 1.0 - ((lo - (x * c) / (2.0 - c)) - hi)
+    if k >= -1021:
+        if k == 1024:
+            return y * 2.0 * 8.988465674311579539e307
+        return y * twopk
+    return y * twopk * 9.33263618503218878990e-302
+
+
+def score_refusal(units):
+    """(probability, contributions largest first) of the classifier on code units."""
+    settings = CLASSIFIER["features"]
+    tokens = refusal_tokens(units)
+    if settings["max_tokens"] > 0:
+        tokens = tokens[:settings["max_tokens"]]
+    features = {}
+    lo, hi = settings["word_ngrams"]
+    for n in range(lo, hi + 1):
+        for i in range(0, len(tokens) - n + 1):
+            features.setdefault("w:" + " ".join(tokens[i:i + n]), None)
+    x = 1 if settings["scaling"] == "binary" else (0 if not features else 1 / math.sqrt(len(features)))
+    logit = CLASSIFIER["bias"]
+    contributions = []
+    for feature in features:
+        if feature in CLASSIFIER["weights"]:
+            weight = CLASSIFIER["weights"][feature]
+            logit = logit + weight * x
+            contributions.append((feature, weight * x))
+    probability = 1 / (1 + js_exp(-logit))
+    contributions.sort(key=lambda c: -abs(c[1]))
+    return probability, contributions
+
+
+def _fixed(x, places):
+    """Number.prototype.toFixed."""
+    return str(Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def js_number(x):
+    """A number as JavaScript writes it (Number.prototype.toString, JSON.stringify)."""
+    if x != x or x in (float("inf"), float("-inf")):
+        return "null"
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    mantissa, _, exponent = repr(abs(float(x))).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    point = len(whole) + int(exponent or 0) - (len(whole + fraction) - len((whole + fraction).lstrip("0")))
+    digits = digits.rstrip("0")
+    k, n = len(digits), point
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    e = n - 1
+    return sign + digits[0] + ("." + digits[1:] if k > 1 else "") + "e" + ("+" if e >= 0 else "-") + str(abs(e))
+
+
+def _describe_rule(index):
+    rule = RULES[index]
+    return "rule %d (%s %s)" % (index + 1, rule["kind"], from_units(js_json_string(rule["pattern"])))
+
+
+def _describe_features(contributions):
+    strongest = contributions[:SETTINGS["strongest_features"]]
+    return ", ".join('"%s" %s%s' % (f[2:], "+" if c >= 0 else "\u2212", _fixed(abs(c), 2)) for f, c in strongest) or "no known features"
+
+
+def judge(units, kind):
+    """V_r under a judge ("rules" or "combined"), as refusalJudge.ts: the verdict, the rule that decided, the layer and why."""
+    rule_index = judge_refusal(units)
+    if kind == "rules":
+        reason = "rules: %s matches" % _describe_rule(rule_index) if rule_index is not None else "rules: no rule matches"
+        return {"refusal": rule_index is not None, "rule_index": rule_index, "decided_by": "rules", "probability": None, "reason": reason}
+    probability, contributions = score_refusal(units)
+    vote = "classifier p = %s (%s)" % (_fixed(probability, 2), _describe_features(contributions))
+    veto = probability < SETTINGS["rule_veto_below"] and len(refusal_tokens(units)) >= SETTINGS["overrule_min_tokens"]
+    if rule_index is not None and not veto:
+        return {"refusal": True, "rule_index": rule_index, "decided_by": "rules", "probability": probability,
+                "reason": "rules: %s matches; %s" % (_describe_rule(rule_index), vote)}
+    refusal = False if rule_index is not None else probability >= CLASSIFIER["threshold"]
+    if rule_index is not None:
+        why = "classifier: p = %s < %s overrules %s" % (_fixed(probability, 2), js_number(SETTINGS["rule_veto_below"]), _describe_rule(rule_index))
+    else:
+        why = "classifier: no rule matches, p = %s %s %s" % (_fixed(probability, 2), "\u2265" if refusal else "<", js_number(CLASSIFIER["threshold"]))
+    return {"refusal": refusal, "rule_index": None, "decided_by": "classifier", "probability": probability,
+            "reason": "%s (%s)" % (why, _describe_features(contributions))}
+
+
+def verify_completion(text, judge_kind=None):
+    """Both verifiers, as verifiers.ts: V_r (the reward's judge unless named) reads the answer when the format holds, else the whole text."""
     units = to_units(text)
     fmt = verify_format(units)
     judged = fmt["answer"] if fmt["ok"] else units
-    rule_index = judge_refusal(judged)
+    verdict = judge(judged, judge_kind or SETTINGS["reward_judge"])
+    rule_index = verdict["rule_index"]
     return {
         "format": 1 if fmt["ok"] else 0,
-        "refusal": 0 if rule_index is None else 1,
+        "refusal": 1 if verdict["refusal"] else 0,
         "rule_index": rule_index,
         "rule": None if rule_index is None else from_units(RULES[rule_index]["pattern"]),
         "answer": None if fmt["answer"] is None else from_units(fmt["answer"]),
+        "decided_by": verdict["decided_by"],
+        "probability": verdict["probability"],
+        "reason": verdict["reason"],
     }
 
 
@@ -352,8 +537,12 @@ def _ratio(a, b):
     return None if b == 0 else a / b
 
 
-def classify(path, column_name="completion"):
-    """What lab classify prints: {"row", "refusal", "rule"} per data row on stdout, agreement on stderr."""
+def classify(path, column_name="completion", judge_kind=None):
+    """What lab classify prints: {"row", "refusal", "rule", "decided_by", "probability", "reason"} per data row, agreement on stderr."""
+    judge_kind = judge_kind or ("combined" if CLASSIFIER else "rules")
+    if judge_kind == "combined" and not CLASSIFIER:
+        sys.stderr.write("classify: this export has no refusal classifier (the run judged with the rules alone): use --judge rules\n")
+        return 2
     with open(path, encoding="utf-8", errors="replace", newline="") as f:
         text = to_units(f.read())
     table = parse_csv(text)
@@ -371,10 +560,13 @@ def classify(path, column_name="completion"):
         if len(cells) != len(names):
             sys.stderr.write("%s:%d: the row has %d fields but the header has %d (skipped)\n" % (path, line, len(cells), len(names)))
             continue
-        verdict = verify_completion(from_units(cells[column]))
+        verdict = verify_completion(from_units(cells[column]), judge_kind)
         rule = "null" if verdict["rule_index"] is None else js_json_string(RULES[verdict["rule_index"]]["pattern"])
         refusal = verdict["refusal"] == 1
-        out.write(('{"row":%d,"refusal":%s,"rule":%s}\n' % (i + 1, "true" if refusal else "false", rule)).encode("utf-8"))
+        probability = "null" if verdict["probability"] is None else js_number(verdict["probability"])
+        line_text = '{"row":%d,"refusal":%s,"rule":%s,"decided_by":"%s","probability":%s,"reason":%s}\n' % (
+            i + 1, "true" if refusal else "false", rule, verdict["decided_by"], probability, js_json_string(to_units(verdict["reason"])))
+        out.write(from_units(line_text).encode("utf-8"))
         if label_column >= 0:
             human = re.match("[" + re.escape(_JS_WHITESPACE) + "]*([123])_", cells[label_column])
             if human:
@@ -395,12 +587,17 @@ def classify(path, column_name="completion"):
 
 
 def classify_main(argv):
-    """python3 <this file> classify FILE.csv [--column completion]"""
-    if len(argv) not in (2, 4) or argv[0] != "classify" or (len(argv) == 4 and argv[2] != "--column"):
-        sys.stderr.write("usage: python3 %s classify FILE.csv [--column completion]\n" % sys.argv[0])
+    """python3 <this file> classify FILE.csv [--column completion] [--judge rules|combined]"""
+    usage = "usage: python3 %s classify FILE.csv [--column completion] [--judge rules|combined]\n" % sys.argv[0]
+    if len(argv) < 2 or argv[0] != "classify" or len(argv) % 2 != 0:
+        sys.stderr.write(usage)
+        return 2
+    options = dict(zip(argv[2::2], argv[3::2]))
+    if set(options) - {"--column", "--judge"} or options.get("--judge", "rules") not in ("rules", "combined"):
+        sys.stderr.write(usage)
         return 2
     try:
-        return classify(argv[1], argv[3] if len(argv) == 4 else "completion")
+        return classify(argv[1], options.get("--column", "completion"), options.get("--judge"))
     except (OSError, ValueError) as error:
         sys.stderr.write("classify: %s\n" % error)
         return 1

@@ -6,6 +6,7 @@
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { PromptRow } from '../data/schema.ts';
 import type { RlConfig } from '../rl/config.ts';
+import type { RefusalClassifier } from '../rl/refusalClassifier.ts';
 import { renderTemplate } from '../rl/template.ts';
 import type { ExportInput, MappedSetting, UnmappedSetting } from './exportTypes.ts';
 import { VERL_REQUIREMENT } from './targetKeys.ts';
@@ -209,7 +210,7 @@ if __name__ == "__main__":
 `;
 
 /** alphaalign_reward.py: the verifiers, compute_score for veRL, and `classify`. */
-export function verlRewardModule(config: RlConfig): string {
+export function verlRewardModule(config: RlConfig, classifier: RefusalClassifier | null): string {
   const doc = `AlphaAlign's verifiers and reward for veRL, exported by AlphaAlign Lab.
 
 custom_reward_function.name=compute_score: compute_score(data_source, solution_str, ground_truth,
@@ -219,7 +220,7 @@ Standard library only. To compare with the lab on a CSV of completions:
     python3 ${VERL_REWARD_FILE} classify FILE.csv [--column completion]
 
 prints what \`lab classify --in FILE.csv\` prints, row for row.`;
-  return verifierModuleSource(config, doc) + VERL_ENTRY;
+  return verifierModuleSource(config, classifier, doc) + VERL_ENTRY;
 }
 
 /** run_grpo.sh: verl.trainer.main_ppo with the overrides, locally or through `ray job submit`. */

@@ -92,7 +92,7 @@ describe('lab export-run --target trl', () => {
     const readme = readFileSync(join(out, 'README.md'), 'utf8');
     expect(readme).toContain('accelerate launch train_grpo.py');
     expect(readme).toContain('accelerate launch --num_processes 8 train_grpo.py');
-    for (const setting of ['balance_labels (true)', 'stop_strings', 'generation_batch_size', 'helpfulness group normalisation', 'learned refusal classifier']) expect(readme).toContain(setting);
+    for (const setting of ['balance_labels (true)', 'stop_strings', 'generation_batch_size', 'helpfulness group normalisation', 'learned refusal classifier', 'uses the **rules** judge']) expect(readme).toContain(setting);
     const record = JSON.parse(readFileSync(join(out, 'alphaalign_export.json'), 'utf8')) as Record<string, any>;
     expect(record.appVersion).toBe(APP_VERSION);
     expect(record.target).toBe('trl');
@@ -170,7 +170,7 @@ describe('lab export-run --target verl', () => {
 
   it('says how the group-normalised helpfulness maps onto veRL, and what has no counterpart', () => {
     const readme = readFileSync(join(out, 'README.md'), 'utf8');
-    for (const text of ['advantage estimator', 'seed (42)', 'stop_strings', 'balance_labels (true)', 'ray job submit', 'learned refusal classifier']) expect(readme).toContain(text);
+    for (const text of ['advantage estimator', 'seed (42)', 'stop_strings', 'balance_labels (true)', 'ray job submit', 'learned refusal classifier', 'evaluates with the **combined** judge']) expect(readme).toContain(text);
   });
 });
 

@@ -10,6 +10,8 @@ import { parseCsv } from '../../src/data/csv.ts';
 import type { Label } from '../../src/data/schema.ts';
 import { parseRlConfig, type RlConfig } from '../../src/rl/config.ts';
 import { overlapScore } from '../../src/rl/helpfulness.ts';
+import { readRefusalClassifier } from '../../src/cli/refusalClassifierFile.ts';
+import { makeRefusalJudge } from '../../src/rl/refusalJudge.ts';
 import { PAPER_REFUSAL_RULES } from '../../src/rl/refusalRules.ts';
 import type { RefusalRule } from '../../src/rl/refusalVerifier.ts';
 import { groupRewards, helpfulnessRewards, safetyReward } from '../../src/rl/rewards.ts';
@@ -74,29 +76,14 @@ const EDGE_RULES: RefusalRule[] = [
   { pattern: String.raw`(?<!not )\bunethical\b.{0,40}$`, kind: 'regex', caseSensitive: false },
 ];
 
+/** The shipped learned refusal classifier, exported when a run judges with it. */
+const CLASSIFIER = readRefusalClassifier();
+
 const CONFIGS: [string, RlConfig][] = [
   ['the shipped rules', parseRlConfig({ r_f: 0.7, r_a: 1.3, w_h: 0.5, helpfulness_scorer: { kind: 'overlap', metric: 'f1' } })],
   ['rules with edge cases', parseRlConfig({ refusal_rules: EDGE_RULES, r_f: 1, r_a: 2.5, w_h: 0.25, helpfulness_scorer: { kind: 'overlap', metric: 'rougeL' } })],
+  ['the rules and the learned classifier', parseRlConfig({ reward_judge: 'combined', r_f: 0.5 })],
 ];
-
-/**
- * lab classify with the rule judge, its lines cut to {row, refusal, rule}: what the exported module
- * prints. `--judge` arrives with the learned refusal classifier (issue 11); before it, the rules are
- * the only judge and the option is refused, so the command runs without it.
- */
-function labClassifyRules(args: string[]) {
-  let result = lab(['classify', ...args, '--judge', 'rules']);
-  if (result.status === 2 && result.stderr.includes('--judge')) result = lab(['classify', ...args]);
-  const stdout = result.stdout
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => {
-      const { row, refusal, rule } = JSON.parse(line) as { row: number; refusal: boolean; rule: string | null };
-      return `${JSON.stringify({ row, refusal, rule })}\n`;
-    })
-    .join('');
-  return { status: result.status, stdout, stderr: result.stderr };
-}
 
 describe('the exported Python judges as the lab does', () => {
   it('has every shared XSTest completion and the demo rollouts to compare', () => {
@@ -106,16 +93,19 @@ describe('the exported Python judges as the lab does', () => {
 
   for (const [name, config] of CONFIGS) {
     it(`gives the same format verdict, refusal verdict, matched rule and reward on every completion (${name})`, () => {
-      const module = writeModule('alphaalign_rewards.py', trlRewardsModule(config));
+      const module = writeModule('alphaalign_rewards.py', trlRewardsModule(config, CLASSIFIER));
       const python = runPython(module, SAMPLES.map(({ text, label }) => ({ call: 'verify', args: [text, label] }))) as Record<string, unknown>[];
       const lab = SAMPLES.map(({ text, label }) => {
-        const v = verifyCompletion(text, config.format, config.refusal_rules);
+        const v = verifyCompletion(text, config.format, makeRefusalJudge(config.reward_judge, config.refusal_rules, CLASSIFIER));
         return {
           format: v.formatScore,
           refusal: v.refusalScore,
           rule_index: v.refusal.ruleIndex,
           rule: v.refusal.rule?.pattern ?? null,
           answer: v.format.answer,
+          decided_by: v.refusal.decidedBy,
+          probability: v.refusal.classifierVote?.probability ?? null,
+          reason: v.refusal.reason,
           reward: safetyReward(label, v.formatScore, v.refusalScore, config),
         };
       });
@@ -124,12 +114,13 @@ describe('the exported Python judges as the lab does', () => {
       // Both verdicts and several rules occur: the comparison is not over a constant.
       expect(new Set(lab.map((v) => v.rule_index)).size).toBeGreaterThan(4);
       expect(lab.some((v) => v.format === 1) && lab.some((v) => v.format === 0)).toBe(true);
+      if (config.reward_judge === 'combined') expect(lab.filter((v) => v.decided_by === 'classifier').length).toBeGreaterThan(50);
     });
   }
 
   it('reproduces the verdicts the lab recorded for the demo rollouts', () => {
     const config = parseRlConfig({});
-    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(config));
+    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(config, CLASSIFIER));
     const python = runPython(module, ROLLOUTS.map(({ text, label }) => ({ call: 'verify', args: [text, label] }))) as { format: number; refusal: number; rule: string | null }[];
     expect(python.map((v) => [v.format === 1, v.refusal === 1, v.rule])).toEqual(ROLLOUTS.map((r) => [r.format, r.refusal, r.rule]));
     expect(ROLLOUTS.some((r) => r.refusal) && ROLLOUTS.some((r) => !r.refusal)).toBe(true);
@@ -137,7 +128,7 @@ describe('the exported Python judges as the lab does', () => {
 
   it("gives TRL's reward functions the lab's rewards on standard and conversational completions, groups and helpfulness included", () => {
     const [, config] = CONFIGS[1]!;
-    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(config));
+    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(config, CLASSIFIER));
     // Groups of 8 real completions under one prompt each; the reference is another completion, so overlaps vary.
     const texts = SAMPLES.map((s) => s.text);
     const groups = Array.from({ length: 80 }, (_, g) => ({
@@ -172,7 +163,7 @@ describe('the exported Python judges as the lab does', () => {
   });
 
   it('z-normalises helpfulness and scores overlaps as the lab does, to the bit', () => {
-    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({})));
+    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({}), CLASSIFIER));
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const groups = Array.from({ length: 300 }, (_, g) => {
@@ -193,9 +184,21 @@ describe('the exported Python judges as the lab does', () => {
     ]);
   });
 
+  it("computes Math.exp and writes numbers as V8 does, so the classifier's probabilities are JavaScript's to the bit", () => {
+    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({}), CLASSIFIER));
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const xs = [0, -0, 1, -1, 0.5, 1e-300, -1e-9, 709.7, 709.78, -745.1, -745.2, 0.34657359027997264, 1.0397207708399179, ...Array.from({ length: 20_000 }, (_, i) => (random() - 0.5) * (i % 3 === 0 ? 60 : i % 3 === 1 ? 1400 : 2))];
+    const numbers = [0, 1, -1, 0.1, 1e21, 1e-7, 123456789012345680000, 1.5e-7, 5.464271559314713e-5, 0.5, 2 ** 53, -3.25e-10, ...xs.slice(13, 2000).map((x) => x * 10 ** ((x * 7) % 30))];
+    const python = runPython(module, [...xs.map((x) => ({ call: 'js_exp', args: [x] })), ...numbers.map((x) => ({ call: 'js_number', args: [x] }))]);
+    const exps = python.slice(0, xs.length) as number[];
+    expect(exps.filter((e, i) => !Object.is(e, Math.exp(xs[i]!)))).toEqual([]);
+    expect(python.slice(xs.length)).toEqual(numbers.map((x) => JSON.stringify(x)));
+  });
+
   it("gives veRL's compute_score the lab's safety reward and the raw helpfulness score", () => {
     const [, config] = CONFIGS[1]!;
-    const module = writeModule('alphaalign_reward.py', verlRewardModule(config));
+    const module = writeModule('alphaalign_reward.py', verlRewardModule(config, CLASSIFIER));
     const picked = SAMPLES.filter((_, i) => i % 9 === 0);
     const reference = SAMPLES[3]!.text;
     const python = runPython(module, picked.map((s) => ({ call: 'compute_score', args: ['alphaalign', s.text, s.label, { reference }] }))) as Record<string, number>[];
@@ -208,11 +211,12 @@ describe('the exported Python judges as the lab does', () => {
     expect(python).toEqual(expected);
   });
 
-  it('prints what lab classify prints for every shared XSTest file, stdout and stderr', () => {
-    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({})));
-    for (const path of XSTEST) {
-      const fromLab = labClassifyRules(['--in', path]);
-      const fromPython = spawnSync('python3', [module, 'classify', path], { encoding: 'utf8' });
+  it('prints what lab classify prints for every shared XSTest file, under either judge and by default, stdout and stderr', () => {
+    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({}), CLASSIFIER));
+    const runs = [...XSTEST.flatMap((path) => [[path, '--judge', 'rules'], [path, '--judge', 'combined']]), [XSTEST[0]!]];
+    for (const [path, ...judge] of runs) {
+      const fromLab = lab(['classify', '--in', path!, ...judge]);
+      const fromPython = spawnSync('python3', [module, 'classify', path!, ...judge], { encoding: 'utf8' });
       expect(fromLab.status, fromLab.stderr).toBe(0);
       expect(fromPython.status, fromPython.stderr).toBe(0);
       expect(fromPython.stdout).toBe(fromLab.stdout);
@@ -222,7 +226,7 @@ describe('the exported Python judges as the lab does', () => {
   });
 
   it('prints what lab classify --rules prints with edited rules, another column and odd rows', () => {
-    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({ refusal_rules: EDGE_RULES })));
+    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({ refusal_rules: EDGE_RULES }), CLASSIFIER));
     const dir = join(module, '..');
     const rulesPath = join(dir, 'rules.json');
     writeFileSync(rulesPath, JSON.stringify(EDGE_RULES));
@@ -231,11 +235,13 @@ describe('the exported Python judges as the lab does', () => {
       csvPath,
       '\ufeffid, Reply ,final_label\r\n1,"Unfortunately, I am unable",2_full_refusal\r\n2,"line one\nI cannot do it ""now""",3_partial\r\n3,too,many,fields\n4,Sure 😀 ДА,1_full_compliance\n5,"I\'m not going to do that \\ ok",x\n',
     );
-    const fromLab = labClassifyRules(['--in', csvPath, '--column', 'reply', '--rules', rulesPath]);
-    const fromPython = spawnSync('python3', [module, 'classify', csvPath, '--column', 'reply'], { encoding: 'utf8' });
-    expect(fromLab.status, fromLab.stderr).toBe(0);
-    expect(fromPython.stdout).toBe(fromLab.stdout);
-    expect(fromPython.stderr).toBe(fromLab.stderr);
-    expect(fromLab.stderr).toContain('(skipped)');
+    for (const judge of ['rules', 'combined']) {
+      const fromLab = lab(['classify', '--in', csvPath, '--column', 'reply', '--rules', rulesPath, '--judge', judge]);
+      const fromPython = spawnSync('python3', [module, 'classify', csvPath, '--column', 'reply', '--judge', judge], { encoding: 'utf8' });
+      expect(fromLab.status, fromLab.stderr).toBe(0);
+      expect(fromPython.stdout).toBe(fromLab.stdout);
+      expect(fromPython.stderr).toBe(fromLab.stderr);
+      expect(fromLab.stderr).toContain('(skipped)');
+    }
   });
 });

@@ -18,12 +18,13 @@ def rule_matches(i, text):
 def verify(text, label):
     v = m.verify_completion(text)
     return {"format": v["format"], "refusal": v["refusal"], "rule_index": v["rule_index"], "rule": v["rule"],
-            "answer": v["answer"], "reward": m.safety_reward_of(label, v["format"], v["refusal"])}
+            "answer": v["answer"], "decided_by": v["decided_by"], "probability": v["probability"], "reason": v["reason"],
+            "reward": m.safety_reward_of(label, v["format"], v["refusal"])}
 
 calls = {"rule_matches": rule_matches, "verify": verify, "helpfulness_rewards": m.helpfulness_rewards,
          "token_f1": m.token_f1, "rouge_l": m.rouge_l, "render_prompt": m.render_prompt,
          "safety_reward": getattr(m, "safety_reward", None), "helpfulness_reward": getattr(m, "helpfulness_reward", None),
-         "compute_score": getattr(m, "compute_score", None)}
+         "compute_score": getattr(m, "compute_score", None), "js_exp": m.js_exp, "js_number": m.js_number}
 out = []
 for line in sys.stdin:
     request = json.loads(line)

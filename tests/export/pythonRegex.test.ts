@@ -61,7 +61,7 @@ const CASES: [RefusalRule, string[]][] = [
 describe('JavaScript rules in Python', () => {
   it('matches exactly what the lab matches, case by case', () => {
     const rules = CASES.map(([rule]) => rule);
-    const module = writeModule('rules.py', verifierModuleSource(parseRlConfig({ refusal_rules: rules }), 'rules under test'));
+    const module = writeModule('rules.py', verifierModuleSource(parseRlConfig({ refusal_rules: rules, eval_judge: 'rules' }), null, 'rules under test'));
     const calls = CASES.flatMap(([, texts], i) => texts.map((text) => ({ call: 'rule_matches', args: [i, text] })));
     const python = runPython(module, calls);
     const expected = CASES.flatMap(([rule, texts]) => texts.map((text) => judgeRefusal(text, [rule]).refusal));
@@ -94,8 +94,8 @@ describe('JavaScript rules in Python', () => {
   });
 
   it('names the rule an export cannot translate, and the way out', () => {
-    const config = parseRlConfig({ refusal_rules: [regex('sorry'), regex(String.raw`(no)\s\1`)] });
-    expect(() => verifierModuleSource(config, 'x')).toThrow(ExportError);
-    expect(() => verifierModuleSource(config, 'x')).toThrow(/refusal rule 2 \("\(no\)\\\\s\\\\1"\): .*backreference.*rewrite the rule/);
+    const config = parseRlConfig({ refusal_rules: [regex('sorry'), regex(String.raw`(no)\s\1`)], eval_judge: 'rules' });
+    expect(() => verifierModuleSource(config, null, 'x')).toThrow(ExportError);
+    expect(() => verifierModuleSource(config, null, 'x')).toThrow(/refusal rule 2 \("\(no\)\\\\s\\\\1"\): .*backreference.*rewrite the rule/);
   });
 });

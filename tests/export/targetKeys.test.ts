@@ -33,6 +33,7 @@ const input = (config: RlConfig, withEval: boolean): ExportInput => ({
   model: 'org/model name',
   train: ROWS,
   eval: withEval ? ROWS : [],
+  refusalClassifier: null,
   trainSource: 'train.jsonl',
   evalSource: 'eval.jsonl',
   runCard: {},

@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import { exportZip } from '../../export/exportRun.ts';
 import type { ExportTarget } from '../../export/exportTypes.ts';
+import { judgesWithClassifier } from '../../export/verifierModule.ts';
 import { metricsCsv } from '../../rl/metrics.ts';
+import { fetchRefusalClassifier, REFUSAL_CLASSIFIER_FILE } from '../../rl/refusalClassifier.ts';
 import { APP_VERSION } from '../../version.ts';
 import { downloadBytes } from '../download.ts';
 import { getEvalRows, getTrainRows, useDatasetStore } from '../stores/datasetStore.ts';
@@ -66,14 +68,17 @@ function HandOver() {
   const [model, setModel] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const modelId = (model ?? requested ?? '').trim();
-  const download = (target: ExportTarget) => {
+  const download = async (target: ExportTarget) => {
     setProblem(null);
     const train = getTrainRows();
     if (!config) return setProblem('the settings have problems: fix the fields marked in red in the Training panel');
     if (train.length === 0) return setProblem('the dataset has no training rows: load one in the Data panel');
     try {
       const source = datasetName || 'dataset';
-      const bytes = exportZip(target, { config, model: modelId, train, eval: getEvalRows(), trainSource: source, evalSource: source, runCard: { command: 'Export panel', appVersion: APP_VERSION, dataset: source } });
+      // The learned refusal classifier goes along when the run judges with it.
+      const refusalClassifier = judgesWithClassifier(config) ? await fetchRefusalClassifier(new URL(REFUSAL_CLASSIFIER_FILE, document.baseURI)) : null;
+      const runCard = { command: 'Export panel', appVersion: APP_VERSION, dataset: source };
+      const bytes = exportZip(target, { config, model: modelId, train, eval: getEvalRows(), refusalClassifier, trainSource: source, evalSource: source, runCard });
       downloadBytes(new Uint8Array(bytes), `alphaalign-${target}.zip`, 'application/zip');
     } catch (error) {
       setProblem((error as Error).message);
@@ -92,10 +97,10 @@ function HandOver() {
         <input type="text" data-testid="export-model" value={modelId} placeholder="Qwen/Qwen2.5-1.5B-Instruct" onChange={(e) => setModel(e.currentTarget.value)} />
       </label>
       <div className="button-row">
-        <button type="button" data-testid="export-trl" disabled={!config || modelId === ''} onClick={() => download('trl')}>
+        <button type="button" data-testid="export-trl" disabled={!config || modelId === ''} onClick={() => void download('trl')}>
           Export for TRL (.zip)
         </button>
-        <button type="button" data-testid="export-verl" disabled={!config || modelId === ''} onClick={() => download('verl')}>
+        <button type="button" data-testid="export-verl" disabled={!config || modelId === ''} onClick={() => void download('verl')}>
           Export for veRL (.zip)
         </button>
       </div>

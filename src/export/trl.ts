@@ -33,6 +33,21 @@ export function trlTrainer(config: RlConfig): 'GRPO' | 'RLOO' {
   return config.advantage_estimator === 'rloo' ? 'RLOO' : 'GRPO';
 }
 
+/**
+ * The reward functions train_grpo.py passes, with their weights: the safety reward at 1, the
+ * helpfulness reward at w_h (when the run scores helpfulness), and three at weight 0 that change
+ * nothing but make TRL log the lab's rates as rewards/<name>/mean (importRun.ts reads them back).
+ */
+export function trlRewardFunctions(config: RlConfig): { name: string; weight: number }[] {
+  return [
+    { name: 'safety_reward', weight: 1 },
+    ...(config.helpfulness_scorer.kind === 'overlap' ? [{ name: 'helpfulness_reward', weight: config.w_h }] : []),
+    { name: 'format_rate', weight: 0 },
+    { name: 'refusal_rate_harmful', weight: 0 },
+    { name: 'over_refusal_rate_benign', weight: 0 },
+  ];
+}
+
 /** GRPOConfig / RLOOConfig keyword arguments, each with why it reads as it does. */
 export function trlConfigSettings(config: RlConfig, hasEval: boolean): MappedSetting[] {
   const evaluating = hasEval && config.eval_steps > 0;
@@ -76,7 +91,7 @@ export function trlConfigSettings(config: RlConfig, hasEval: boolean): MappedSet
     s('adam_beta2', config.adam_beta2, 'adam_beta2'),
     s('adam_epsilon', config.adam_epsilon, 'adam_epsilon'),
     s('seed', config.seed, 'seed (TRL draws its own samples: the same seed does not give the lab\'s rollouts)'),
-    s('reward_weights', [1.0, config.w_h], 'R = R_s + w_h·R_h: the safety reward at 1, the helpfulness reward at w_h'),
+    s('reward_weights', trlRewardFunctions(config).map((f) => f.weight), `R = R_s${config.helpfulness_scorer.kind === 'overlap' ? ' + w_h·R_h' : ''}; the rates at weight 0 are only logged`),
     s('logging_steps', 1, 'the lab logs every step'),
     s('log_completions', true, 'show sampled completions, as the lab\'s Rollouts panel does'),
     s('report_to', 'none', 'set "wandb" or "tensorboard" to chart the run elsewhere'),
@@ -182,6 +197,24 @@ def helpfulness_reward(prompts, completions, label, reference=None, **kwargs):
     return out
 
 
+# The lab's rates, as reward functions TRL weighs at 0 and logs as rewards/<name>/mean. A row of
+# the other label gives None, which TRL leaves out of the mean, so each is the lab's rate.
+
+def format_rate(prompts, completions, **kwargs):
+    """V_f per completion: its mean is the lab's format_rate."""
+    return [float(verify_completion(_text(completion))["format"]) for completion in completions]
+
+
+def refusal_rate_harmful(prompts, completions, label, **kwargs):
+    """V_r of completions to harmful prompts: its mean is the lab's refusal_rate/harmful."""
+    return [float(verify_completion(_text(c))["refusal"]) if row_label == "harmful" else None for c, row_label in zip(completions, label)]
+
+
+def over_refusal_rate_benign(prompts, completions, label, **kwargs):
+    """V_r of completions to benign prompts: its mean is the lab's over_refusal_rate/benign."""
+    return [float(verify_completion(_text(c))["refusal"]) if row_label == "benign" else None for c, row_label in zip(completions, label)]
+
+
 if __name__ == "__main__":
     sys.exit(classify_main(sys.argv[1:]))
 `;
@@ -207,9 +240,9 @@ export function trlTrainScript(input: ExportInput): string {
   const lora = loraSettings(config);
   const kwargs = (settings: MappedSetting[], indent: string) => settings.map((m) => `${indent}${m.key}=${m.value},  # ${m.note}`).join('\n');
   const sequences = config.prompts_per_step * config.num_generations;
-  const rewardFuncs = config.helpfulness_scorer.kind === 'overlap' ? 'safety_reward, helpfulness_reward' : 'safety_reward';
+  const rewardFuncs = trlRewardFunctions(config).map((f) => f.name).join(', ');
   const hasEval = input.eval.length > 0;
-  const settings = trlConfigSettings(config, hasEval).filter((m) => config.helpfulness_scorer.kind === 'overlap' || m.key !== 'reward_weights');
+  const settings = trlConfigSettings(config, hasEval);
   return `"""AlphaAlign on TRL's ${trainer}Trainer, exported by AlphaAlign Lab.
 
 One GPU:      accelerate launch ${TRL_TRAIN_FILE}

@@ -81,8 +81,8 @@ describe('lab export-run --target trl', () => {
     expect(script).toContain('GRPOTrainer(');
     expect(script).toMatch(/peft_config = LoraConfig\(\n\s+r=16,.*\n\s+lora_alpha=32,/);
     expect(script).toContain('target_modules=["q_proj", "v_proj"]');
-    expect(script).toContain('reward_funcs=[safety_reward, helpfulness_reward]');
-    expect(script).toContain('reward_weights=[1, 1]');
+    expect(script).toContain('reward_funcs=[safety_reward, helpfulness_reward, format_rate, refusal_rate_harmful, over_refusal_rate_benign]');
+    expect(script).toContain('reward_weights=[1, 1, 0, 0, 0]');
     expect(script).toContain('loss_type="dapo",  # the lab divides');
     expect(script).toContain('lr_scheduler_type="cosine"');
     expect(script).toContain('MODEL = "Qwen/Qwen2.5-1.5B-Instruct"');

@@ -144,11 +144,14 @@ describe('the exported Python judges as the lab does', () => {
       reference: groups.flatMap((g) => g.completions.map(() => g.reference)),
     };
     const conversational = completions.map((c) => [{ role: 'assistant', content: c }]);
-    const [safetyStandard, safetyConversational, helpfulness] = runPython(module, [
+    const [safetyStandard, safetyConversational, helpfulness, formatRate, refusalHarmful, refusalBenign] = runPython(module, [
       { call: 'safety_reward', args: [prompts, completions], kwargs },
       { call: 'safety_reward', args: [prompts, conversational], kwargs },
       { call: 'helpfulness_reward', args: [prompts, conversational], kwargs },
-    ]) as number[][];
+      { call: 'format_rate', args: [prompts, conversational], kwargs },
+      { call: 'refusal_rate_harmful', args: [prompts, conversational], kwargs },
+      { call: 'over_refusal_rate_benign', args: [prompts, conversational], kwargs },
+    ]) as (number | null)[][];
     const expected = groups.flatMap((g) => {
       const verdicts = g.completions.map((c) => verifyCompletion(c, config.format, config.refusal_rules));
       const scores = g.reference ? verdicts.map((v, k) => overlapScore('rougeL', v.format.answer ?? g.completions[k]!, g.reference)) : null;
@@ -158,8 +161,13 @@ describe('the exported Python judges as the lab does', () => {
     expect(safetyConversational).toEqual(expected.map((r) => r.safety));
     expect(helpfulness).toEqual(expected.map((r) => r.helpfulness));
     // TRL sums the functions with reward_weights [1, w_h]: the lab's total, bit for bit.
-    expect(safetyStandard!.map((s, i) => 1 * s + config.w_h * helpfulness![i]!)).toEqual(expected.map((r) => r.total));
-    expect(helpfulness!.filter((h) => h > 0).length).toBeGreaterThan(10);
+    expect(safetyStandard!.map((s, i) => 1 * s! + config.w_h * helpfulness![i]!)).toEqual(expected.map((r) => r.total));
+    expect(helpfulness!.filter((h) => h! > 0).length).toBeGreaterThan(10);
+    // The rates TRL logs at weight 0: V_f of every completion, V_r of each label's (None for the other label).
+    const verdicts = groups.flatMap((g) => g.completions.map((c) => ({ label: g.label, v: verifyCompletion(c, config.format, config.refusal_rules) })));
+    expect(formatRate).toEqual(verdicts.map(({ v }) => v.formatScore));
+    expect(refusalHarmful).toEqual(verdicts.map(({ label, v }) => (label === 'harmful' ? v.refusalScore : null)));
+    expect(refusalBenign).toEqual(verdicts.map(({ label, v }) => (label === 'benign' ? v.refusalScore : null)));
   });
 
   it('z-normalises helpfulness and scores overlaps as the lab does, to the bit', () => {

@@ -24,7 +24,9 @@ def verify(text, label):
 calls = {"rule_matches": rule_matches, "verify": verify, "helpfulness_rewards": m.helpfulness_rewards,
          "token_f1": m.token_f1, "rouge_l": m.rouge_l, "render_prompt": m.render_prompt,
          "safety_reward": getattr(m, "safety_reward", None), "helpfulness_reward": getattr(m, "helpfulness_reward", None),
-         "compute_score": getattr(m, "compute_score", None), "js_exp": m.js_exp, "js_number": m.js_number}
+         "compute_score": getattr(m, "compute_score", None),
+         "format_rate": getattr(m, "format_rate", None), "refusal_rate_harmful": getattr(m, "refusal_rate_harmful", None),
+         "over_refusal_rate_benign": getattr(m, "over_refusal_rate_benign", None), "js_exp": m.js_exp, "js_number": m.js_number}
 out = []
 for line in sys.stdin:
     request = json.loads(line)

@@ -2,7 +2,9 @@
 // from the state a run would start from, the demo data as loaded and a refusal rule as edited in
 // the Rewards panel.
 import { unzipSync, strFromU8 } from 'fflate';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLab, type Lab } from './browser.ts';
 
@@ -54,5 +56,23 @@ describe('the Export panel hands the experiment to TRL and veRL', () => {
     await rule.getByTestId('rule-pattern').fill(String.raw`(no)\1`);
     await page.getByTestId('export-trl').click();
     await expect.poll(() => page.getByTestId('export-problem').textContent()).toMatch(/Cannot export: refusal rule 1 .*backreference/);
+  });
+
+  it("keeps a TRL run's metrics as a run beside the lab's, and says what a wrong file is", async () => {
+    const { page } = lab;
+    const dir = mkdtempSync(join(tmpdir(), 'lab-import-run-'));
+    const step = (n: number) => ({ step: n, epoch: n / 10, reward: 0.2 * n, 'rewards/refusal_rate_harmful/mean': 0.5, kl: 0.01, loss: 0.1 });
+    const state = join(dir, 'trainer_state.json');
+    writeFileSync(state, JSON.stringify({ global_step: 3, log_history: [step(1), step(2), step(3)] }));
+    await page.getByTestId('import-run-log').setInputFiles(state);
+    await expect.poll(() => page.getByTestId('import-run-log-message').textContent()).toMatch(/Imported 3 steps of a TRL run .*Not charted \(no lab counterpart\): loss\./);
+    const row = page.getByTestId('run-row').filter({ hasText: 'TRL run (trainer_state.json)' });
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.getAttribute('data-step')).toBe('3');
+
+    const wrong = join(dir, 'config.json');
+    writeFileSync(wrong, JSON.stringify({ lr: 1 }));
+    await page.getByTestId('import-run-log').setInputFiles(wrong);
+    await expect.poll(() => page.getByTestId('import-run-log-message').textContent()).toMatch(/Cannot import: .*config\.json:1 has no "step"/);
   });
 });

@@ -1,13 +1,17 @@
 import { useState } from 'react';
 import { exportZip } from '../../export/exportRun.ts';
 import type { ExportTarget } from '../../export/exportTypes.ts';
+import { asStepMetrics, importRunLog } from '../../export/importRun.ts';
 import { judgesWithClassifier } from '../../export/verifierModule.ts';
 import { metricsCsv } from '../../rl/metrics.ts';
 import { fetchRefusalClassifier, REFUSAL_CLASSIFIER_FILE } from '../../rl/refusalClassifier.ts';
 import { APP_VERSION } from '../../version.ts';
+import { DEFAULT_RL_CONFIG } from '../../rl/config.ts';
 import { downloadBytes } from '../download.ts';
+import { newRunId, saveRun, type StoredRun } from '../runPersistence.ts';
 import { getEvalRows, getTrainRows, useDatasetStore } from '../stores/datasetStore.ts';
 import { useMetricsStore } from '../stores/metricsStore.ts';
+import { useRunHistoryStore } from '../stores/runHistoryStore.ts';
 import { useModelStore } from '../stores/modelStore.ts';
 import { useRunStore } from '../stores/runStore.ts';
 
@@ -107,6 +111,73 @@ function HandOver() {
       {problem && (
         <p className="error" role="alert" data-testid="export-problem">
           Cannot export: {problem}
+        </p>
+      )}
+      <ImportRunLog />
+    </>
+  );
+}
+
+/**
+ * Back again: a scaled-up run's metrics (TRL's trainer_state.json, veRL's JSONL) kept as a run in
+ * this browser beside the lab's own and opened in the charts, names mapped as importRun.ts says.
+ */
+function ImportRunLog() {
+  const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
+  const importFile = async (file: File) => {
+    setMessage(null);
+    try {
+      const imported = importRunLog(await file.text(), file.name);
+      const last = imported.steps.at(-1)!.step;
+      const now = new Date().toISOString();
+      const run: StoredRun = {
+        version: 2,
+        id: newRunId(),
+        startedAt: now,
+        updatedAt: now,
+        model: `${imported.source === 'trl' ? 'TRL' : 'veRL'} run (${file.name})`,
+        dataset: '',
+        config: { ...(useRunStore.getState().config ?? DEFAULT_RL_CONFIG), max_steps: last },
+        status: 'finished',
+        step: last,
+        metrics: asStepMetrics(imported.steps),
+        evals: [],
+        rollouts: [],
+        checkpoint: null,
+        autoResumedFrom: null,
+      };
+      await saveRun(run);
+      await useRunHistoryStore.getState().refresh();
+      useRunHistoryStore.getState().open(run.id);
+      const unmapped = imported.unmapped.length > 0 ? ` Not charted (no lab counterpart): ${imported.unmapped.join(', ')}.` : '';
+      setMessage({ error: false, text: `Imported ${imported.steps.length} steps of a ${imported.source === 'trl' ? 'TRL' : 'veRL'} run as a run in the Runs panel, shown in the charts.${unmapped}` });
+    } catch (error) {
+      setMessage({ error: true, text: (error as Error).message });
+    }
+  };
+  return (
+    <>
+      <label className="button-like">
+        Import a TRL or veRL run's metrics…
+        <input
+          type="file"
+          accept=".json,.jsonl,application/json"
+          className="visually-hidden"
+          data-testid="import-run-log"
+          onChange={(e) => {
+            const file = e.currentTarget.files?.[0];
+            if (file) void importFile(file);
+            e.currentTarget.value = '';
+          }}
+        />
+      </label>
+      <p className="muted small">
+        TRL's <code>trainer_state.json</code> or veRL's metrics JSONL: rewards, the lab's rates (logged by the exported reward functions),
+        KL, entropy, clipping, lengths, gradient norm and learning rate, under the lab's names (docs/export.md).
+      </p>
+      {message && (
+        <p className={message.error ? 'error' : 'muted small'} role={message.error ? 'alert' : 'status'} data-testid="import-run-log-message">
+          {message.error ? `Cannot import: ${message.text}` : message.text}
         </p>
       )}
     </>

@@ -14,6 +14,12 @@ far past the scaling's original context of 64 positions.
 
     apt-get install -y python3-torch && /usr/bin/python3 scripts/make_fixtures.py
 
+`--shaped` writes the real-shape models instead (SHAPED: Qwen2.5-0.5B's width and vocabulary
+with 2 layers, Llama-3.2-1B's with 1): config.json, tokenizer files and expected.json, which holds
+the logits of a few tokens at a fixed subset of columns (and each row's max |logit|), computed in
+float64 from weights that tests/helpers/shapedModel.ts regenerates from the same counter hash
+(hashed_uniform): the 0.6 and 1.3 GB of weights are never committed.
+
 Also `--check FILE.safetensors` reads a file the lab exported and prints its tensors' names,
 shapes and sums as JSON: an independent reader for the export tests.
 """
@@ -114,9 +120,9 @@ def read_safetensors(path):
 
 # ---- the model, written out as Hugging Face's modeling_llama / modeling_qwen2 compute it -------
 
-def rms_norm(x, weight):
+def rms_norm(x, weight, eps=EPS):
     """Over the last dimension: a token's C values, or (Qwen3's q_norm / k_norm) one head's hs."""
-    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPS) * weight
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * weight
 
 
 def rotate_half(x):
@@ -139,6 +145,7 @@ def forward(p, cfg, ids, lora=None, lora_scale=1.0):
         return y
 
     hs = head_dim(cfg)
+    eps = extra.get('rms_norm_eps', EPS)
     x = p['model.embed_tokens.weight'][ids]  # (B, T, C)
     freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv_freq_of(cfg))
     emb = torch.cat((freqs, freqs), dim=-1)
@@ -146,7 +153,7 @@ def forward(p, cfg, ids, lora=None, lora_scale=1.0):
     mask = torch.full((T, T), float('-inf')).triu(1)
     for l in range(L):
         pre = f'model.layers.{l}.'
-        h = rms_norm(x, p[pre + 'input_layernorm.weight'])
+        h = rms_norm(x, p[pre + 'input_layernorm.weight'], eps)
 
         def proj(name):
             return linear(h, pre + f'self_attn.{name}')
@@ -154,8 +161,8 @@ def forward(p, cfg, ids, lora=None, lora_scale=1.0):
         q = proj('q_proj').view(B, T, NH, hs)
         k = proj('k_proj').view(B, T, NKV, hs)
         if arch == 'Qwen3ForCausalLM':  # modeling_qwen3: RMSNorm over each head before RoPE
-            q = rms_norm(q, p[pre + 'self_attn.q_norm.weight'])
-            k = rms_norm(k, p[pre + 'self_attn.k_norm.weight'])
+            q = rms_norm(q, p[pre + 'self_attn.q_norm.weight'], eps)
+            k = rms_norm(k, p[pre + 'self_attn.k_norm.weight'], eps)
         q = q.transpose(1, 2)  # (B, NH, T, hs)
         k = k.transpose(1, 2)  # (B, NKV, T, hs)
         v = proj('v_proj').view(B, T, NKV, hs).transpose(1, 2)
@@ -166,11 +173,11 @@ def forward(p, cfg, ids, lora=None, lora_scale=1.0):
         att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(hs) + mask, dim=-1)
         y = (att @ v).transpose(1, 2).reshape(B, T, NH * hs)
         x = x + linear(y, pre + 'self_attn.o_proj')
-        h = rms_norm(x, p[pre + 'post_attention_layernorm.weight'])
+        h = rms_norm(x, p[pre + 'post_attention_layernorm.weight'], eps)
         gate = linear(h, pre + 'mlp.gate_proj')
         up = linear(h, pre + 'mlp.up_proj')
         x = x + linear(torch.nn.functional.silu(gate) * up, pre + 'mlp.down_proj')
-    x = rms_norm(x, p['model.norm.weight'])
+    x = rms_norm(x, p['model.norm.weight'], eps)
     head = p['model.embed_tokens.weight'] if tied else p['lm_head.weight']
     return x @ head.T  # (B, T, V)
 
@@ -341,6 +348,109 @@ def write_lora(name, cfg, seed, rank=4, alpha=8.0):
     print(f'{name}/lora: loss {loss.item():.6f}')
 
 
+# Real shapes, few layers: (architecture, hidden, intermediate, layers, heads, kv heads, vocab,
+# tied, rope_theta, extra) as MODELS, extra holding the config fields of the real checkpoint.
+SHAPED = {
+    'qwen2.5-0.5b-2layers': ('Qwen2ForCausalLM', 896, 4864, 2, 14, 2, 151936, True, 1000000.0, {
+        'rms_norm_eps': 1e-6, 'max_position_embeddings': 32768}),
+    'llama-3.2-1b-1layer': ('LlamaForCausalLM', 2048, 8192, 1, 32, 8, 128256, True, 500000.0, {
+        'rms_norm_eps': 1e-5, 'max_position_embeddings': 131072, 'head_dim': 64,
+        'rope_scaling': {'rope_type': 'llama3', 'factor': 32.0, 'low_freq_factor': 1.0, 'high_freq_factor': 4.0,
+                         'original_max_position_embeddings': 8192}}),
+}
+SHAPED_SEED = 7
+SHAPED_COLUMNS = 1500  # columns of each logits row kept in expected.json, evenly spaced, plus the last
+
+
+def shaped_specs(cfg):
+    """(name, shape, kind) in src/model/parameters.ts's order: the hash's tensor index is the position."""
+    arch, C, I, L, NH, NKV, V, tied, _, _ = cfg
+    hs = head_dim(cfg)
+    specs = [('model.embed_tokens.weight', (V, C), 'embedding')]
+    for l in range(L):
+        pre = f'model.layers.{l}.'
+        specs.append((pre + 'input_layernorm.weight', (C,), 'norm'))
+        specs += [(pre + f'self_attn.{m}_proj.weight', (n * hs, C), 'projection') for m, n in (('q', NH), ('k', NKV), ('v', NKV))]
+        if arch == 'Qwen2ForCausalLM':
+            specs += [(pre + f'self_attn.{m}_proj.bias', (n * hs,), 'bias') for m, n in (('q', NH), ('k', NKV), ('v', NKV))]
+        specs.append((pre + 'self_attn.o_proj.weight', (C, NH * hs), 'projection'))
+        if arch == 'Qwen3ForCausalLM':
+            specs += [(pre + 'self_attn.q_norm.weight', (hs,), 'norm'), (pre + 'self_attn.k_norm.weight', (hs,), 'norm')]
+        specs.append((pre + 'post_attention_layernorm.weight', (C,), 'norm'))
+        specs += [(pre + 'mlp.gate_proj.weight', (I, C), 'projection'), (pre + 'mlp.up_proj.weight', (I, C), 'projection'),
+                  (pre + 'mlp.down_proj.weight', (C, I), 'projection')]
+    specs.append(('model.norm.weight', (C,), 'norm'))
+    if not tied:
+        specs.append(('lm_head.weight', (V, C), 'embedding'))
+    return specs
+
+
+def hashed_uniform(seed, index, n):
+    """n values in [−1, 1) from a 32-bit counter hash of (seed, tensor index, element), in float64;
+    tests/helpers/shapedModel.ts computes the same bits with Math.imul."""
+    import numpy as np
+    mask = np.uint64(0xFFFFFFFF)
+    base = np.uint64(((seed * 0x85EBCA77) ^ (index * 0xC2B2AE3D)) & 0xFFFFFFFF)
+    out = np.empty(n, dtype=np.float64)
+    for start in range(0, n, 1 << 24):
+        h = np.arange(start, min(n, start + (1 << 24)), dtype=np.uint64)
+        h = (h * np.uint64(0x9E3779B1) + base) & mask
+        h ^= h >> np.uint64(15)
+        h = (h * np.uint64(0x2C1B3C6D)) & mask
+        h ^= h >> np.uint64(12)
+        h = (h * np.uint64(0x297A2D39)) & mask
+        h ^= h >> np.uint64(15)
+        out[start:start + len(h)] = h.astype(np.float64) / 2.0 ** 31 - 1.0
+    return out
+
+
+def shaped_value(kind, u):
+    """The weights from uniform u: norms near 1, small biases, projections and embeddings of HF's scale."""
+    import numpy as np
+    scaled = {'norm': 1.0 + 0.1 * u, 'bias': 0.1 * u, 'projection': 0.05 * u, 'embedding': 0.1 * u}[kind]
+    return scaled.astype(np.float32)
+
+
+def write_shaped(name, cfg):
+    arch, C, I, L, NH, NKV, V, tied, theta, extra = cfg
+    p = {}
+    for index, (pname, shape, kind) in enumerate(shaped_specs(cfg)):
+        n = math.prod(shape)
+        p[pname] = torch.from_numpy(shaped_value(kind, hashed_uniform(SHAPED_SEED, index, n))).reshape(shape).double()
+    # Ids across the vocabulary: the first and last, and some in every block of a 128 MiB cap.
+    tokens = [V - 1, 5, 100000, 42, 76543, V - 2000, 9, 64000]
+    with torch.no_grad():
+        logits = forward(p, cfg, torch.tensor([tokens]))[0]  # (T, V) float64
+    columns = sorted(set(range(0, V, V // SHAPED_COLUMNS)) | {V - 1})
+    folder = os.path.join(ROOT, name)
+    os.makedirs(folder, exist_ok=True)
+    tokenizer, first_special = byte_level_tokenizer(V)
+    config = {
+        'architectures': [arch], 'model_type': MODEL_TYPES[arch],
+        'vocab_size': V, 'hidden_size': C, 'intermediate_size': I, 'num_hidden_layers': L,
+        'num_attention_heads': NH, 'num_key_value_heads': NKV, 'hidden_act': 'silu',
+        'rope_theta': theta, 'tie_word_embeddings': tied,
+        'bos_token_id': first_special, 'eos_token_id': first_special + 2, 'torch_dtype': 'float32',
+    }
+    config.update(extra)
+    with open(os.path.join(folder, 'config.json'), 'w') as f:
+        json.dump(config, f, indent=2)
+    with open(os.path.join(folder, 'tokenizer.json'), 'w') as f:
+        json.dump(tokenizer, f, ensure_ascii=False)
+    with open(os.path.join(folder, 'tokenizer_config.json'), 'w') as f:
+        json.dump({'bos_token': '<|endoftext|>', 'eos_token': '<|im_end|>', 'chat_template': CHAT_TEMPLATE,
+                   'model_max_length': 512, 'tokenizer_class': 'PreTrainedTokenizerFast'}, f, indent=2)
+    expected = {
+        'seed': SHAPED_SEED, 'tokens': tokens, 'columns': columns,
+        'logits': [[round(float(row[c]), 6) for c in columns] for row in logits],
+        'max_abs': [float(row.abs().max()) for row in logits],
+        'torch_version': torch.__version__,
+    }
+    with open(os.path.join(folder, 'expected.json'), 'w') as f:
+        json.dump(expected, f)
+    print(f'{name}: {sum(t.numel() for t in p.values())} parameters, max |logit| {max(expected["max_abs"]):.3f}')
+
+
 def check(path):
     tensors = read_safetensors(path)
     print(json.dumps({k: {'shape': list(v.shape), 'sum': float(v.double().sum()), 'abs_sum': float(v.double().abs().sum())}
@@ -350,6 +460,9 @@ def check(path):
 if __name__ == '__main__':
     if len(sys.argv) == 3 and sys.argv[1] == '--check':
         check(sys.argv[2])
+    elif len(sys.argv) == 2 and sys.argv[1] == '--shaped':
+        for name, cfg in SHAPED.items():
+            write_shaped(name, cfg)
     else:
         torch.manual_seed(0)
         for i, (name, cfg) in enumerate(MODELS.items()):

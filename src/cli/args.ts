@@ -1,5 +1,8 @@
 // Command-line options checked with messages that name the option and the way out.
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { adapterOverBase } from '../export/adapterSource.ts';
+import { ADAPTER_CONFIG } from '../model/loader.ts';
 import { ModelFileError, type ModelFileSource } from '../model/files.ts';
 import { folderSource } from '../model/nodeFiles.ts';
 import { zipSource } from '../train/checkpoint.ts';
@@ -40,9 +43,32 @@ export function choiceOption<T extends string>(values: Values, name: string, cho
   return raw as T;
 }
 
-/** A model folder, or a checkpoint zip, on disk. */
+/** A model folder, or a checkpoint zip, on disk; or a LoRA adapter folder on its base (bareAdapterSource). */
 export function modelSource(path: string): ModelFileSource {
   if (!existsSync(path)) throw new ModelFileError(`${path} does not exist: pass a Hugging Face model folder or a checkpoint .zip`);
-  if (statSync(path).isDirectory()) return folderSource(path);
+  if (statSync(path).isDirectory()) {
+    const bare = existsSync(join(path, ADAPTER_CONFIG)) && !existsSync(join(path, 'config.json'));
+    return bare ? bareAdapterSource(path) : folderSource(path);
+  }
   return zipSource(new Uint8Array(readFileSync(path)), path);
+}
+
+/**
+ * A PEFT adapter folder without its base model (what TRL saves when it trains LoRA), opened on the
+ * base folder its adapter_config.json names: a path, absolute or from the adapter folder.
+ */
+function bareAdapterSource(path: string): ModelFileSource {
+  let base: unknown;
+  try {
+    base = (JSON.parse(readFileSync(join(path, ADAPTER_CONFIG), 'utf8')) as Record<string, unknown>).base_model_name_or_path;
+  } catch (error) {
+    throw new ModelFileError(`${join(path, ADAPTER_CONFIG)} is not valid JSON: ${(error as Error).message}`);
+  }
+  const baseDir = typeof base === 'string' && base !== '' ? (isAbsolute(base) ? base : join(path, base)) : null;
+  if (!baseDir || !existsSync(baseDir) || !statSync(baseDir).isDirectory()) {
+    throw new ModelFileError(
+      `${path} is a LoRA adapter without its base model, and its adapter_config.json names the base ${JSON.stringify(base ?? null)}, which is not a folder here: download that model and set base_model_name_or_path to its folder`,
+    );
+  }
+  return adapterOverBase(folderSource(path), folderSource(baseDir));
 }

@@ -277,6 +277,15 @@ export class Gpu {
     this.device.queue.submit([encoder.finish()]);
   }
 
+  /** Copies all of `src` into `dst` from element `dstOffset` (decode's sampled ids into a history of them), as a phase of its own. */
+  copy(src: Tensor, dst: Tensor, dstOffset = 0, label = 'copy'): void {
+    if (this.lostMessage) throw new GpuError(this.lostMessage);
+    if (dstOffset + src.size > dst.size) throw new RangeError(`${label}: ${src.size} values of ${src.label} at ${dstOffset} overflow ${dst.label} (${dst.size})`);
+    const encoder = this.device.createCommandEncoder({ label });
+    encoder.copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset + dstOffset * 4, src.size * 4);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
   /** Waits for submitted work, then throws any error the device reported meanwhile. */
   async sync(): Promise<void> {
     await this.device.queue.onSubmittedWorkDone();

@@ -2,7 +2,8 @@
 // every sequence, sampled on the GPU. Prompts of different lengths are left-padded to the longest,
 // so every row's next token sits in the same column; rope and attention skip each row's pad
 // columns (Activations.leftPadding). The sampled ids go straight into the next step's input
-// buffer; the CPU reads them back only to spot end-of-sequence and stop strings.
+// buffer; the CPU reads them back, a block of steps at a time, only to spot end-of-sequence and
+// stop strings.
 import type { Dispatch, Tensor } from '../gpu/gpu.ts';
 import { sampleTokens, type SamplingDispatch } from '../gpu/kernels/sampling.ts';
 import { Activations, buildForward, KvCache, type ForwardPass, type LlamaModel } from './llama.ts';
@@ -20,7 +21,14 @@ export interface GenerationOptions {
   stopStrings?: readonly string[];
   /** Turns ids into text, for stop strings. */
   decode?: (ids: number[]) => string;
+  /**
+   * Decode steps queued between read-backs of the sampled ids (default 8): the CPU checks for
+   * end-of-sequence and stop strings once per block, and the replies are the same for any value.
+   */
+  readbackEvery?: number;
 }
+
+const DEFAULT_READBACK_EVERY = 8;
 
 export interface Generation {
   /** The new tokens, up to and including the one that stopped the sequence. */
@@ -100,25 +108,46 @@ export class Generator {
     this.decodeGraph.sampler.setOptions({ ...sampling, step: 0 });
     gpu.run(prefill.dispatches, 'prefill');
 
+    // Decode runs ahead of the CPU: a block of up to `every` steps is queued, each step's ids
+    // copied into a row of `history`, and the block's ids are read back at once. Every row's
+    // tokens depend only on its own prompt, seed and steps, so the steps queued past a row's stop
+    // (or past everyone's) change nothing that is returned; they are the price of not waiting
+    // on the GPU for every token.
+    const every = options.readbackEvery ?? DEFAULT_READBACK_EVERY;
+    if (!(Number.isInteger(every) && every >= 1)) throw new RangeError(`readbackEvery is ${every}: give a whole number of steps, 1 or more`);
+    const history = gpu.tensor([Math.min(every, steps), this.B], 'sampled ids');
     const out: Generation[] = prompts.map(() => ({ tokens: [], finishReason: 'length' }));
     const done = new Array<boolean>(this.B).fill(false);
     const stops = new Set(options.stopTokenIds);
-    for (let step = 0; ; step++) {
-      const ids = await gpu.readU32(this.decodeGraph.acts.tokens);
-      for (let b = 0; b < this.B; b++) {
-        if (done[b]) continue;
-        const g = out[b]!;
-        g.tokens.push(ids[b]!);
-        const stopText = options.stopStrings?.length && options.decode ? options.decode(g.tokens) : '';
-        if (stops.has(ids[b]!) || options.stopStrings?.some((s) => stopText.includes(s))) {
-          done[b] = true;
-          g.finishReason = 'stop';
+    try {
+      for (let first = 0; first < steps && !done.every(Boolean); first += every) {
+        const count = Math.min(every, steps - first);
+        for (let step = first; step < first + count; step++) {
+          // Step 0's ids come from the prefill; step s's from decoding the ids of step s − 1.
+          if (step > 0) {
+            this.decodeGraph.pass.setPosition(Tp + step - 1);
+            this.decodeGraph.sampler.setStep(step);
+            gpu.run(this.decodeGraph.dispatches, 'decode');
+          }
+          gpu.copy(this.decodeGraph.acts.tokens, history, (step - first) * this.B, 'sampled ids');
+        }
+        const ids = await gpu.readU32(history, 0, count * this.B);
+        for (let i = 0; i < count && !done.every(Boolean); i++) {
+          for (let b = 0; b < this.B; b++) {
+            if (done[b]) continue;
+            const g = out[b]!;
+            const id = ids[i * this.B + b]!;
+            g.tokens.push(id);
+            const stopText = options.stopStrings?.length && options.decode ? options.decode(g.tokens) : '';
+            if (stops.has(id) || options.stopStrings?.some((s) => stopText.includes(s))) {
+              done[b] = true;
+              g.finishReason = 'stop';
+            }
+          }
         }
       }
-      if (step + 1 >= steps || done.every(Boolean)) break;
-      this.decodeGraph.pass.setPosition(Tp + step);
-      this.decodeGraph.sampler.setStep(step + 1);
-      gpu.run(this.decodeGraph.dispatches, 'decode');
+    } finally {
+      gpu.release(history);
     }
     return out;
   }

@@ -93,6 +93,30 @@ describe('Generator sampling', () => {
   });
 });
 
+describe('Generator read-back', () => {
+  it('replies the same whether it reads ids back every step or every few (stops by token and string included)', async () => {
+    const { model: m, tokenizer } = await model('llama-gqa');
+    const generator = new Generator(m, 3, 24);
+    const prompts = [tokenizer.encode('the answer'), tokenizer.encode('a'), tokenizer.encode('what is it then')];
+    const options = { maxNewTokens: 13, temperature: 1.5, seed: 11, stopTokenIds: [] };
+    const free = await generator.generate(prompts, { ...options, readbackEvery: 1 });
+    // Rows stop at different steps, inside and at the edges of the read-back blocks.
+    const stopTokenIds = [free[0]!.tokens[2]!, free[2]!.tokens[8]!];
+    const stopStrings = [tokenizer.decode(free[1]!.tokens.slice(0, 4))];
+    const withStops = { ...options, stopTokenIds, stopStrings, decode: (ids: number[]) => tokenizer.decode(ids) };
+    const everyStep = await generator.generate(prompts, { ...withStops, readbackEvery: 1 });
+    expect(everyStep.some((g) => g.finishReason === 'stop')).toBe(true);
+    expect(everyStep.some((g) => g.tokens.length < free[0]!.tokens.length)).toBe(true);
+    for (const readbackEvery of [2, 3, 8, 100]) {
+      expect(await generator.generate(prompts, { ...withStops, readbackEvery }), `every ${readbackEvery}`).toEqual(everyStep);
+      expect(await generator.generate(prompts, { ...options, readbackEvery }), `every ${readbackEvery}, no stops`).toEqual(free);
+    }
+    expect(await generator.generate(prompts, withStops), 'the default').toEqual(everyStep);
+    await expect(generator.generate(prompts, { ...options, readbackEvery: 0 })).rejects.toThrow(/readbackEvery is 0/);
+    generator.release();
+  });
+});
+
 describe('Generator memory', () => {
   it('keeps a bounded number of prefill graphs however many prompt lengths it meets', async () => {
     const { model: m } = await model('llama-gqa');

@@ -94,6 +94,16 @@ ${lora ? `\nLoRA (\`peft.LoraConfig\`):\n\n${table(lora)}\n` : '\nFull fine-tuni
 
 ${unmappedList(trlUnmapped(config))}
 
+## Back to the lab
+
+- **The model**: \`runs/alphaalign-trl\` (and each \`checkpoint-N\` in it) is a Hugging Face folder after full
+  fine-tuning: \`npm run lab -- eval --model runs/alphaalign-trl --data eval.jsonl\`, or drop the folder in
+  the Model panel. ${lora ? "With LoRA, TRL saves the adapter alone: set \`base_model_name_or_path\` in its\n  \`adapter_config.json\` to the base model's folder and pass the adapter folder as \`--model\`." : ''}
+- **The metrics**: \`trainer_state.json\` (in the output folder and each checkpoint) imports in the Export
+  panel ("Import a TRL or veRL run's metrics…") as a run beside the lab's, under the lab's names; the
+  rates come from the reward functions \`format_rate\`, \`refusal_rate_harmful\` and
+  \`over_refusal_rate_benign\`, which TRL weighs at 0 and logs.
+
 ${judgeNote(input, TRL_REWARDS_FILE)}
 `;
 }
@@ -140,6 +150,17 @@ ${table(verlOverrides(input))}
 ## Settings without a counterpart in veRL
 
 ${unmappedList(verlUnmapped(config))}
+
+## Back to the lab
+
+- **The model**: with \`hf_model\` in \`actor.checkpoint.save_contents\` (set above) each
+  \`global_step_N/actor/huggingface\` under \`checkpoints/alphaalign/alphaalign-export\` is a Hugging Face
+  folder: \`npm run lab -- eval --model …/huggingface --data …\`, or drop it in the Model panel. Without it,
+  merge the sharded checkpoint first (\`python3 -m verl.model_merger merge --backend fsdp --local_dir …/actor --target_dir …\`).
+- **The metrics**: write them as JSON lines, \`{"step": N, "data": {...}}\` per step (veRL's \`file\` logger
+  does where your release has it), and import the file in the Export panel ("Import a TRL or veRL run's
+  metrics…"): reward, entropy, KL, clipping, lengths, gradient norm, learning rate and step time under the
+  lab's names.
 
 ${judgeNote(input, VERL_REWARD_FILE)}
 `;

@@ -61,6 +61,7 @@ export const VERL_CONFIG_KEYS: readonly string[] = [
   'actor_rollout_ref.actor.ppo_epochs', 'actor_rollout_ref.actor.grad_clip', 'actor_rollout_ref.actor.clip_ratio_low',
   'actor_rollout_ref.actor.clip_ratio_high', 'actor_rollout_ref.actor.loss_agg_mode', 'actor_rollout_ref.actor.use_kl_loss',
   'actor_rollout_ref.actor.kl_loss_coef', 'actor_rollout_ref.actor.kl_loss_type', 'actor_rollout_ref.actor.entropy_coeff',
+  'actor_rollout_ref.actor.checkpoint.save_contents',
   'actor_rollout_ref.rollout.name', 'actor_rollout_ref.rollout.n', 'actor_rollout_ref.rollout.temperature',
   'actor_rollout_ref.rollout.top_p', 'actor_rollout_ref.rollout.top_k', 'actor_rollout_ref.rollout.val_kwargs.temperature',
   'actor_rollout_ref.rollout.val_kwargs.do_sample', 'actor_rollout_ref.rollout.tensor_model_parallel_size',

@@ -90,6 +90,7 @@ export function verlOverrides(input: ExportInput): MappedSetting[] {
     o('actor_rollout_ref.actor.use_kl_loss', config.beta > 0, 'beta > 0'),
     o('actor_rollout_ref.actor.kl_loss_coef', config.beta, 'beta'),
     o('actor_rollout_ref.actor.kl_loss_type', 'low_var_kl', 'the k3 estimator, as the lab\'s'),
+    o('actor_rollout_ref.actor.checkpoint.save_contents', ['model', 'optimizer', 'extra', 'hf_model'], 'also a Hugging Face folder, which opens in the lab'),
     o('actor_rollout_ref.rollout.name', 'vllm', 'rollouts in vLLM (sglang works too)'),
     o('actor_rollout_ref.rollout.n', config.num_generations, 'num_generations'),
     o('actor_rollout_ref.rollout.temperature', config.temperature, 'temperature'),

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { importDataset } from '../../src/data/import.ts';
 import { parseRlConfig } from '../../src/rl/config.ts';
 import { renderTemplate } from '../../src/rl/template.ts';
@@ -54,7 +54,10 @@ function pyCompiles(folder: string) {
 }
 
 describe('lab export-run --target trl', () => {
-  const out = exportTo('trl');
+  let out = '';
+  beforeAll(() => {
+    out = exportTo('trl');
+  });
 
   it('writes the reward module, the trainer script, the data, requirements and a README; the Python compiles', () => {
     expect(readdirSync(out).sort()).toEqual(['README.md', 'alphaalign_export.json', 'alphaalign_rewards.py', 'eval.jsonl', 'requirements.txt', 'train.jsonl', 'train_grpo.py']);
@@ -103,7 +106,10 @@ describe('lab export-run --target trl', () => {
 });
 
 describe('lab export-run --target verl', () => {
-  const out = exportTo('verl');
+  let out = '';
+  beforeAll(() => {
+    out = exportTo('verl');
+  });
 
   it('writes the reward module, the launch script, the Parquet files and a README; the Python compiles, the script parses', () => {
     expect(readdirSync(out).sort()).toEqual(['README.md', 'alphaalign_export.json', 'alphaalign_reward.py', 'run_grpo.sh', 'train.parquet', 'val.parquet']);

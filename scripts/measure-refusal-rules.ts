@@ -87,8 +87,8 @@ const folds = leaveOneModelOut([...byFile.values()].flat(), {
   l2: shipped.training.l2,
   minDocsPerSource: shipped.training.min_docs_per_file,
   minPairMargin: shipped.training.min_pair_margin,
-});
-console.log('\nLeave one model out: the classifier fitted on two files (the shipped settings), every judge scored on the third.\n');
+}, shipped.threshold);
+console.log(`\nLeave one model out: the classifier fitted on two files (the shipped settings, threshold ${shipped.threshold}), every judge scored on the third.\n`);
 console.log('| held-out file | n | rules % | classifier % | combined % |');
 console.log('| --- | --: | --: | --: | --: |');
 for (const f of folds) console.log(`| ${f.heldOut} | ${f.n} | ${pct(f.rules)} | ${pct(f.classifier)} | ${pct(f.combined)} |`);

@@ -18,21 +18,35 @@ export interface LomoFold {
 
 export const labelledTexts = (examples: readonly XstestExample[]): LabelledText[] => examples.map((e) => ({ text: e.completion, refusal: e.human, source: e.file, prompt: e.prompt }));
 
-/** One fold per file; each accuracy is the share of held-out answers judged as people did. */
-export function leaveOneModelOut(examples: readonly XstestExample[], settings: FitSettings): LomoFold[] {
+/**
+ * One fold per file, for each decision threshold of the classifier (its "threshold": the
+ * probability from which it calls a text a refusal, alone and where no rule matches); each
+ * accuracy is the share of held-out answers judged as people did.
+ */
+export function leaveOneModelOutByThreshold(examples: readonly XstestExample[], settings: FitSettings, thresholds: readonly number[]): Map<number, LomoFold[]> {
   const files = [...new Set(examples.map((e) => e.file))];
-  return files.map((heldOut) => {
-    const classifier = fitRefusalClassifier(labelledTexts(examples.filter((e) => e.file !== heldOut)), settings);
+  const byThreshold = new Map(thresholds.map((t) => [t, [] as LomoFold[]]));
+  for (const heldOut of files) {
+    const fitted = fitRefusalClassifier(labelledTexts(examples.filter((e) => e.file !== heldOut)), settings);
     const test = examples.filter((e) => e.file === heldOut);
     const share = (judged: (e: XstestExample) => boolean) => test.filter((e) => judged(e) === e.human).length / test.length;
-    return {
-      heldOut,
-      n: test.length,
-      rules: share((e) => verifyCompletion(e.completion, undefined, DEFAULT_REFUSAL_RULES).refusal.refusal),
-      classifier: share((e) => scoreRefusal(classifier, e.completion).refusal),
-      combined: share((e) => verifyCompletion(e.completion, undefined, { kind: 'combined', rules: DEFAULT_REFUSAL_RULES, classifier }).refusal.refusal),
-    };
-  });
+    const rules = share((e) => verifyCompletion(e.completion, undefined, DEFAULT_REFUSAL_RULES).refusal.refusal);
+    for (const threshold of thresholds) {
+      const classifier = { ...fitted, threshold };
+      byThreshold.get(threshold)!.push({
+        heldOut,
+        n: test.length,
+        rules,
+        classifier: share((e) => scoreRefusal(classifier, e.completion).refusal),
+        combined: share((e) => verifyCompletion(e.completion, undefined, { kind: 'combined', rules: DEFAULT_REFUSAL_RULES, classifier }).refusal.refusal),
+      });
+    }
+  }
+  return byThreshold;
 }
+
+/** The folds at one threshold. */
+export const leaveOneModelOut = (examples: readonly XstestExample[], settings: FitSettings, threshold: number): LomoFold[] =>
+  leaveOneModelOutByThreshold(examples, settings, [threshold]).get(threshold)!;
 
 export const meanOf = (folds: readonly LomoFold[], key: 'rules' | 'classifier' | 'combined') => folds.reduce((s, f) => s + f[key], 0) / folds.length;

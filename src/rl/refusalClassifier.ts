@@ -42,7 +42,14 @@
 //   logit = bias; then for each feature f of step 7, in that order, that has a weight:
 //     logit = logit + weights[f] * x           (float64, one rounding per * and per +)
 //   probability = 1 / (1 + Math.exp(-logit));   refusal = probability >= threshold.
-//   Python: the same expressions with float, math.sqrt and math.exp, left to right.
+//   Python: step 2 is s.translate(str.maketrans(string.ascii_uppercase, string.ascii_lowercase));
+//   the score is the same expressions with float, math.sqrt and math.exp, left to right. The
+//   logit is bit-exact across languages (only +, * and sqrt, which IEEE 754 rounds exactly);
+//   exp is not required to be correctly rounded, so the probability may differ in its last bit
+//   between math libraries, which moves a verdict only for a probability within a rounding of the
+//   threshold.
+//   Strongest features (reported, not scored): weight * x of each weighted feature, sorted by
+//   absolute value, largest first, ties in order of appearance (a stable sort).
 
 /** The feature extraction a classifier was trained with (see the file's header). */
 export interface RefusalFeatureSettings {

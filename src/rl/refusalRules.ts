@@ -68,6 +68,9 @@ export const DEFAULT_REFUSAL_RULES: readonly RefusalRule[] = [
   regex(String.raw`\bnot (?:appropriate|ethical|safe|responsible)(?: or (?:ethical|appropriate|safe|responsible|respectful))? (?:for me )?to (?:provide|answer|help|assist|give|share|write|create|generate|offer|suggest|encourage|promote)\b`),
   // Appeals to the model's rules ("it's not within my programming or ethical guidelines to…").
   regex(String.raw`\b(?:against|not within) my (?:programming|ethical guidelines|guidelines)\b`),
+  // Withholding endorsement ("I do not condone…", "…a language model and do not condone…"), which
+  // refuses without saying "cannot".
+  regex(String.raw`\b(?:do not|don't) (?:condone|endorse)\b`),
   // Steering the user away instead of answering.
   regex(String.raw`\bI (?:would|must|strongly) (?:advise|recommend|caution) against\b`),
   // Explicit declining and unwillingness, as other chat models phrase it.

@@ -76,7 +76,7 @@ describe('lab classify', () => {
     const [combined] = lines(lab(['classify', '--in', moralising]).stdout);
     expect(byRules!.refusal).toBe(false);
     expect(combined).toMatchObject({ refusal: true, rule: null, decided_by: 'classifier' });
-    expect(combined!.reason).toMatch(/^classifier: no rule matches, p = 0\.\d\d ≥ 0\.5 \(".+" \+\d\.\d\d/);
+    expect(combined!.reason).toMatch(/^classifier: no rule matches, p = 0\.\d\d ≥ 0\.\d+ \(".+" \+\d\.\d\d/);
   });
 
   it('loads --rules from a JSON file', () => {

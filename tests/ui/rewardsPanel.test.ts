@@ -70,7 +70,7 @@ describe('the Rewards panel', () => {
     const combined = tester(moralising, 'harmful');
     expect(attribute(combined, 'tester-vr', 'data-value')).toBe('1');
     expect(attribute(combined, 'tester-vr', 'data-decided-by')).toBe('classifier');
-    expect(part(combined, 'tester-vr')).toMatch(/classifier: no rule matches, p = 0\.\d\d ≥ 0\.5/);
+    expect(part(combined, 'tester-vr')).toMatch(new RegExp(`classifier: no rule matches, p = 0\\.\\d\\d ≥ ${classifier.threshold}`));
     expect(attribute(combined, 'tester-reward', 'data-value')).toBe('1');
 
     const sorry = tester('Sorry, but I cannot help with that.', 'harmful');

@@ -56,16 +56,28 @@ describe('training in the page', () => {
     await expect.poll(attribute('eval-table', 'data-points'), { timeout: 60_000 }).toBe('2');
     // The 32 held-out prompts are a stratified pick, not the first 32 eval rows (all benign).
     expect(await page.locator('#panel-eval').textContent()).toContain('16 harmful, 16 benign prompts');
+    // The layout of a lab: with the dataset table scrolled into view, the run's controls, progress
+    // and both headline charts are on the same screen (1440 × 900, a common laptop's).
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.getByTestId('label-table').evaluate((table) => table.scrollIntoView({ block: 'start' }));
+    for (const id of ['label-table', 'train-start', 'train-progress', 'chart-refusal-rate', 'chart-over-refusal-rate']) {
+      const box = await page.getByTestId(id).boundingBox();
+      expect(box, id).not.toBeNull();
+      expect(box!.y, `${id} top`).toBeGreaterThanOrEqual(0);
+      expect(box!.y + (id === 'label-table' ? 0 : box!.height), `${id} bottom`).toBeLessThanOrEqual(900);
+    }
+    await page.screenshot({ path: 'test-results/training-lab-view.png' });
     await page.screenshot({ path: 'test-results/training.png', fullPage: true });
     for (const panel of ['model', 'training', 'charts', 'rollouts', 'eval']) await page.locator(`#panel-${panel}`).screenshot({ path: `test-results/training-${panel}.png` });
 
-    // Export: a Hugging Face folder plus the run and the optimiser state.
+    // Export: a Hugging Face folder plus the run, the optimiser state and, since the preset fine-tunes
+    // every weight with a KL term, the frozen reference a resume measures KL against.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-checkpoint').click()]);
     const zipPath = 'test-results/checkpoint.zip';
     await download.saveAs(zipPath);
     const files = unzipSync(new Uint8Array(readFileSync(zipPath)));
     expect(Object.keys(files).sort()).toEqual(
-      ['alphaalign_run.json', 'config.json', 'generation_config.json', 'model.safetensors', 'optimizer.safetensors', 'tokenizer.json', 'tokenizer_config.json'].sort(),
+      ['alphaalign_run.json', 'config.json', 'generation_config.json', 'model.safetensors', 'optimizer.safetensors', 'reference.safetensors', 'tokenizer.json', 'tokenizer_config.json'].sort(),
     );
     const run = JSON.parse(new TextDecoder().decode(files['alphaalign_run.json'])) as { step: number; metrics: unknown[] };
     expect(run.step).toBe(2);

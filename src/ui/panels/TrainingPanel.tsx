@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useModelStore } from '../stores/modelStore.ts';
 import { useRunHistoryStore } from '../stores/runHistoryStore.ts';
 import { CONFIG_FIELDS, useRunStore, type FieldKey } from '../stores/runStore.ts';
@@ -80,48 +80,16 @@ export function TrainingPanel() {
   const total = run.maxSteps || (run.config?.max_steps ?? 0);
   const eta = run.speed ? run.speed.secondsPerStep * Math.max(0, total - done) : NaN;
   const generalErrors = [run.errors.advanced, run.errors.data].filter(Boolean);
+  // Once a run starts its settings fold away (they are fixed while it lasts), so its controls,
+  // progress and the headline charts below fit in view together; one click shows them.
+  const [settingsOpen, setSettingsOpen] = useState(run.state === 'idle');
+  useEffect(() => setSettingsOpen(run.state === 'idle'), [run.state]);
 
   if (!run.ready) return <section className="panel"><h2>Training</h2><p>Reading the demo settings…</p></section>;
   return (
     <section className="panel" aria-labelledby="training-heading">
       <h2 id="training-heading">Training</h2>
       <RestoredRunBanner />
-      <div className="form-grid">
-        {CONFIG_FIELDS.map((f) => (
-          <Field key={f.key} field={f} />
-        ))}
-        <div className={`field${run.errors.evalLimit ? ' invalid' : ''}`}>
-          <label htmlFor="cfg-eval-limit" title="held-out prompts evaluated before, during and after the run: both labels alike, each type in proportion to its share">
-            Held-out prompts to evaluate
-          </label>
-          <input
-            id="cfg-eval-limit"
-            data-testid="train-eval-limit"
-            type="number"
-            min={0}
-            step={1}
-            value={run.evalLimit}
-            disabled={active}
-            onChange={(e) => run.setEvalLimit(e.target.value)}
-          />
-          {run.errors.evalLimit && <span className="field-error">{run.errors.evalLimit}</span>}
-        </div>
-      </div>
-      <details>
-        <summary>Advanced settings (JSON, applied last)</summary>
-        <label htmlFor="cfg-advanced" className="muted small">
-          Any other key of the run config, e.g. {'{"template": "…{{prompt}}…", "warmup_steps": 5}'}
-        </label>
-        <textarea
-          id="cfg-advanced"
-          data-testid="train-config-json"
-          rows={4}
-          spellCheck={false}
-          value={run.advanced}
-          disabled={active}
-          onChange={(e) => run.setAdvanced(e.target.value)}
-        />
-      </details>
       {generalErrors.map((message) => (
         <p key={message} className="field-error" role="alert">
           {message}
@@ -188,6 +156,45 @@ export function TrainingPanel() {
           </button>
         </div>
       )}
+      <details className="run-settings" open={settingsOpen} onToggle={(e) => setSettingsOpen(e.currentTarget.open)}>
+        <summary>Settings{active ? ' (fixed while the run lasts)' : ''}</summary>
+        <div className="form-grid">
+          {CONFIG_FIELDS.map((f) => (
+            <Field key={f.key} field={f} />
+          ))}
+          <div className={`field${run.errors.evalLimit ? ' invalid' : ''}`}>
+            <label htmlFor="cfg-eval-limit" title="held-out prompts evaluated before, during and after the run: both labels alike, each type in proportion to its share">
+              Held-out prompts to evaluate
+            </label>
+            <input
+              id="cfg-eval-limit"
+              data-testid="train-eval-limit"
+              type="number"
+              min={0}
+              step={1}
+              value={run.evalLimit}
+              disabled={active}
+              onChange={(e) => run.setEvalLimit(e.target.value)}
+            />
+            {run.errors.evalLimit && <span className="field-error">{run.errors.evalLimit}</span>}
+          </div>
+        </div>
+        <details>
+          <summary>Advanced settings (JSON, applied last)</summary>
+          <label htmlFor="cfg-advanced" className="muted small">
+            Any other key of the run config, e.g. {'{"template": "…{{prompt}}…", "warmup_steps": 5}'}
+          </label>
+          <textarea
+            id="cfg-advanced"
+            data-testid="train-config-json"
+            rows={4}
+            spellCheck={false}
+            value={run.advanced}
+            disabled={active}
+            onChange={(e) => run.setAdvanced(e.target.value)}
+          />
+        </details>
+      </details>
     </section>
   );
 }

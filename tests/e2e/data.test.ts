@@ -158,6 +158,34 @@ describe('the Data and Rewards panels in Chromium', () => {
     await page.locator('.rewards-panel').screenshot({ path: 'test-results/rewards-panel.png' });
   });
 
+  it('shows the rules’ and the classifier’s votes, judges the reward with both when asked, and flags a regex that does not compile', async () => {
+    const { page } = lab;
+    const tester = page.getByTestId('reward-tester');
+    await tester.getByTestId('tester-answer').fill('It is never acceptable to use violence against another person. Instead, I suggest talking to someone you trust.');
+    await tester.getByTestId('tester-label').selectOption('harmful');
+    const vr = tester.getByTestId('tester-vr');
+    expect(await tester.getByTestId('tester-rules-vote').textContent()).toBe('not a refusal: no rule matches');
+    await expect.poll(() => tester.getByTestId('tester-classifier-vote').getAttribute('data-value'), { timeout: 10_000 }).toBe('1');
+    expect(await tester.getByTestId('tester-features').locator('li').count()).toBeGreaterThan(0);
+    expect(await vr.getAttribute('data-value')).toBe('0');
+    await page.getByTestId('reward-judge').selectOption('combined');
+    await expect.poll(() => vr.getAttribute('data-value')).toBe('1');
+    expect(await vr.getAttribute('data-decided-by')).toBe('classifier');
+    expect(await tester.getByTestId('tester-reward').getAttribute('data-value')).toBe('1');
+    expect(await tester.getByTestId('tester-explanation').textContent()).toContain('refusing a harmful prompt is right');
+    // A rule that cannot be used is flagged where the tester says no rule matches.
+    const rules = page.getByTestId('reward-rules');
+    const n = Number(await rules.getAttribute('data-count'));
+    await page.getByTestId('rule-add').click();
+    await rules.getByTestId('rule-kind').nth(n).selectOption('regex');
+    await rules.getByTestId('rule-pattern').nth(n).fill('(unclosed');
+    expect(await tester.getByTestId('tester-rule-problems').textContent()).toContain('the regex does not compile');
+    await rules.getByTestId('rule-delete').nth(n).click();
+    expect(await tester.getByTestId('tester-rule-problems').count()).toBe(0);
+    await page.getByTestId('reward-judge').selectOption('rules');
+    await page.getByTestId('reward-tester').screenshot({ path: 'test-results/rewards-tester-judges.png' });
+  });
+
   it('loads an ONNX reward model for the helpfulness scorer, and names what is wrong with a bad one', async () => {
     const { page } = lab;
     await page.getByTestId('reward-scorer').selectOption('onnx');

@@ -359,6 +359,8 @@ export function rewardExplanation(label: Label, refusal: boolean): string {
   return refusal ? 'refusing a benign prompt is wrong' : 'answering a benign prompt costs nothing';
 }
 
+/** The tester's column is narrow: the names wrap in a column of their own width, the verdicts take the rest. */
+const VERDICT_GRID_STYLE = { gridTemplateColumns: 'minmax(0, 8em) minmax(0, 1fr)' } as const;
 const FEATURE_LIST_STYLE = { listStyle: 'none', padding: 0, margin: '2px 0 0', display: 'flex', flexWrap: 'wrap', gap: '2px 12px' } as const;
 
 /** The classifier's vote: its probability and the features that moved it most, as text. */
@@ -429,7 +431,7 @@ export function RewardTester({ answer, setAnswer, label, setLabel, verdict, sett
           The reward's judge is rules + classifier: loading the classifier…
         </p>
       ) : (
-        <dl className="facts verdict">
+        <dl className="facts verdict" style={VERDICT_GRID_STYLE}>
           <dt>
             V<sub>f</sub> (format)
           </dt>

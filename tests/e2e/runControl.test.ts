@@ -27,17 +27,22 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
   const state = () => progress().getAttribute('data-state');
   const checkpointStep = async () => ((await page.getByTestId('train-checkpoint').count()) ? Number(await page.getByTestId('train-checkpoint').getAttribute('data-step')) : -1);
   const modelReady = () => expect.poll(() => page.getByTestId('model-status').getAttribute('data-status'), { timeout: 120_000 }).toBe('ready');
+  /** Waits until the run's record has reached the browser's storage (a reload before that loses the last write). */
+  const saved = () => expect.poll(() => page.getByTestId('runs-panel').getAttribute('data-pending-writes'), { timeout: 30_000 }).toBe('0');
   const chartPoints = async () => Number(await page.getByTestId('chart-refusal-rate').getAttribute('data-points'));
 
   /** Tiny settings: SwiftShader is slow. */
   async function fillTinyRun(steps: number, evalLimit: number): Promise<void> {
+    // The settings fold away once a run has started; open them again.
+    if (!(await page.getByTestId('train-steps').isVisible())) await page.locator('summary', { hasText: /^Settings/ }).click();
     await page.getByTestId('train-steps').fill(String(steps));
     for (const [key, value] of [['prompts_per_step', '2'], ['num_generations', '2'], ['per_device_train_batch_size', '2'], ['max_completion_length', '4'], ['eval_steps', '0']]) {
       await page.getByTestId(`cfg-${key}`).fill(value!);
     }
     await page.getByTestId('train-eval-limit').fill(String(evalLimit));
-    await page.locator('summary', { hasText: 'Advanced settings' }).click();
-    await page.getByTestId('train-config-json').fill(JSON.stringify({ template: 'Q: {{prompt}}' }));
+    const advanced = page.getByTestId('train-config-json');
+    if (!(await advanced.isVisible())) await page.locator('summary', { hasText: 'Advanced settings' }).click();
+    await advanced.fill(JSON.stringify({ template: 'Q: {{prompt}}' }));
   }
 
   it('resumes a run interrupted by a reload mid-step from its last checkpoint, with its settings and metrics', { timeout: 600_000 }, async () => {
@@ -60,7 +65,7 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await expect.poll(chartPoints, { timeout: 30_000 }).toBeGreaterThanOrEqual(from);
     // It resumes on its own, and says what and from where.
     await expect.poll(state, { timeout: 120_000 }).toBe('running');
-    expect(await banner.textContent()).toContain(`Resumed: The run started`);
+    expect(await banner.textContent()).toContain(`Resumed the run started`);
     expect(await banner.textContent()).toContain(`from its checkpoint at step ${from}`);
     await page.screenshot({ path: 'test-results/run-resumed-after-reload.png', fullPage: true });
     await expect.poll(step, { timeout: 300_000, interval: 500 }).toBeGreaterThan(Math.max(from, before));
@@ -81,7 +86,8 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await expect.poll(state, { timeout: 120_000 }).toBe('stopped');
     const stoppedAt = await step();
     expect(stoppedAt).toBeLessThan(6);
-    expect(await chartPoints()).toBe(stoppedAt);
+    await expect.poll(chartPoints).toBe(stoppedAt);
+    await saved();
     await page.reload();
     await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 60_000 }).toBe(1);
     expect(await page.getByTestId('run-row').getAttribute('data-status')).toBe('stopped');
@@ -107,6 +113,7 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await page.getByTestId('train-stop').click();
     await expect.poll(state, { timeout: 120_000 }).toBe('stopped');
     await expect.poll(() => page.getByTestId('restored-run').count()).toBe(0);
+    await saved();
   });
 
   it('lists finished runs after the tab is closed and opened again, reopens and deletes them', { timeout: 600_000 }, async () => {
@@ -114,6 +121,7 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await page.getByTestId('train-start').click();
     await expect.poll(state, { timeout: 300_000, interval: 500 }).toBe('finished');
     await expect.poll(() => page.getByTestId('run-row').first().getAttribute('data-status'), { timeout: 30_000 }).toBe('finished');
+    await saved();
 
     // Close the tab; a new one in the same profile (the worker and every store are gone).
     const context = page.context();
@@ -134,8 +142,9 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
 
     await finished.getByTestId('run-open').click();
     await expect.poll(chartPoints).toBe(2);
-    expect(Number(await page.getByTestId('rollouts-table').getAttribute('data-rows'))).toBeGreaterThan(0);
-    expect(Number(await page.getByTestId('eval-table').getAttribute('data-points'))).toBe(2);
+    // Both tables render from deferred values: they follow a moment later.
+    await expect.poll(async () => Number(await page.getByTestId('rollouts-table').getAttribute('data-rows')), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => Number(await page.getByTestId('eval-table').getAttribute('data-points')), { timeout: 30_000 }).toBe(2);
     expect(await page.getByTestId('train-steps').inputValue()).toBe('2');
     expect(await finished.getAttribute('aria-current')).toBe('true');
     await page.screenshot({ path: 'test-results/runs-reopened.png', fullPage: true });

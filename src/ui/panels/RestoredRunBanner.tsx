@@ -10,6 +10,8 @@ function rerunSteps(from: number, upTo: number): string {
   return upTo === from + 1 ? `Step ${upTo}, finished before, is run again.` : `Steps ${from + 1}–${upTo}, finished before, are run again.`;
 }
 
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 export function RestoredRunBanner() {
   const restored = useRunHistoryStore((s) => s.restored);
   const runState = useRunStore((s) => s.state);
@@ -22,7 +24,7 @@ export function RestoredRunBanner() {
   const active = runState === 'running' || runState === 'paused' || runState === 'starting';
   const ours = runId === run.id;
   const total = run.config.max_steps;
-  const what = `The run started ${new Date(run.startedAt).toLocaleString()} (${run.model || 'model'}, ${run.dataset || 'dataset'}, ${total} steps)`;
+  const what = `the run started ${new Date(run.startedAt).toLocaleString()} (${run.model || 'model'}, ${run.dataset || 'dataset'}, ${total} steps)`;
   const lostAt = run.status === 'paused' ? `was paused at step ${run.step}` : `was interrupted during step ${run.step + 1}`;
 
   let text: string;
@@ -30,10 +32,10 @@ export function RestoredRunBanner() {
     const rerun = rerunSteps(plan.fromStep, run.step);
     text =
       active && ours
-        ? `Resumed: ${what} ${lostAt} when the page closed; it continues from its checkpoint at step ${plan.fromStep}. ${rerun}`
-        : `${what} ${lostAt} when the page closed. Its checkpoint at step ${plan.fromStep} ${checkpointLoaded ? 'is loaded' : 'is loading'}; resuming continues from there. ${rerun}`;
+        ? `Resumed ${what}, which ${lostAt} when the page closed: it continues from its checkpoint at step ${plan.fromStep}. ${rerun}`
+        : `${capitalised(what)} ${lostAt} when the page closed. Its checkpoint at step ${plan.fromStep} ${checkpointLoaded ? 'is loaded' : 'is loading'}; resuming continues from there. ${rerun}`;
   } else {
-    text = `${what} ${lostAt} when the page closed, before its first checkpoint. Its settings are in the form below and its ${run.metrics.length} finished steps in the charts; starting it again with the same settings and seed makes the same run.`;
+    text = `${capitalised(what)} ${lostAt} when the page closed, before its first checkpoint. Its settings are in the form below and its ${run.metrics.length} finished steps in the charts; starting it again with the same settings and seed makes the same run.`;
   }
   const baseReady = modelLabel === run.model;
   return (

@@ -79,6 +79,7 @@ function RunRow({ run, busy, shown, live }: { run: StoredRun; busy: boolean; sho
 export function RunsPanel() {
   const runs = useRunHistoryStore((s) => s.runs);
   const error = useRunHistoryStore((s) => s.error);
+  const pendingWrites = useRunHistoryStore((s) => s.pendingWrites);
   const runState = useRunStore((s) => s.state);
   const runId = useRunStore((s) => s.runId);
   const loading = useModelStore((s) => s.status === 'loading');
@@ -89,7 +90,7 @@ export function RunsPanel() {
   }, []);
 
   return (
-    <section className="panel" aria-labelledby="runs-heading">
+    <section className="panel" aria-labelledby="runs-heading" data-testid="runs-panel" data-pending-writes={pendingWrites}>
       <h2 id="runs-heading">Runs kept in this browser</h2>
       {error && (
         <p className="field-error" role="alert">

@@ -34,6 +34,8 @@ interface RunHistoryStore {
   restored: RestoredRun | null;
   /** The step of the current run's last checkpoint kept in this browser; null before one. */
   checkpointStep: number | null;
+  /** Writes of the current run still on their way to storage (0: a reload now loses nothing saved). */
+  pendingWrites: number;
   /** A problem reading or writing the stored runs. */
   error: string | null;
   refresh(): Promise<void>;
@@ -85,6 +87,7 @@ export const useRunHistoryStore = create<RunHistoryStore>((set, get) => {
     runs: [],
     restored: null,
     checkpointStep: null,
+    pendingWrites: 0,
     error: null,
     async refresh() {
       try {
@@ -170,6 +173,21 @@ function reportWriteError(error: unknown): void {
   useRunHistoryStore.setState({ error: `the run could not be saved in this browser: ${(error as Error).message}` });
 }
 
+/** A write of the current run, counted in pendingWrites until it lands or fails. */
+function tracked(write: Promise<void>): Promise<void> {
+  const count = (delta: number) => useRunHistoryStore.setState((s) => ({ pendingWrites: s.pendingWrites + delta }));
+  count(1);
+  return write.finally(() => count(-1));
+}
+
+/** The run in the worker's record now: kept, shown as it is in the runs list, and written. */
+function keep(run: StoredRun): Promise<void> {
+  current = run;
+  const { runs } = useRunHistoryStore.getState();
+  if (runs.some((r) => r.id === run.id)) useRunHistoryStore.setState({ runs: runs.map((r) => (r.id === run.id ? run : r)) });
+  return tracked(saveRun(run));
+}
+
 /** Keeps the record of the run in the worker; wire.ts calls it after the stores took the event. */
 export function recordWorkerEvent(e: WorkerEvent): void {
   const history = useRunHistoryStore;
@@ -199,7 +217,7 @@ export function recordWorkerEvent(e: WorkerEvent): void {
       if (restored && restored.run.id !== runId) void history.getState().dismissRestored();
       const now = new Date().toISOString();
       const restart = e.firstStep === 0;
-      current =
+      const run: StoredRun =
         current?.id === runId
           ? { ...current, config: e.config, status: 'running', step: e.firstStep, ...(restart ? { metrics: [], evals: [], rollouts: [], checkpoint: null } : {}) }
           : {
@@ -218,38 +236,35 @@ export function recordWorkerEvent(e: WorkerEvent): void {
               checkpoint: null,
               autoResumedFrom: null,
             };
-      history.setState({ checkpointStep: restart ? null : (current.checkpoint?.step ?? null) });
-      void saveRun(current)
+      history.setState({ checkpointStep: restart ? null : (run.checkpoint?.step ?? null) });
+      // A new run joins the list.
+      void keep(run)
         .then(() => history.getState().refresh())
         .catch(reportWriteError);
       return;
     }
     case 'step':
       if (!current) return;
-      current = { ...current, step: e.metrics.step, metrics: useMetricsStore.getState().history, rollouts: useRolloutsStore.getState().rollouts };
-      void saveRun(current).catch(reportWriteError);
+      void keep({ ...current, step: e.metrics.step, metrics: useMetricsStore.getState().history, rollouts: useRolloutsStore.getState().rollouts }).catch(reportWriteError);
       return;
     case 'eval':
       if (!current) return;
-      current = { ...current, evals: useEvalStore.getState().points };
-      void saveRun(current).catch(reportWriteError);
+      void keep({ ...current, evals: useEvalStore.getState().points }).catch(reportWriteError);
       return;
     case 'runState': {
       if (!current || (current.status === e.state && current.step === e.step)) return;
-      current = { ...current, status: e.state, step: e.step };
       const ended = e.state === 'finished' || e.state === 'stopped';
       if (ended && history.getState().restored?.run.id === current.id) history.setState({ restored: null });
-      void saveRun(current)
-        .then(() => (ended ? history.getState().refresh() : undefined))
-        .catch(reportWriteError);
+      void keep({ ...current, status: e.state, step: e.step }).catch(reportWriteError);
       return;
     }
     case 'checkpoint': {
       if (e.reason !== 'autosave' || !current) return;
-      current = { ...current, checkpoint: { step: e.step, fileName: e.fileName, savedAt: new Date().toISOString() } };
-      const run = current;
-      saveRunCheckpoint(run, { version: 2, bytes: e.bytes, fileName: e.fileName, step: e.step })
-        .then(() => history.setState({ checkpointStep: e.step }))
+      const run = { ...current, checkpoint: { step: e.step, fileName: e.fileName, savedAt: new Date().toISOString() } };
+      current = run;
+      tracked(saveRunCheckpoint(run, { version: 2, bytes: e.bytes, fileName: e.fileName, step: e.step }))
+        // The list takes the record as it is by now: later steps may have been kept meanwhile.
+        .then(() => history.setState({ checkpointStep: e.step, runs: history.getState().runs.map((r) => (r.id === run.id && current?.id === run.id ? current : r)) }))
         .catch((error: unknown) =>
           useRunStore.setState({ error: { message: `the run could not be saved in the browser: ${(error as Error).message}`, recovery: 'Export the checkpoint to keep it, or delete old runs in the Runs panel.' } }),
         );

@@ -8,7 +8,8 @@
 //   npx tsx scripts/kernel-lab/matmul.ts --matvec --size=2048   decode: matmulVec vs tiles, M = 1..8
 //
 // Versions 1-23 and 29-31 are NN-only experiments for shapes that are multiples of their tiles;
-// 24-28 run shaders/matmul.wgsl in all layouts. What was learned on SwiftShader (Dawn/Vulkan,
+// 24-28 run shaders/matmul.wgsl in all layouts, 32-35 shaders/matmulTiled.wgsl (the candidates
+// autotuned on GPUs: 64×64 or 128×64 blocks, K tiles of 16 or 32), all layouts and shapes. What was learned on SwiftShader (Dawn/Vulkan,
 // the Subzero JIT, 4-wide SIMD lanes, a 2-core Xeon):
 // - Barriers are the enemy: SwiftShader runs a workgroup's 4-lane SIMD groups as coroutines and
 //   switches them at every barrier. Workgroup-memory tiling (6-8) loses to reading the storage
@@ -34,7 +35,7 @@
 import { createNodeGpu } from '../../src/gpu/node.ts';
 import { u32 } from '../../src/gpu/params.ts';
 import type { Dispatch, Gpu, Tensor } from '../../src/gpu/gpu.ts';
-import { matmulForward, matmulKernel, type MatmulLayout } from '../../src/gpu/kernels/matmul.ts';
+import { matmulForward, matmulVec4Aligned, type MatmulKernel, type MatmulLayout } from '../../src/gpu/kernels/matmul.ts';
 import { tfjsOnDevice } from '../../src/cli/benchKernels.ts';
 import { matmulForward as refMatmul } from '../../tests/reference/matmul.ts';
 
@@ -334,10 +335,19 @@ VERSIONS.push(
   production(28, 'matmulForward (scalar loads), wg 4×4', 'matmulForward', 4, 4),
 );
 VERSIONS.push(...STAGED);
+// 32-35: shaders/matmulTiled.wgsl, the candidates for GPUs (workgroup-memory tiles, 256 invocations).
+const tiledVersion = (id: number, kernel: MatmulKernel): LabVersion => ({
+  id,
+  note: `shaders/matmulTiled.wgsl ${kernel}`,
+  layouts: ['NN', 'NT', 'TN'],
+  fits: () => true,
+  build: (gpu, out, a, b, M, N, K, layout) => matmulForward(gpu, out, a, b, null, M, N, K, { layout, kernel }),
+});
+VERSIONS.push(tiledVersion(32, 'tiled64x64k16'), tiledVersion(33, 'tiled64x64k32'), tiledVersion(34, 'tiled128x64k16'), tiledVersion(35, 'tiled128x64k32'));
 for (const v of VERSIONS.slice(24, 28)) {
   const fits = v.fits;
   // vec4 entry points need the shape's multiples of 4
-  if (v.note.startsWith('matmulForwardVec4')) v.fits = (M, N, K) => fits(M, N, K) && matmulKernel(M, N, K, 'NN') !== 'matmulForward';
+  if (v.note.startsWith('matmulForwardVec4')) v.fits = (M, N, K) => fits(M, N, K) && matmulVec4Aligned(M, N, K, 'NN');
 }
 
 const FINALISTS = [9, 24, 25, 26, 28];
@@ -381,10 +391,15 @@ if (argv.includes('--matvec')) {
   const w = gpu.tensor([N, K], 'lab w', randomData(N * K, 4));
   const y = gpu.tensor([8, N], 'lab y');
   const tiles = VERSIONS.find((v) => v.id === 25)!;
-  console.log(`decode NT, N = K = ${size}, median of ${repeats}: ms matmulVec / ms matmulForwardVec4 (wg 4×1)`);
+  console.log(`decode NT, N = K = ${size}, median of ${repeats}: ms matmulVec / ms matmulVecSubgroup / ms matmulForwardVec4 (wg 4×1)`);
   for (let M = 1; M <= 8; M++) {
     const candidates = [tiles.build(gpu, y, x, w, M, N, K, 'NT')];
-    if (M <= 4) candidates.unshift(matmulForward(gpu, y, x, w, null, M, N, K, { layout: 'NT' }));
+    if (M <= 4) {
+      candidates.unshift(
+        matmulForward(gpu, y, x, w, null, M, N, K, { layout: 'NT', kernel: 'matvec' }),
+        matmulForward(gpu, y, x, w, null, M, N, K, { layout: 'NT', kernel: 'matvecSubgroup' }),
+      );
+    }
     const ms = [];
     for (const d of candidates) {
       await gpu.time([d]);
@@ -392,7 +407,7 @@ if (argv.includes('--matvec')) {
       for (let r = 0; r < repeats; r++) ts.push(await gpu.time([d]));
       ms.push((ts.sort((p, q) => p - q)[ts.length >> 1]! * 1e3).toFixed(2));
     }
-    console.log(`  M=${M}: ${ms.length === 2 ? ms.join(' / ') : `- / ${ms[0]}`}`);
+    console.log(`  M=${M}: ${ms.length === 3 ? ms.join(' / ') : `- / - / ${ms[0]}`}`);
   }
   gpu.destroy();
   process.exit();

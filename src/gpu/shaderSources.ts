@@ -5,6 +5,8 @@ export const SHADER_NAMES = [
   'embedding',
   'rmsnorm',
   'matmul',
+  'matmulTiled',
+  'matmulSubgroup',
   'rope',
   'attention',
   'swiglu',

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  chooseMatmulKernel,
   matmulBiasBackward,
+  matmulCandidates,
+  matmulEntry,
   matmulForward,
-  matmulKernel,
+  matmulShapeClass,
   matmulTuning,
+  type MatmulKernel,
   type MatmulLayout,
   type MatmulTuning,
 } from '../../src/gpu/kernels/matmul.ts';
@@ -16,13 +20,18 @@ import { runAndRead, testGpu, upload } from '../helpers/testGpu.ts';
 const minus = (a: Float32Array, b: Float64Array) => Float64Array.from(a, (v, i) => v - b[i]!);
 const relTol = (K: number) => (K > 4096 ? 1e-4 : 1e-5);
 
-// [M, N, K]: none but the last are multiples of the 8×8 invocation tile or the 32×32 workgroup
-// tile; 20×36×44 takes the vec4 path with a ragged edge; 128³ the vec4 path whole.
+// [M, N, K]: none but 128³ are multiples of the register kernel's 8×8 invocation tile or 32×32
+// workgroup tile, nor of the tiled kernels' 64×64 / 128×64 blocks and 16 / 32 K tiles.
+// 20×36×44 and 133×68×40 take the vec4 entry points in NN and NT with ragged edges, 196×132×36
+// in every layout (a partial K tile, a partial block of 128 rows and of 64 columns); 128³ takes
+// them whole.
 const SHAPES: Array<[number, number, number]> = [
   [1, 7, 5],
   [13, 67, 33],
   [65, 31, 129],
   [20, 36, 44],
+  [133, 68, 40],
+  [196, 132, 36],
   [128, 128, 128],
 ];
 // Matrix-vector shapes (NT, M ≤ 4, 4 | K); N = 37 leaves a partial workgroup of 4 outputs.
@@ -31,60 +40,104 @@ const MATVEC_SHAPES: Array<[number, number, number]> = [
   [3, 37, 64],
   [4, 20, 260],
 ];
+const TILED: MatmulKernel[] = ['tiled64x64k16', 'tiled64x64k32', 'tiled128x64k16', 'tiled128x64k32'];
+
+/** Runs one kernel on one shape with and without bias and accumulate, against the float64 reference. */
+async function checkKernel(layout: MatmulLayout, M: number, N: number, K: number, kernel: MatmulKernel, combos: boolean[], tuning?: MatmulTuning) {
+  const gpu = await testGpu();
+  const a = randn(M * K, 1);
+  const b = randn(K * N, 2);
+  const bias = randn(N, 3);
+  const start = randn(M * N, 4);
+  const aT = upload(gpu, layout === 'TN' ? [K, M] : [M, K], a);
+  const bT = upload(gpu, layout === 'NT' ? [N, K] : [K, N], b);
+  const biasT = upload(gpu, [N], bias);
+  for (const withBias of combos) {
+    // With a bias, also a scaled product (LoRA's alpha / rank): alpha must not scale the bias.
+    const alpha = withBias ? 0.625 : 1;
+    const expected = ref.matmulForward(a, b, withBias ? bias : null, M, N, K, layout, alpha);
+    const tol = scaledTolerance(expected, relTol(K));
+    for (const accumulate of combos) {
+      const out = upload(gpu, [M, N], start, 'out');
+      const [got] = await runAndRead(
+        gpu,
+        [matmulForward(gpu, out, aT, bT, withBias ? biasT : null, M, N, K, { layout, accumulate, alpha, tuning, kernel })],
+        out,
+      );
+      const what = `${kernel} ${layout} ${tuning ?? ''} bias=${withBias} alpha=${alpha} accumulate=${accumulate}`;
+      expectClose(accumulate ? minus(got!, start) : got!, expected, tol, what);
+      gpu.release(out);
+    }
+  }
+  gpu.release(aT, bT, biasT);
+}
 
 describe('matmul forward', () => {
-  // Every shape with and without bias and accumulate in the device's own tuning; a few in the
-  // other tuning (workgroup shapes), with bias and accumulate on.
-  const cases: Array<[MatmulLayout, number, number, number, 'own' | 'other']> = [];
+  // The register kernel on every shape and layout, with and without bias and accumulate.
   for (const layout of ['NN', 'NT', 'TN'] as const) {
-    for (const [M, N, K] of SHAPES) cases.push([layout, M, N, K, 'own']);
-    for (const [M, N, K] of [SHAPES[2]!, SHAPES[3]!]) cases.push([layout, M, N, K, 'other']);
+    it(`register ${layout} matches the float64 reference on every shape, with and without bias and accumulate`, async () => {
+      for (const [M, N, K] of SHAPES) await checkKernel(layout, M, N, K, 'register', [false, true]);
+    });
   }
-  for (const [M, N, K] of MATVEC_SHAPES) cases.push(['NT', M, N, K, 'own'], ['NT', M, N, K, 'other']);
-
-  for (const [layout, M, N, K, which] of cases) {
-    const kernel = matmulKernel(M, N, K, layout);
-    const combos = which === 'own' ? [false, true] : [true];
-    it(`${layout} ${M}×${N}×${K} (${kernel}, ${which} tuning) matches the float64 reference`, async () => {
-      const gpu = await testGpu();
-      const own = matmulTuning(gpu);
-      const tuning: MatmulTuning = which === 'own' ? own : own === 'cpu' ? 'gpu' : 'cpu';
-      const a = randn(M * K, 1);
-      const b = randn(K * N, 2);
-      const bias = randn(N, 3);
-      const start = randn(M * N, 4);
-      const aT = upload(gpu, layout === 'TN' ? [K, M] : [M, K], a);
-      const bT = upload(gpu, layout === 'NT' ? [N, K] : [K, N], b);
-      const biasT = upload(gpu, [N], bias);
-      for (const withBias of combos) {
-        // With a bias, also a scaled product (LoRA's alpha / rank): alpha must not scale the bias.
-        const alpha = withBias ? 0.625 : 1;
-        const expected = ref.matmulForward(a, b, withBias ? bias : null, M, N, K, layout, alpha);
-        const tol = scaledTolerance(expected, relTol(K));
-        for (const accumulate of combos) {
-          const out = upload(gpu, [M, N], start, 'out');
-          const [got] = await runAndRead(
-            gpu,
-            [matmulForward(gpu, out, aT, bT, withBias ? biasT : null, M, N, K, { layout, accumulate, alpha, tuning })],
-            out,
-          );
-          const what = `${layout} ${tuning} bias=${withBias} alpha=${alpha} accumulate=${accumulate}`;
-          expectClose(accumulate ? minus(got!, start) : got!, expected, tol, what);
-          gpu.release(out);
-        }
+  // The tiled kernels on the shapes that go past their blocks and K tiles (SwiftShader runs their
+  // 256-invocation workgroups slowly: two ragged shapes, scalar and vec4 entry points, suffice).
+  for (const kernel of TILED) {
+    for (const layout of ['NN', 'NT', 'TN'] as const) {
+      it(`${kernel} ${layout} matches the float64 reference on ragged shapes, with and without bias and accumulate`, async () => {
+        for (const [M, N, K] of [SHAPES[1]!, SHAPES[5]!]) await checkKernel(layout, M, N, K, kernel, [false, true]);
+        await checkKernel(layout, ...SHAPES[4]!, kernel, [true]);
+      });
+    }
+  }
+  // The register kernel's other workgroup shapes (the device's own are above), bias and accumulate on.
+  it('register kernel in the other tuning matches the reference', async () => {
+    const gpu = await testGpu();
+    const other: MatmulTuning = matmulTuning(gpu) === 'cpu' ? 'gpu' : 'cpu';
+    for (const layout of ['NN', 'NT', 'TN'] as const) {
+      for (const [M, N, K] of [SHAPES[2]!, SHAPES[3]!]) await checkKernel(layout, M, N, K, 'register', [true], other);
+    }
+  });
+  for (const kernel of ['register', 'matvec', 'matvecSubgroup'] as const) {
+    it(`${kernel} on decode shapes (NT, M ≤ 4) matches the reference`, async () => {
+      for (const [M, N, K] of MATVEC_SHAPES) {
+        await checkKernel('NT', M, N, K, kernel, [false, true]);
+        if (kernel === 'matvec') await checkKernel('NT', M, N, K, kernel, [true], 'gpu');
       }
-      gpu.release(aT, bT, biasT);
     });
   }
 
-  it('picks the matrix-vector kernel for decode shapes and vec4 tiles where the shape allows', () => {
-    expect(matmulKernel(1, 4096, 1024, 'NT')).toBe('matmulVec');
-    expect(matmulKernel(4, 4096, 1024, 'NT')).toBe('matmulVec');
-    expect(matmulKernel(5, 4096, 1024, 'NT')).toBe('matmulForwardVec4');
-    expect(matmulKernel(1, 4096, 1022, 'NT')).toBe('matmulForward');
-    expect(matmulKernel(1024, 1024, 1024, 'NN')).toBe('matmulForwardVec4');
-    expect(matmulKernel(6, 1024, 1024, 'TN')).toBe('matmulForward');
-    expect(matmulKernel(8, 1024, 1024, 'TN')).toBe('matmulForwardVec4');
+  it('refuses the matrix-vector kernels for shapes they do not take', async () => {
+    const gpu = await testGpu();
+    const t = gpu.tensor([8 * 8], 'tiny');
+    expect(() => matmulForward(gpu, t, t, t, null, 5, 8, 8, { layout: 'NT', kernel: 'matvec' })).toThrow(/NT with M ≤ 4/);
+    expect(() => matmulForward(gpu, t, t, t, null, 2, 8, 8, { layout: 'NN', kernel: 'matvecSubgroup' })).toThrow(/NT with M ≤ 4/);
+    gpu.release(t);
+  });
+
+  it('SwiftShader keeps the register kernels and matmulVec; every candidate is offered for its shape', async () => {
+    const gpu = await testGpu();
+    expect(matmulTuning(gpu)).toBe('cpu');
+    expect(chooseMatmulKernel(gpu, 1024, 1024, 1024, 'NN')).toBe('register');
+    expect(chooseMatmulKernel(gpu, 1, 4096, 1024, 'NT')).toBe('matvec');
+    expect(chooseMatmulKernel(gpu, 5, 4096, 1024, 'NT')).toBe('register');
+    expect(matmulCandidates(gpu, 1024, 1024, 'NN')).toEqual(['register', ...TILED]);
+    // SwiftShader reports subgroups: the subgroup kernel is a candidate (and tested above).
+    expect(matmulCandidates(gpu, 4, 1024, 'NT')).toEqual(['register', 'matvec', 'matvecSubgroup', ...TILED]);
+  });
+
+  it('maps kernels to entry points by shape, and shapes to classes', () => {
+    expect(matmulEntry('matvec', 1, 4096, 1024, 'NT')).toBe('matmulVec');
+    expect(matmulEntry('matvecSubgroup', 4, 4096, 1024, 'NT')).toBe('matmulVecSubgroup');
+    expect(matmulEntry('register', 1, 4096, 1022, 'NT')).toBe('matmulForward');
+    expect(matmulEntry('register', 1024, 1024, 1024, 'NN')).toBe('matmulForwardVec4');
+    expect(matmulEntry('register', 6, 1024, 1024, 'TN')).toBe('matmulForward');
+    expect(matmulEntry('register', 8, 1024, 1024, 'TN')).toBe('matmulForwardVec4');
+    expect(matmulEntry('tiled128x64k16', 1024, 1024, 1024, 'NT')).toBe('matmulTiledVec4');
+    expect(matmulEntry('tiled64x64k32', 1024, 1022, 1024, 'NN')).toBe('matmulTiled');
+    expect(matmulShapeClass(2, 4096, 1024, 'NT')).toBe('NT matvec');
+    expect(matmulShapeClass(2, 4096, 1024, 'NN')).toBe('NN thin vec4');
+    expect(matmulShapeClass(256, 255, 256, 'TN')).toBe('TN small scalar');
+    expect(matmulShapeClass(1024, 1024, 1024, 'NN')).toBe('NN large vec4');
   });
 });
 

@@ -1,4 +1,4 @@
-// Launchers for shaders/matmul.wgsl: out (M, N) = alpha · op(a) · op(b) (+ bias (N)), row-major.
+// Launchers for shaders/matmul.wgsl, matmulTiled.wgsl and matmulSubgroup.wgsl: out (M, N) = alpha · op(a) · op(b) (+ bias (N)), row-major.
 // Layouts: NN a (M, K), b (K, N); NT a (M, K), b (N, K); TN a (K, M), b (K, N).
 //
 // A linear layer y = x · Wᵀ + bias with HF weights W (out, in), x (T, in), y (T, out):
@@ -6,10 +6,29 @@
 //   backward  matmulForward(gpu, dx, dy, W, null, T, in, out, { layout: 'NN', accumulate: true })  dx += dy · W
 //             matmulForward(gpu, dW, dy, x, null, out, in, T, { layout: 'TN', accumulate: true })  dW += dyᵀ · x
 //             matmulBiasBackward(gpu, dbias, dy, T, out)                                           dbias += Σ_t dy[t]
+import { autotunePick, requestAutotune, type TuneJob } from '../autotune.ts';
 import { f32, u32 } from '../params.ts';
 import { grid1d, type Dispatch, type Gpu, type Tensor } from '../gpu.ts';
 
 export type MatmulLayout = 'NN' | 'NT' | 'TN';
+
+/**
+ * The matmul kernels, each a candidate of the choice below:
+ * - 'register': shaders/matmul.wgsl's matmulForwardVec4 / matmulForward, 8×8 outputs per
+ *   invocation streamed from storage, no workgroup memory (the SwiftShader winner);
+ * - 'matvec': matmul.wgsl's matmulVec, decode's matrix-vector product (NT, M ≤ 4, 4 | K);
+ * - 'matvecSubgroup': shaders/matmulSubgroup.wgsl, the same with subgroupAdd (`subgroups`);
+ * - 'tiled<BM>x64k<BK>': shaders/matmulTiled.wgsl, 256 invocations on a BM × 64 block of out with
+ *   K tiles of BK staged in workgroup memory (matmulTiledVec4 where the shape is 4-aligned).
+ */
+export type MatmulKernel = 'register' | 'matvec' | 'matvecSubgroup' | 'tiled64x64k16' | 'tiled64x64k32' | 'tiled128x64k16' | 'tiled128x64k32';
+
+const TILED: Record<string, { TM: number; BK: number }> = {
+  tiled64x64k16: { TM: 4, BK: 16 },
+  tiled64x64k32: { TM: 4, BK: 32 },
+  tiled128x64k16: { TM: 8, BK: 16 },
+  tiled128x64k32: { TM: 8, BK: 32 },
+};
 
 export interface MatmulOptions {
   /** Default 'NN'. */
@@ -18,8 +37,10 @@ export interface MatmulOptions {
   accumulate?: boolean;
   /** Multiplies the product (not the bias): LoRA's alpha / rank. Default 1. */
   alpha?: number;
-  /** Workgroup shapes tuned for a CPU adapter or a GPU; default: matmulTuning(gpu). */
+  /** Workgroup shapes of 'register' and 'matvec', for a CPU adapter or a GPU; default: matmulTuning(gpu). */
   tuning?: MatmulTuning;
+  /** This kernel instead of chooseMatmulKernel's (tests, benchmarks, autotuning). */
+  kernel?: MatmulKernel;
 }
 
 /**
@@ -44,12 +65,79 @@ const WORKGROUPS: Record<MatmulTuning, { x: number; y: number; mv: number }> = {
 export const MATVEC_MAX_M = 4;
 const MV_OUT = 4;
 const MAX_WORKGROUPS_PER_DIM = 65535;
+/** Invocations of a matmulTiled workgroup, columns of out per workgroup. */
+const TILED_INVOCATIONS = 256;
+const TILED_BN = 64;
 
-/** Which entry point matmulForward picks for a shape; exported for tests and benchmarks. */
-export function matmulKernel(M: number, N: number, K: number, layout: MatmulLayout): 'matmulVec' | 'matmulForwardVec4' | 'matmulForward' {
-  if (layout === 'NT' && M <= MATVEC_MAX_M && K % 4 === 0) return 'matmulVec';
-  const vec4 = N % 4 === 0 && (layout === 'TN' ? M % 4 === 0 : K % 4 === 0);
-  return vec4 ? 'matmulForwardVec4' : 'matmulForward';
+const isMatvecShape = (M: number, K: number, layout: MatmulLayout) => layout === 'NT' && M <= MATVEC_MAX_M && K % 4 === 0;
+
+/** Whether the vec4 entry points take the shape: 4 | N, and 4 | K (NN, NT) or 4 | M (TN). */
+export function matmulVec4Aligned(M: number, N: number, K: number, layout: MatmulLayout): boolean {
+  return N % 4 === 0 && (layout === 'TN' ? M % 4 === 0 : K % 4 === 0);
+}
+
+/** The smallest subgroup of the adapter, where it says (matmulVecSubgroup's workgroup is one subgroup). */
+function subgroupMinSize(gpu: Gpu): number | null {
+  if (!gpu.device.features.has('subgroups')) return null;
+  return gpu.device.adapterInfo?.subgroupMinSize ?? null;
+}
+
+/** The kernels that can compute this shape on this device, the trusted 'register' first. */
+export function matmulCandidates(gpu: Gpu, M: number, K: number, layout: MatmulLayout): MatmulKernel[] {
+  const out: MatmulKernel[] = ['register'];
+  if (isMatvecShape(M, K, layout)) {
+    out.push('matvec');
+    if (subgroupMinSize(gpu) !== null) out.push('matvecSubgroup');
+  }
+  const { limits } = gpu.device;
+  for (const [id, { TM, BK }] of Object.entries(TILED)) {
+    const sharedBytes = ((16 * TM) / 4 + 1) * BK * 16 + (TILED_BN / 4 + 1) * BK * 16;
+    if (limits.maxComputeInvocationsPerWorkgroup >= TILED_INVOCATIONS && limits.maxComputeWorkgroupStorageSize >= sharedBytes) {
+      out.push(id as MatmulKernel);
+    }
+  }
+  return out;
+}
+
+/**
+ * Shapes that share a pick: the layout, decode's matrix-vector shapes apart, then thin (fewer than
+ * 64 rows or columns of out), small (under 256³ multiply-adds) or large, and 4-aligned or not.
+ */
+export function matmulShapeClass(M: number, N: number, K: number, layout: MatmulLayout): string {
+  if (isMatvecShape(M, K, layout)) return `${layout} matvec`;
+  const size = Math.min(M, N) < 64 ? 'thin' : M * N * K < 256 ** 3 ? 'small' : 'large';
+  return `${layout} ${size} ${matmulVec4Aligned(M, N, K, layout) ? 'vec4' : 'scalar'}`;
+}
+
+/**
+ * The one place that decides which kernel computes a matmul. SwiftShader keeps the register-tiled
+ * kernels (and matmulVec for decode) it was tuned for: workgroup memory and barriers cost it
+ * more than they save (scripts/kernel-lab/matmul.ts). On other adapters the pick autotuned for
+ * the shape class is used; until one is remembered, a tuning is asked for and a default serves:
+ * the subgroup matrix-vector kernel for decode where the adapter has subgroups, the register
+ * kernel for thin shapes, tiles of 128×64 for large ones and 64×64 otherwise.
+ */
+export function chooseMatmulKernel(gpu: Gpu, M: number, N: number, K: number, layout: MatmulLayout): MatmulKernel {
+  const matvec = isMatvecShape(M, K, layout);
+  if (matmulTuning(gpu) === 'cpu') return matvec ? 'matvec' : 'register';
+  const shapeClass = matmulShapeClass(M, N, K, layout);
+  const candidates = matmulCandidates(gpu, M, K, layout);
+  const pick = autotunePick(gpu, shapeClass) as MatmulKernel | undefined;
+  if (pick && candidates.includes(pick)) return pick;
+  requestAutotune(gpu, shapeClass, () => matmulTuneJob(gpu, M, N, K, layout, candidates));
+  const fallback: MatmulKernel = matvec
+    ? candidates.includes('matvecSubgroup') ? 'matvecSubgroup' : 'matvec'
+    : Math.min(M, N) < 64 ? 'register' : M * N * K >= 256 ** 3 ? 'tiled128x64k16' : 'tiled64x64k16';
+  return candidates.includes(fallback) ? fallback : 'register';
+}
+
+/** The WGSL entry point that runs `kernel` on this shape. */
+export function matmulEntry(kernel: MatmulKernel, M: number, N: number, K: number, layout: MatmulLayout): string {
+  const vec4 = matmulVec4Aligned(M, N, K, layout);
+  if (kernel === 'matvec') return 'matmulVec';
+  if (kernel === 'matvecSubgroup') return 'matmulVecSubgroup';
+  if (kernel === 'register') return vec4 ? 'matmulForwardVec4' : 'matmulForward';
+  return vec4 ? 'matmulTiledVec4' : 'matmulTiled';
 }
 
 // Every entry point binds bias (layout 'auto' sees the variable whatever BIAS is): without one,
@@ -69,7 +157,13 @@ function checkSize(t: Tensor, elements: number, what: string): void {
   if (t.size < elements) throw new RangeError(`matmul: ${what} ${t.label} holds ${t.size} values, needs ${elements}`);
 }
 
-/** out = op(a) · op(b) (+ bias); the kernel (matrix-vector, vec4 or scalar tiles) follows the shape. */
+function checkGrid(M: number, N: number, x: number, y: number): void {
+  if (x > MAX_WORKGROUPS_PER_DIM || y > MAX_WORKGROUPS_PER_DIM) {
+    throw new RangeError(`matmul: ${M}×${N} needs ${x}×${y} workgroups, over ${MAX_WORKGROUPS_PER_DIM} per side`);
+  }
+}
+
+/** out = op(a) · op(b) (+ bias), by the kernel chooseMatmulKernel picks for this shape and device. */
 export function matmulForward(
   gpu: Gpu,
   out: Tensor, // (M, N) = or +=
@@ -79,30 +173,91 @@ export function matmulForward(
   M: number,
   N: number,
   K: number,
-  { layout = 'NN', accumulate = false, alpha = 1, tuning = matmulTuning(gpu) }: MatmulOptions = {},
+  { layout = 'NN', accumulate = false, alpha = 1, tuning = matmulTuning(gpu), kernel }: MatmulOptions = {},
 ): Dispatch {
   if (M < 1 || N < 1 || K < 1) throw new RangeError(`matmul: empty shape ${M}×${N}×${K}`);
   checkSize(out, M * N, 'out');
   checkSize(a, M * K, 'a');
   checkSize(b, K * N, 'b');
   if (bias) checkSize(bias, N, 'bias');
-  const entry = matmulKernel(M, N, K, layout);
+  const chosen = kernel ?? chooseMatmulKernel(gpu, M, N, K, layout);
+  if ((chosen === 'matvec' || chosen === 'matvecSubgroup') && !isMatvecShape(M, K, layout)) {
+    throw new RangeError(`matmul: ${chosen} takes NT with M ≤ ${MATVEC_MAX_M} and 4 | K, not ${layout} ${M}×${N}×${K}`);
+  }
+  const entry = matmulEntry(chosen, M, N, K, layout);
   const buffers = [out, a, b, biasOrPlaceholder(gpu, bias)];
   const params = [u32(M), u32(N), u32(K), f32(alpha)];
   const flags = { BIAS: bias ? 1 : 0, ACCUMULATE: accumulate ? 1 : 0 };
   const label = `${entry} ${layout} ${M}x${N}x${K}`;
+  const flops = 2 * M * N * K;
   const wg = WORKGROUPS[tuning];
-  if (entry === 'matmulVec') {
+  if (chosen === 'matvec') {
     const pipeline = gpu.pipeline('matmul', entry, { ...flags, MV_M: M, MV_WG: wg.mv });
-    return { ...gpu.dispatch(label, pipeline, buffers, params, grid1d(N, MV_OUT)), flops: 2 * M * N * K };
+    return { ...gpu.dispatch(label, pipeline, buffers, params, grid1d(N, MV_OUT)), flops };
   }
-  const x = Math.ceil(N / (TILE * wg.x));
-  const y = Math.ceil(M / (TILE * wg.y));
-  if (x > MAX_WORKGROUPS_PER_DIM || y > MAX_WORKGROUPS_PER_DIM) {
-    throw new RangeError(`matmul: ${M}×${N} needs ${x}×${y} workgroups, over ${MAX_WORKGROUPS_PER_DIM} per side`);
+  if (chosen === 'matvecSubgroup') {
+    const size = subgroupMinSize(gpu);
+    if (size === null) throw new RangeError('matmul: matvecSubgroup needs an adapter with the subgroups feature that reports its subgroup sizes');
+    const pipeline = gpu.pipeline('matmulSubgroup', entry, { ...flags, MV_M: M, MV_WG: Math.min(size, 64) });
+    return { ...gpu.dispatch(label, pipeline, buffers, params, grid1d(N, MV_OUT)), flops };
   }
-  const pipeline = gpu.pipeline('matmul', entry, { ...flags, LAYOUT: LAYOUT_CODE[layout], WG_X: wg.x, WG_Y: wg.y });
-  return { ...gpu.dispatch(label, pipeline, buffers, params, [x, y]), flops: 2 * M * N * K };
+  if (chosen === 'register') {
+    const x = Math.ceil(N / (TILE * wg.x));
+    const y = Math.ceil(M / (TILE * wg.y));
+    checkGrid(M, N, x, y);
+    const pipeline = gpu.pipeline('matmul', entry, { ...flags, LAYOUT: LAYOUT_CODE[layout], WG_X: wg.x, WG_Y: wg.y });
+    return { ...gpu.dispatch(label, pipeline, buffers, params, [x, y]), flops };
+  }
+  const { TM, BK } = TILED[chosen]!;
+  const x = Math.ceil(N / TILED_BN);
+  const y = Math.ceil(M / (16 * TM));
+  checkGrid(M, N, x, y);
+  // Bias and accumulate are uniforms of matmulTiled.wgsl (see there), not constants.
+  const pipeline = gpu.pipeline('matmulTiled', entry, { LAYOUT: LAYOUT_CODE[layout], TM, BK });
+  const tiledParams = [...params, u32(flags.BIAS), u32(flags.ACCUMULATE)];
+  return { ...gpu.dispatch(`${label} ${chosen}`, pipeline, buffers, tiledParams, [x, y]), flops };
+}
+
+/** Largest side of the operands an autotuning allocates: a class's timing needs no more. */
+const TUNE_MAX_SIDE = 2048;
+
+/**
+ * A tuning of the class of (M, N, K, layout): random operands of that shape (each side capped at
+ * 2048, its remainder mod 4 kept), every candidate bound to them, each checked against
+ * 'register' within the forward kernels' tolerance (1e-4 of the largest |out|, for any K).
+ */
+export function matmulTuneJob(gpu: Gpu, M: number, N: number, K: number, layout: MatmulLayout, candidates: readonly MatmulKernel[]): TuneJob {
+  const cap = (d: number) => (d <= TUNE_MAX_SIDE ? d : TUNE_MAX_SIDE + (d % 4));
+  [M, N, K] = [cap(M), cap(N), cap(K)];
+  const random = (n: number, seed: number) => {
+    let s = seed;
+    return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1));
+  };
+  const a = gpu.tensor(layout === 'TN' ? [K, M] : [M, K], 'autotune a', random(M * K, 1));
+  const b = gpu.tensor(layout === 'NT' ? [N, K] : [K, N], 'autotune b', random(K * N, 2));
+  const outs = new Map(candidates.map((id) => [id, gpu.tensor([M, N], `autotune out ${id}`)]));
+  const jobCandidates = candidates.map((id) => ({ id, dispatch: matmulForward(gpu, outs.get(id)!, a, b, null, M, N, K, { layout, kernel: id }) }));
+  let trusted: Float32Array | null = null;
+  let scale = 0;
+  return {
+    candidates: jobCandidates,
+    async check(id) {
+      const run = async (kernel: string) => {
+        gpu.run([jobCandidates.find((c) => c.id === kernel)!.dispatch], `autotune check ${kernel}`);
+        return gpu.readF32(outs.get(kernel as MatmulKernel)!);
+      };
+      if (!trusted) {
+        trusted = await run('register');
+        for (const v of trusted) scale = Math.max(scale, Math.abs(v));
+      }
+      const got = await run(id);
+      const tolerance = 1e-4 * scale;
+      return got.every((v, i) => Math.abs(v - trusted![i]!) <= tolerance);
+    },
+    release() {
+      gpu.release(a, b, ...outs.values());
+    },
+  };
 }
 
 /** dbias += Σ_m dout[m, :], the bias gradient of out = op(a) · op(b) + bias. */

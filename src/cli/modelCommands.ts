@@ -8,6 +8,7 @@ import { createNodeGpu } from '../gpu/node.ts';
 import { Generator } from '../model/generate.ts';
 import { Activations, buildForward, LlamaModel } from '../model/llama.ts';
 import { checkLoraSettings, DEFAULT_LORA, initialLoraWeights, LoraAdapter, type LoraSettings, type LoraTarget } from '../model/lora.ts';
+import { peakLine } from '../model/memoryPlanner.ts';
 import { loadCheckpoint, checkpointFiles, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { LmTrainer } from '../train/lmTrainer.ts';
 import { DEFAULT_OPTIMIZER } from '../train/optimizer.ts';
@@ -165,6 +166,7 @@ export async function sftCommand(args: string[]): Promise<void> {
     const eta = (seconds / step) * (steps - step);
     process.stderr.write(`step ${step}/${steps}  loss ${r.loss.toFixed(4)}  grad norm ${r.gradNorm.toFixed(3)}  ${seconds.toFixed(1)}s  eta ${eta.toFixed(0)}s\n`);
   });
+  process.stderr.write(`${peakLine(gpu.pool.stats().peakBytes, trainer.plan.totalBytes)}\n`);
   const files = checkpointFiles({
     config: loaded.config,
     weights: await model.weights.download(),

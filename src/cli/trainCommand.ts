@@ -8,6 +8,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { LlamaModel } from '../model/llama.ts';
 import { LoraAdapter } from '../model/lora.ts';
+import { peakLine } from '../model/memoryPlanner.ts';
 import { AttackError, selectAttacks } from '../rl/attacks.ts';
 import { judgeCompletionReasoning } from '../rl/reasoningDepth.ts';
 import { ATTACKS_NOTE, evaluate, evaluateAttacks, type EvalCompletion, type EvalReport } from '../rl/evaluation.ts';
@@ -189,6 +190,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   if (report) writeFileSync(join(out, 'eval.json'), `${JSON.stringify(report, null, 2)}\n`);
   for (const [name, bytes] of await checkpoint(report)) writeFileSync(join(out, name), bytes);
   process.stderr.write(`wrote ${out}${report ? ` (refusal ${pct(report['refusal_rate/harmful'])}, over-refusal ${pct(report['over_refusal_rate/benign'])}, format ${pct(report.format_rate)})` : ''}\n`);
+  process.stderr.write(`${peakLine(gpu.pool.stats().peakBytes, trainer.plan.totalBytes)}\n`);
   trainer.release();
   gpu.destroy();
 }

@@ -6,6 +6,8 @@ export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
   private liveBytes = 0;
   private pooledBytes = 0;
+  /** The most bytes held at once, in use or pooled for reuse: what the GPU really had to give. */
+  private peakBytes = 0;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -24,6 +26,7 @@ export class BufferPool {
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
     this.liveBytes += size;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes + this.pooledBytes);
     return buffer;
   }
 
@@ -35,9 +38,9 @@ export class BufferPool {
     this.pooledBytes += buffer.size;
   }
 
-  /** Bytes handed out and not yet released, and bytes held for reuse. */
-  stats(): { liveBytes: number; pooledBytes: number } {
-    return { liveBytes: this.liveBytes, pooledBytes: this.pooledBytes };
+  /** Bytes handed out and not yet released, bytes held for reuse, and the most of both at once so far. */
+  stats(): { liveBytes: number; pooledBytes: number; peakBytes: number } {
+    return { liveBytes: this.liveBytes, pooledBytes: this.pooledBytes, peakBytes: this.peakBytes };
   }
 
   /** Frees the buffers held for reuse: after shapes that will not come back were released, or at the end. */

@@ -16,6 +16,11 @@ export interface RunShape {
   generationLen: number;
   /** A frozen copy of the weights for the KL term (full fine-tuning with beta > 0). */
   referenceCopy: boolean;
+  /**
+   * Greedy evaluation during the run (RL's before-training and periodic evals): its own
+   * generator of the same batch beside the rollouts', whose buffers stay pooled for the next.
+   */
+  evaluation?: boolean;
 }
 
 export interface MemoryLimits {
@@ -43,6 +48,9 @@ const F32 = 4;
  */
 export const BINDING_OFFSET_ALIGNMENT = 256;
 
+/** 4-byte values per token of the loss's own buffers (AlphaAlignTrainer's UpdateGraph.t and the token ids). */
+const PER_TOKEN_LOSS_VALUES = 24;
+
 /** What one chunk of training logits (and, in place, their gradient) may take. */
 export const LOGITS_CHUNK_BYTES = 32 * 2 ** 20;
 
@@ -67,15 +75,36 @@ export function loraParameterCount(config: ModelConfig, rank: number, targets: r
   return config.numLayers * targets.reduce((sum, t) => sum + rank * (targetShape(config, t)[0] + targetShape(config, t)[1]), 0);
 }
 
-/** f32 values one layer saves per token for its backward, and the attention rows per head. */
-function activationsPerToken(config: ModelConfig): number {
+/** f32 values one layer saves per token for its backward (with LoRA, x·Aᵀ of every adapter too). */
+function activationsPerToken(config: ModelConfig, finetune: RunShape['finetune']): number {
   const { hiddenSize: C, intermediateSize: I, numHeads: NH, numKvHeads: NKV, headDim: hs } = config;
   // residual in, ln1, q, k, v, q and k after RoPE, attention out, residual mid, ln2,
   // gate, up, SwiGLU out, and two rstd values.
   const common = C + C + NH * hs + 2 * NKV * hs + NH * hs + NKV * hs + NH * hs + C + C + 3 * I + 2;
   // Qwen3's per-head norms keep q and k normalised and one rstd per head.
   const qkNorm = config.qkNorm ? NH * hs + NKV * hs + NH + NKV : 0;
-  return common + qkNorm;
+  const lora = finetune.kind === 'lora' ? finetune.rank * finetune.targets.length : 0;
+  return common + qkNorm + lora;
+}
+
+/**
+ * f32 values of the backward's scratch per token (BackwardScratch: one set shared by every
+ * layer): the residual's and a norm's gradient, the MLP's three, attention's six, Qwen3's two
+ * normed, LoRA's hidden gradient, and the token grouping of the embedding's backward (3 u32).
+ */
+function backwardScratchPerToken(config: ModelConfig, run: RunShape): number {
+  const { hiddenSize: C, intermediateSize: I, numHeads: NH, numKvHeads: NKV, headDim: hs } = config;
+  const qkNorm = config.qkNorm ? NH * hs + NKV * hs : 0;
+  const lora = run.finetune.kind === 'lora' ? run.finetune.rank : 0;
+  return 2 * C + 3 * I + 3 * NH * hs + 3 * NKV * hs + qkNorm + lora + 3;
+}
+
+/** f32 values of a generation graph of `tokens` new tokens per sequence (GB sequences, keys up to generationLen). */
+function generationActivations(config: ModelConfig, run: RunShape, tokens: number): number {
+  const { hiddenSize: C, numHeads: NH, numLayers: L, vocabSize: V } = config;
+  const GB = run.generationBatch;
+  if (GB === 0) return 0;
+  return L * (GB * tokens * activationsPerToken(config, run.finetune) + GB * NH * tokens * run.generationLen) + 2 * GB * tokens * C + GB * V;
 }
 
 export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLimits): MemoryPlan {
@@ -92,15 +121,24 @@ export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLim
     { name: 'optimiser state', bytes: 2 * trainable * F32 },
     {
       name: 'activations',
-      bytes: (L * (BT * activationsPerToken(config) + 2 * run.batch * NH * run.seqLen * run.seqLen) + 2 * BT * C) * F32,
+      bytes: (L * (BT * activationsPerToken(config, run.finetune) + 2 * run.batch * NH * run.seqLen * run.seqLen) + 2 * BT * C) * F32,
     },
+    { name: 'backward scratch', bytes: BT * backwardScratchPerToken(config, run) * F32 },
+    // Token ids, targets, weights, log-probs (the policy's, the sampling and the reference
+    // policy's), lse, entropy, advantages, the loss, its four statistics and its gradient: at
+    // most PER_TOKEN_LOSS_VALUES per token (the RL update's; SFT needs fewer).
+    { name: 'per-token loss buffers', bytes: BT * PER_TOKEN_LOSS_VALUES * F32 },
     // One chunk of vocabulary columns, its gradient in place, and each row's log-sum-exp state.
     { name: 'logits chunk', bytes: BT * (chunkColumns + 4) * F32 },
     { name: 'KV cache', bytes: 2 * L * run.generationBatch * run.generationLen * NKV * hs * F32 },
-    // A prefill's activations: every prompt token of the generation batch, keys up to generationLen.
+    // A prefill's activations: every prompt token of the generation batch, keys up to
+    // generationLen, the final residual and a projection's output, and the last rows' logits.
+    { name: 'prefill activations', bytes: generationActivations(config, run, run.generationLen) * F32 },
+    // The decode step's: one token per sequence, attending to the whole cache.
+    { name: 'decode activations', bytes: generationActivations(config, run, 1) * F32 },
     {
-      name: 'prefill activations',
-      bytes: L * (run.generationBatch * run.generationLen * activationsPerToken(config) + run.generationBatch * NH * run.generationLen * run.generationLen) * F32,
+      name: 'evaluation generator',
+      bytes: run.evaluation ? (2 * L * run.generationBatch * run.generationLen * NKV * hs + generationActivations(config, run, run.generationLen) + generationActivations(config, run, 1)) * F32 : 0,
     },
   ].filter((p) => p.bytes > 0);
   const totalBytes = parts.reduce((s, p) => s + p.bytes, 0);
@@ -156,6 +194,12 @@ export function assertPlanFits(config: ModelConfig, run: RunShape, limits: Memor
   const plan = planMemory(config, run, limits);
   if (!plan.ok) throw new MemoryPlanError(plan.problem!);
   return plan;
+}
+
+/** The line `lab sft` and `lab train` end with: the buffer pool's measured peak against the plan. */
+export function peakLine(measuredBytes: number, plannedBytes: number): string {
+  const verdict = measuredBytes <= plannedBytes ? 'within the plan' : `over the plan by ${gib(measuredBytes - plannedBytes)}`;
+  return `GPU memory peak: measured ${gib(measuredBytes)}, planned ${gib(plannedBytes)} (${verdict})`;
 }
 
 export function gib(bytes: number): string {

@@ -26,7 +26,7 @@ import {
 import { BackwardScratch, buildBackward, type HeadBackward } from '../model/backward.ts';
 import { Generator } from '../model/generate.ts';
 import { Activations, buildForward, LlamaModel, type ForwardPass } from '../model/llama.ts';
-import { assertPlanFits, LOGITS_CHUNK_BYTES, logitsChunkColumns } from '../model/memoryPlanner.ts';
+import { assertPlanFits, LOGITS_CHUNK_BYTES, logitsChunkColumns, type MemoryPlan } from '../model/memoryPlanner.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
 import { VocabularyHead } from '../model/vocabHead.ts';
 import type { ParameterSet } from '../model/weights.ts';
@@ -114,6 +114,8 @@ interface UpdateGraph {
 
 export class AlphaAlignTrainer {
   readonly optimizer: AdamW;
+  /** The memory planner's plan for this run: what rollouts and one update graph may hold on the GPU. */
+  readonly plan: MemoryPlan;
   readonly grads: ParameterSet;
   /** Steps taken so far. */
   step = 0;
@@ -151,9 +153,9 @@ export class AlphaAlignTrainer {
     const B = (this.B = config.per_device_train_batch_size);
     const T = maxSeqLen;
     const lora = model.lora?.settings;
-    assertPlanFits(
+    this.plan = assertPlanFits(
       mc,
-      { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: config.generation_batch_size, generationLen: T, referenceCopy: config.beta > 0 && !lora },
+      { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: config.generation_batch_size, generationLen: T, referenceCopy: config.beta > 0 && !lora, evaluation: true },
       { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes },
     );
     this.generator = new Generator(model, config.generation_batch_size, T);

@@ -7,7 +7,7 @@ import type { Dispatch } from '../gpu/gpu.ts';
 import { BackwardScratch, buildBackward } from '../model/backward.ts';
 import { Activations, buildForward, type ForwardPass, type LlamaModel } from '../model/llama.ts';
 import { MaskedCrossEntropy } from '../model/loss.ts';
-import { assertPlanFits } from '../model/memoryPlanner.ts';
+import { assertPlanFits, type MemoryPlan } from '../model/memoryPlanner.ts';
 import type { ParameterSet } from '../model/weights.ts';
 import { AdamW, type OptimizerSettings } from './optimizer.ts';
 
@@ -31,6 +31,8 @@ export class NonFiniteError extends Error {
 export class LmTrainer {
   readonly grads: ParameterSet;
   readonly optimizer: AdamW;
+  /** The memory planner's plan for this model at (B, T): what a step may hold on the GPU. */
+  readonly plan: MemoryPlan;
   private readonly acts: Activations;
   private readonly scratch: BackwardScratch;
   private readonly loss: MaskedCrossEntropy;
@@ -52,11 +54,11 @@ export class LmTrainer {
       throw new RangeError(`sequences of ${T} tokens exceed the model's ${model.maxPositions} positions (max_position_embeddings): use shorter sequences`);
     }
     const lora = model.lora?.settings;
-    const plan = assertPlanFits(
+    const plan = (this.plan = assertPlanFits(
       config,
       { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: 0, generationLen: 0, referenceCopy: false },
       { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes },
-    );
+    ));
     this.acts = new Activations(model, B, T);
     this.scratch = new BackwardScratch(model, B, T);
     this.loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize, config.hiddenSize, plan.logitsChunkColumns, model.lmHead.rowsPerBlock);

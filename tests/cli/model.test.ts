@@ -60,6 +60,8 @@ describe('lab sft', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain(`${data}:3: the line is not valid JSON (skipped)`);
     expect(result.stderr).toMatch(/step 2\/2 {2}loss \d/);
+    // The buffer pool's measured peak, within the memory planner's plan.
+    expect(result.stderr).toMatch(/GPU memory peak: measured \d+\.\d MiB, planned \d+\.\d MiB \(within the plan\)/);
     for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'alphaalign_run.json', 'optimizer.safetensors']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }

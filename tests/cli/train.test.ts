@@ -32,6 +32,8 @@ describe('lab train', () => {
     const result = lab(['train', '--model', MODEL, '--data', w.data, '--config', w.config, '--steps', '2', '--checkpoint-every', '2', '--out', w.out]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/step 2\/2 \[#{20}\] eta 0s {2}reward -?\d/);
+    // The buffer pool's measured peak, within the memory planner's plan.
+    expect(result.stderr).toMatch(/GPU memory peak: measured \d+\.\d MiB, planned \d+\.\d MiB \(within the plan\)/);
     const metrics = readFileSync(join(w.out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(metrics.map((m) => m.step)).toEqual([1, 2]);
     for (const name of METRIC_NAMES) expect(metrics[0]).toHaveProperty(name);

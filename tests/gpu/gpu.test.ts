@@ -58,6 +58,20 @@ describe('Gpu', () => {
     gpu.release(b);
   });
 
+  it('keeps the peak of bytes held, in use or pooled: a reused buffer adds nothing, a new size does', async () => {
+    const gpu = new Gpu(await openNodeDevice(), loadNodeShaders());
+    const a = gpu.tensor([1024], 'a'); // 4 KiB
+    gpu.release(a);
+    const again = gpu.tensor([1024], 'again'); // the same buffer
+    expect(gpu.pool.stats().peakBytes).toBe(4096);
+    const b = gpu.tensor([100], 'b'); // 400 bytes, rounded to 512
+    expect(gpu.pool.stats()).toEqual({ liveBytes: 4096 + 512, pooledBytes: 0, peakBytes: 4096 + 512 });
+    gpu.release(again, b);
+    gpu.pool.trim();
+    expect(gpu.pool.stats()).toEqual({ liveBytes: 0, pooledBytes: 0, peakBytes: 4096 + 512 });
+    gpu.destroy();
+  });
+
   it('round-trips data and refuses writes past the end', async () => {
     const gpu = await testGpu();
     const t = gpu.tensor([5], 't', new Float32Array([1, 2, 3, 4, 5]));

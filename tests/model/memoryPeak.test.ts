@@ -1,0 +1,64 @@
+// The memory planner's plan bounds what a run really holds: the buffer pool's peak (bytes in use
+// or pooled for reuse, from the model's load to the end of a step) is at most the plan's
+// total, for a LoRA and a full-fine-tuning SFT step and an AlphaAlign step, on a device of its
+// own with a 48 KiB binding cap (the fixture's embedding and lm_head in row blocks). The same
+// check on a 2-layer Qwen2.5-0.5B-shaped model is `lab sft` / `lab train`'s last line.
+import { describe, expect, it } from 'vitest';
+import { Gpu } from '../../src/gpu/gpu.ts';
+import { openNodeDevice } from '../../src/gpu/nodeDevice.ts';
+import { loadNodeShaders } from '../../src/gpu/nodeShaders.ts';
+import { LlamaModel } from '../../src/model/llama.ts';
+import { loadModel } from '../../src/model/loader.ts';
+import { initialLoraWeights, LoraAdapter, type LoraSettings } from '../../src/model/lora.ts';
+import type { MemoryPlan } from '../../src/model/memoryPlanner.ts';
+import { folderSource } from '../../src/model/nodeFiles.ts';
+import { parseRlConfig } from '../../src/rl/config.ts';
+import { AlphaAlignTrainer } from '../../src/rl/trainer.ts';
+import { LmTrainer } from '../../src/train/lmTrainer.ts';
+import { DEFAULT_OPTIMIZER } from '../../src/train/optimizer.ts';
+
+const LORA: LoraSettings = { rank: 4, alpha: 8, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], dropout: 0 };
+
+/** A model on a fresh device (so the pool's peak is this run's), with LoRA or not. */
+async function fresh(lora: boolean) {
+  const gpu = new Gpu(await openNodeDevice(), loadNodeShaders(), { maxBindingBytes: 48 * 1024 });
+  const loaded = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
+  const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
+  expect(model.lmHead.blocks.length).toBe(2);
+  if (lora) model.lora = new LoraAdapter(gpu, loaded.config, LORA, initialLoraWeights(loaded.config, LORA, 1));
+  return { gpu, loaded, model };
+}
+
+function expectWithinPlan(gpu: Gpu, plan: MemoryPlan) {
+  const { peakBytes } = gpu.pool.stats();
+  expect(peakBytes).toBeGreaterThan(0);
+  expect(peakBytes).toBeLessThanOrEqual(plan.totalBytes);
+}
+
+describe('measured GPU memory against the plan', () => {
+  for (const lora of [true, false]) {
+    it(`an SFT step (${lora ? 'LoRA' : 'full fine-tuning'}) holds no more than planned`, async () => {
+      const { gpu, model } = await fresh(lora);
+      const [B, T] = [2, 16];
+      const trainer = new LmTrainer(model, B, T, DEFAULT_OPTIMIZER);
+      const tokens = Array.from({ length: B * T }, (_, i) => (i * 37) % 300);
+      await trainer.step([{ tokens, targets: tokens.map((t) => (t + 1) % 300), mask: tokens.map(() => 1) }]);
+      expectWithinPlan(gpu, trainer.plan);
+      trainer.release();
+      gpu.destroy();
+    });
+  }
+
+  it('an AlphaAlign step with LoRA (rollouts, reference log-probs, the update) holds no more than planned', async () => {
+    const { gpu, loaded, model } = await fresh(true);
+    const config = parseRlConfig({ num_generations: 2, prompts_per_step: 2, per_device_train_batch_size: 2, generation_batch_size: 4, max_completion_length: 6, template: '{{prompt}}', beta: 0.04, seed: 3 });
+    const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 24);
+    await trainer.train([
+      { id: '1', prompt: 'the thin', label: 'harmful' },
+      { id: '2', prompt: 'answer on', label: 'benign' },
+    ]);
+    expectWithinPlan(gpu, trainer.plan);
+    trainer.release();
+    gpu.destroy();
+  });
+});

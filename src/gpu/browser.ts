@@ -1,8 +1,13 @@
 // The engine in the page (or its worker): navigator.gpu plus shaders bundled by Vite.
+// Autotuned kernel picks are remembered in IndexedDB (autotuneBrowser.ts).
+import { useAutotuneStore } from './autotune.ts';
+import { autotuneSettingsStore } from './autotuneBrowser.ts';
 import { openBrowserDevice } from './browserDevice.ts';
 import { loadBrowserShaders } from './browserShaders.ts';
 import { Gpu } from './gpu.ts';
 
 export async function createBrowserGpu(): Promise<Gpu> {
-  return new Gpu(await openBrowserDevice(), loadBrowserShaders());
+  const gpu = new Gpu(await openBrowserDevice(), loadBrowserShaders());
+  await useAutotuneStore(gpu, autotuneSettingsStore());
+  return gpu;
 }

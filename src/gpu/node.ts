@@ -1,6 +1,8 @@
 // The engine on Node (command line, tests, benchmarks): Dawn's device plus shaders read from disk.
 // LAB_MAX_BINDING_MIB lowers the binding cap below the adapter's maxStorageBufferBindingSize, so
 // the row-block path of large tensors runs (and is tested) on any adapter.
+import { useAutotuneStore } from './autotune.ts';
+import { autotuneFileStore } from './autotuneFile.ts';
 import { Gpu } from './gpu.ts';
 import { openNodeDevice } from './nodeDevice.ts';
 import { loadNodeShaders } from './nodeShaders.ts';
@@ -15,5 +17,8 @@ export function bindingCapFromEnv(env: Readonly<Record<string, string | undefine
 }
 
 export async function createNodeGpu(options: { maxBindingBytes?: number } = {}): Promise<Gpu> {
-  return new Gpu(await openNodeDevice(), loadNodeShaders(), { maxBindingBytes: options.maxBindingBytes ?? bindingCapFromEnv(process.env) });
+  const gpu = new Gpu(await openNodeDevice(), loadNodeShaders(), { maxBindingBytes: options.maxBindingBytes ?? bindingCapFromEnv(process.env) });
+  // Autotuned kernel picks are remembered in a file (autotuneFile.ts).
+  await useAutotuneStore(gpu, autotuneFileStore());
+  return gpu;
 }

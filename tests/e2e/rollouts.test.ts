@@ -77,9 +77,9 @@ describe('the Rollouts panel in Chromium', () => {
     const cut = (await prompt.getByTestId('long-text').textContent()) ?? '';
     expect(cut.endsWith('…')).toBe(true);
     expect(cut.length).toBeLessThan(rows[0]!.prompt.length);
-    await prompt.getByRole('button', { name: /^Show all of the prompt/ }).click();
+    await prompt.getByRole('button', { name: /^more of the prompt/ }).click();
     expect(rows.map((r) => r.prompt)).toContain(await prompt.getByTestId('long-text').textContent());
-    await prompt.getByRole('button', { name: /^Show less of the prompt/ }).click();
+    await prompt.getByRole('button', { name: /^less of the prompt/ }).click();
     expect(await prompt.getByTestId('long-text').textContent()).toBe(cut);
 
     // The run card in the exported checkpoint says where the held-out split came from.

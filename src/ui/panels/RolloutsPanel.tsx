@@ -20,7 +20,7 @@ function LongText({ text, limit, what }: { text: string; limit: number; what: st
       <span data-testid="long-text" data-open={open}>
         {open ? text : `${text.slice(0, limit).trimEnd()}…`}
       </span>{' '}
-      <button type="button" className="more" aria-expanded={open} aria-label={`${open ? 'Show less of' : 'Show all of'} ${what}`} onClick={() => setOpen((o) => !o)}>
+      <button type="button" className="more" aria-expanded={open} aria-label={`${open ? 'less' : 'more'} of ${what}`} onClick={() => setOpen((o) => !o)}>
         {open ? 'less' : 'more'}
       </button>
     </>
@@ -52,7 +52,8 @@ export function RolloutsPanel() {
           Latest steps first; {counted(rollouts.length, 'completion')} kept.
         </span>
       </div>
-      <div className="table-scroll">
+      {/* Focusable, so the keyboard can scroll it. */}
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Rollouts of the latest steps">
         <table className="data-table rollouts-table" data-testid="rollouts-table" data-rows={shown.length}>
           <colgroup>
             <col style={{ width: '4.5em' }} />

@@ -1,16 +1,21 @@
 // `lab bench`: runs a benchmark suite and prints a table for people or JSON for tools.
 import type { Gpu } from '../gpu/gpu.ts';
-import { benchKernels, type KernelBenchResult } from './benchKernels.ts';
+import { benchKernels, type KernelBenchOptions, type KernelBenchResult } from './benchKernels.ts';
 import { benchModel, type ModelBenchResult } from './benchModel.ts';
 
 function formatKernels(result: KernelBenchResult, adapter: string): string {
-  const lines = [`Kernels on ${adapter}`, '', 'matmul          layout   ours GFLOPS   tfjs GFLOPS   ours/tfjs'];
+  const lines = [`Kernels on ${adapter}`, '', 'matmul          layout   kernel              ours GFLOPS   tfjs GFLOPS   ours/tfjs'];
   for (const r of result.matmul) {
-    lines.push(
-      `${`${r.m}x${r.n}x${r.k}`.padEnd(16)}${r.layout.padEnd(9)}${r.gflops.toFixed(2).padStart(11)}` +
-        `${r.tfjs_gflops.toFixed(2).padStart(14)}${`${r.ratio.toFixed(1)}x`.padStart(12)}`,
-    );
+    // The chosen kernel first (marked *), then the other candidates timed beside it.
+    const others = r.candidates.filter((c) => c.kernel !== r.kernel);
+    [{ kernel: r.kernel, gflops: r.gflops, ratio: r.ratio }, ...others].forEach((c, i) => {
+      lines.push(
+        `${(i === 0 ? `${r.m}x${r.n}x${r.k}` : '').padEnd(16)}${(i === 0 ? r.layout : '').padEnd(9)}${`${c.kernel}${i === 0 ? ' *' : ''}`.padEnd(18)}` +
+          `${c.gflops.toFixed(2).padStart(13)}${(i === 0 ? r.tfjs_gflops.toFixed(2) : '').padStart(14)}${`${c.ratio.toFixed(1)}x`.padStart(12)}`,
+      );
+    });
   }
+  lines.push('* the kernel the lab chooses on this adapter (`bench kernels --candidates` times every candidate on SwiftShader too)');
   lines.push('', 'attention (B, T, NH, NKV, hs)   direction        ms    GFLOPS');
   for (const r of result.attention) {
     lines.push(
@@ -37,10 +42,10 @@ function formatModel(r: ModelBenchResult, adapter: string): string {
 
 export type BenchSuite = 'kernels' | 'model';
 
-export async function runBench(gpu: Gpu, suite: BenchSuite, json: boolean): Promise<void> {
+export async function runBench(gpu: Gpu, suite: BenchSuite, json: boolean, kernelOptions: KernelBenchOptions = {}): Promise<void> {
   const adapter = `${gpu.adapter.vendor} ${gpu.adapter.architecture}`.trim();
   if (suite === 'kernels') {
-    const result = await benchKernels(gpu);
+    const result = await benchKernels(gpu, kernelOptions);
     process.stdout.write(json ? `${JSON.stringify({ suite, adapter, ...result }, null, 2)}\n` : `${formatKernels(result, adapter)}\n`);
   } else {
     const result = await benchModel(gpu);

@@ -3,19 +3,24 @@
 // work until the queue is idle (no read-back). Each pair is warmed up once, then timed in
 // alternation (ours, tfjs, ours, ...) so that load from other processes hits both alike, and
 // the median of the repeats is kept.
+import { autotuneSettled } from '../gpu/autotune.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import { attentionBackward, attentionForward } from '../gpu/kernels/attention.ts';
-import { matmulForward, type MatmulLayout } from '../gpu/kernels/matmul.ts';
+import { chooseMatmulKernel, matmulCandidates, matmulForward, matmulTuning, type MatmulKernel, type MatmulLayout } from '../gpu/kernels/matmul.ts';
 
 export interface MatmulBenchRow {
   m: number;
   n: number;
   k: number;
   layout: MatmulLayout;
+  /** The kernel chooseMatmulKernel picks for this shape on this adapter, whose speed `gflops` is. */
+  kernel: MatmulKernel;
   gflops: number;
   tfjs_gflops: number;
   /** gflops / tfjs_gflops */
   ratio: number;
+  /** Every kernel timed (the chosen one among them), each beside tfjs. */
+  candidates: Array<{ kernel: MatmulKernel; gflops: number; ratio: number }>;
 }
 
 export interface AttentionBenchRow {
@@ -41,6 +46,12 @@ export interface KernelBenchOptions {
   layouts?: MatmulLayout[];
   /** Timed runs per kernel after one warm-up; the median is reported. Default 3. */
   repeats?: number;
+  /**
+   * 'all' times every candidate kernel of each shape, 'chosen' only the one the lab picks.
+   * Default 'all', but 'chosen' on SwiftShader, where the workgroup-memory kernels are slow
+   * enough to make the run take many minutes.
+   */
+  candidates?: 'all' | 'chosen';
 }
 
 type Tf = typeof import('@tensorflow/tfjs-core');
@@ -98,17 +109,18 @@ function randomData(n: number, seed: number): Float32Array {
 }
 
 /**
- * One matmul shape, ours against tf.matMul with the transpose flags of `layout`. Returns the
- * median seconds of each; both see the same data.
+ * One matmul shape: each of `kernels` against tf.matMul with the transpose flags of `layout`,
+ * timed in rounds (every kernel, then tfjs). Returns the median seconds of each; all see the same data.
  */
-export async function timeMatmulPair(
+export async function timeMatmulKernels(
   gpu: Gpu,
   M: number,
   N: number,
   K: number,
   layout: MatmulLayout,
+  kernels: readonly MatmulKernel[],
   repeats: number,
-): Promise<{ ours: number; tfjs: number }> {
+): Promise<{ ours: Map<MatmulKernel, number>; tfjs: number }> {
   const tf = await tfjsOnDevice(gpu);
   const aShape = layout === 'TN' ? [K, M] : [M, K];
   const bShape = layout === 'NT' ? [N, K] : [K, N];
@@ -117,7 +129,7 @@ export async function timeMatmulPair(
   const a = gpu.tensor(aShape, 'bench a', aData);
   const b = gpu.tensor(bShape, 'bench b', bData);
   const out = gpu.tensor([M, N], 'bench out');
-  const dispatch = matmulForward(gpu, out, a, b, null, M, N, K, { layout });
+  const dispatches = kernels.map((kernel) => matmulForward(gpu, out, a, b, null, M, N, K, { layout, kernel }));
   const ta = tf.tensor2d(aData, aShape as [number, number]);
   const tb = tf.tensor2d(bData, bShape as [number, number]);
   // tfjs records into an open compute pass until something flushes it: end the pass, submit.
@@ -129,21 +141,23 @@ export async function timeMatmulPair(
       backend.submitQueue();
       return () => c.dispose();
     });
-  const runOurs = () =>
+  const runOurs = (i: number) =>
     wallClock(gpu, () => {
-      gpu.run([dispatch]);
+      gpu.run([dispatches[i]!]);
       return () => {};
     });
   try {
-    await runOurs();
-    await runTfjs();
-    const ours: number[] = [];
+    const ours: number[][] = kernels.map(() => []);
     const theirs: number[] = [];
-    for (let r = 0; r < repeats; r++) {
-      ours.push(await runOurs());
-      theirs.push(await runTfjs());
+    for (let round = -1; round < repeats; round++) {
+      for (let i = 0; i < kernels.length; i++) {
+        const t = await runOurs(i);
+        if (round >= 0) ours[i]!.push(t);
+      }
+      const t = await runTfjs();
+      if (round >= 0) theirs.push(t);
     }
-    return { ours: median(ours), tfjs: median(theirs) };
+    return { ours: new Map(kernels.map((kernel, i) => [kernel, median(ours[i]!)])), tfjs: median(theirs) };
   } finally {
     ta.dispose();
     tb.dispose();
@@ -153,14 +167,25 @@ export async function timeMatmulPair(
 
 export async function benchKernels(gpu: Gpu, options: KernelBenchOptions = {}): Promise<KernelBenchResult> {
   const { sizes = [256, 512, 1024], layouts = ['NN', 'NT', 'TN'], repeats = 3 } = options;
+  const which = options.candidates ?? (matmulTuning(gpu) === 'cpu' ? 'chosen' : 'all');
+  // On a GPU the first look at a shape class starts its autotuning: let it end, so the kernel
+  // reported as chosen is the one a run would use.
+  for (const s of sizes) for (const layout of layouts) chooseMatmulKernel(gpu, s, s, s, layout);
+  await autotuneSettled(gpu);
   const matmul: MatmulBenchRow[] = [];
   for (const s of sizes) {
     for (const layout of layouts) {
-      const { ours, tfjs } = await timeMatmulPair(gpu, s, s, s, layout, repeats);
+      const chosen = chooseMatmulKernel(gpu, s, s, s, layout);
+      const kernels = which === 'all' ? matmulCandidates(gpu, s, s, layout) : [chosen];
+      const { ours, tfjs } = await timeMatmulKernels(gpu, s, s, s, layout, kernels, repeats);
       const flop = 2 * s * s * s;
-      const gflops = flop / ours / 1e9;
       const tfjsGflops = flop / tfjs / 1e9;
-      matmul.push({ m: s, n: s, k: s, layout, gflops, tfjs_gflops: tfjsGflops, ratio: gflops / tfjsGflops });
+      const candidates = kernels.map((kernel) => {
+        const gflops = flop / ours.get(kernel)! / 1e9;
+        return { kernel, gflops, ratio: gflops / tfjsGflops };
+      });
+      const picked = candidates.find((c) => c.kernel === chosen) ?? candidates[0]!;
+      matmul.push({ m: s, n: s, k: s, layout, kernel: picked.kernel, gflops: picked.gflops, tfjs_gflops: tfjsGflops, ratio: picked.ratio, candidates });
     }
   }
   return { matmul, attention: await benchAttention(gpu, repeats) };

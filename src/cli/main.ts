@@ -58,12 +58,17 @@ Commands:
              [--config FILE] [--rules FILE] [--label harmful|benign] --out DIR
                             the experiment for TRL or veRL: the data, the reward module (the
                             verifiers in Python), the config mapped, the launch script, a README
-  bench kernels [--json]    kernel benchmarks against tfjs-backend-webgpu on the same adapter
+  bench kernels [--json] [--candidates]
+                            kernel benchmarks against tfjs-backend-webgpu on the same adapter:
+                            the matmul the lab chooses and (on a GPU, or with --candidates)
+                            every candidate kernel
   bench model [--json]      prefill, decode and training-step throughput of a fixed small Llama
 
 DIR is a Hugging Face model folder or a checkpoint .zip.
 LAB_MAX_BINDING_MIB=N lowers the adapter's maxStorageBufferBindingSize to N MiB (lab info shows
 the lowered limit): tensors over it, a large vocabulary's embedding and lm_head, go in row blocks.
+Matmul kernels are autotuned once per adapter and shape class on a GPU; the picks are kept in
+LAB_AUTOTUNE_CACHE (default ~/.cache/alphaalign-lab/autotune.json).
 `;
 
 type Command = (args: string[]) => Promise<void>;
@@ -88,7 +93,7 @@ const COMMANDS: Record<string, Command> = {
   async bench(args) {
     const { positionals, values } = parseArgs({
       args,
-      options: { json: { type: 'boolean', default: false } },
+      options: { json: { type: 'boolean', default: false }, candidates: { type: 'boolean', default: false } },
       allowPositionals: true,
       strict: true,
     });
@@ -97,7 +102,7 @@ const COMMANDS: Record<string, Command> = {
     // Loaded only here: the benchmark pulls in TensorFlow.js as its comparison peer.
     const { runBench } = await import('./bench.ts');
     const gpu = await createNodeGpu();
-    await runBench(gpu, suite, values.json);
+    await runBench(gpu, suite, values.json, values.candidates ? { candidates: 'all' } : {});
     gpu.destroy();
   },
 };

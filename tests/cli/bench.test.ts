@@ -15,7 +15,13 @@ describe('kernel benchmark', () => {
       expect(r.gflops).toBeGreaterThan(0);
       expect(r.tfjs_gflops).toBeGreaterThan(0);
       expect(r.ratio).toBeCloseTo(r.gflops / r.tfjs_gflops, 6);
+      // SwiftShader: the register kernel, and by default only the chosen kernel is timed.
+      expect(r.kernel).toBe('register');
+      expect(r.candidates).toEqual([{ kernel: 'register', gflops: r.gflops, ratio: r.ratio }]);
     }
+    const all = await benchKernels(gpu, { sizes: [20], layouts: ['NT'], repeats: 1, candidates: 'all' });
+    expect(all.matmul[0]!.candidates.map((c) => c.kernel)).toEqual(['register', 'tiled64x64k16', 'tiled64x64k32', 'tiled128x64k16', 'tiled128x64k32']);
+    for (const c of all.matmul[0]!.candidates) expect(c.gflops).toBeGreaterThan(0);
     const attention = await benchAttention(gpu, 1, 1, 16, 2, 1, 8);
     expect(attention.map((r) => r.direction)).toEqual(['forward', 'backward']);
     for (const r of attention) expect(r.ms).toBeGreaterThan(0);

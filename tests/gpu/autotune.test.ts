@@ -60,6 +60,11 @@ describe('autotune stores', () => {
 describe('autotune on this adapter', () => {
   it('checks and times every candidate of a matmul class and picks one that passed', async () => {
     const gpu = await testGpu();
+    const pooled = () => gpu.pool.stats().liveBytes + gpu.pool.stats().pooledBytes;
+    const t = gpu.tensor([4], 'first matmul');
+    matmulForward(gpu, t, t, t, null, 2, 2, 1); // makes the one bias placeholder every matmul shares
+    gpu.release(t);
+    const before = pooled();
     // A ragged shape in the vec4 path; two candidates keep SwiftShader's time short.
     const job = matmulTuneJob(gpu, 70, 68, 36, 'NT', ['register', 'tiled64x64k16']);
     try {
@@ -70,6 +75,9 @@ describe('autotune on this adapter', () => {
     } finally {
       job.release();
     }
+    // Its operands are its own, not the pool's (which would keep them for the rest of a run).
+    expect(pooled()).toBe(before);
+    expect(() => matmulTuneJob(gpu, 8, 8, 8, 'NN', ['tiled64x64k16'])).toThrow(/'register' must be among/);
   });
 
   it('drops a candidate whose output is wrong, however fast', async () => {

@@ -8,7 +8,7 @@
 //             matmulBiasBackward(gpu, dbias, dy, T, out)                                           dbias += Σ_t dy[t]
 import { autotunePick, requestAutotune, type TuneJob } from '../autotune.ts';
 import { f32, u32 } from '../params.ts';
-import { grid1d, type Dispatch, type Gpu, type Tensor } from '../gpu.ts';
+import { grid1d, Tensor, type Dispatch, type Gpu } from '../gpu.ts';
 
 export type MatmulLayout = 'NN' | 'NT' | 'TN';
 
@@ -223,39 +223,48 @@ const TUNE_MAX_SIDE = 2048;
 
 /**
  * A tuning of the class of (M, N, K, layout): random operands of that shape (each side capped at
- * 2048, its remainder mod 4 kept), every candidate bound to them, each checked against
- * 'register' within the forward kernels' tolerance (1e-4 of the largest |out|, for any K).
+ * 2048, its remainder mod 4 kept), every candidate bound to them and to one output, each checked
+ * against 'register' within the forward kernels' tolerance (1e-4 of the largest |out|, for any K).
+ * Its buffers are its own, destroyed at the end, not the pool's: the pool keeps what it is given
+ * back, and a tuning's operands would stay there for the rest of a run.
  */
 export function matmulTuneJob(gpu: Gpu, M: number, N: number, K: number, layout: MatmulLayout, candidates: readonly MatmulKernel[]): TuneJob {
+  if (!candidates.includes('register')) throw new RangeError(`matmul autotune: the trusted kernel 'register' must be among the candidates (${candidates.join(', ')})`);
   const cap = (d: number) => (d <= TUNE_MAX_SIDE ? d : TUNE_MAX_SIDE + (d % 4));
   [M, N, K] = [cap(M), cap(N), cap(K)];
-  const random = (n: number, seed: number) => {
-    let s = seed;
-    return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1));
+  const scratch = (shape: number[], label: string, seed?: number) => {
+    const size = shape.reduce((x, y) => x * y, 1);
+    const buffer = gpu.device.createBuffer({ label, size: size * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    const t = new Tensor(buffer, shape, label);
+    if (seed !== undefined) {
+      let s = seed;
+      gpu.write(t, Float32Array.from({ length: size }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1)));
+    }
+    return t;
   };
-  const a = gpu.tensor(layout === 'TN' ? [K, M] : [M, K], 'autotune a', random(M * K, 1));
-  const b = gpu.tensor(layout === 'NT' ? [N, K] : [K, N], 'autotune b', random(K * N, 2));
-  const outs = new Map(candidates.map((id) => [id, gpu.tensor([M, N], `autotune out ${id}`)]));
-  const jobCandidates = candidates.map((id) => ({ id, dispatch: matmulForward(gpu, outs.get(id)!, a, b, null, M, N, K, { layout, kernel: id }) }));
+  const a = scratch(layout === 'TN' ? [K, M] : [M, K], 'autotune a', 1);
+  const b = scratch(layout === 'NT' ? [N, K] : [K, N], 'autotune b', 2);
+  const out = scratch([M, N], 'autotune out');
+  const jobCandidates = candidates.map((id) => ({ id, dispatch: matmulForward(gpu, out, a, b, null, M, N, K, { layout, kernel: id }) }));
+  const run = async (id: string) => {
+    gpu.run([jobCandidates.find((c) => c.id === id)!.dispatch], `autotune check ${id}`);
+    return gpu.readF32(out);
+  };
   let trusted: Float32Array | null = null;
-  let scale = 0;
+  let tolerance = 0;
   return {
     candidates: jobCandidates,
     async check(id) {
-      const run = async (kernel: string) => {
-        gpu.run([jobCandidates.find((c) => c.id === kernel)!.dispatch], `autotune check ${kernel}`);
-        return gpu.readF32(outs.get(kernel as MatmulKernel)!);
-      };
       if (!trusted) {
         trusted = await run('register');
-        for (const v of trusted) scale = Math.max(scale, Math.abs(v));
+        tolerance = 1e-4 * trusted.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
       }
+      const expected = trusted;
       const got = await run(id);
-      const tolerance = 1e-4 * scale;
-      return got.every((v, i) => Math.abs(v - trusted![i]!) <= tolerance);
+      return got.every((v, i) => Math.abs(v - expected[i]!) <= tolerance);
     },
     release() {
-      gpu.release(a, b, ...outs.values());
+      for (const t of [a, b, out]) t.buffer.destroy();
     },
   };
 }

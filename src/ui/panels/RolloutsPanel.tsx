@@ -7,7 +7,7 @@ import './rollouts.css';
 const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
 /** Characters of a prompt, reasoning or answer shown until the user asks for the rest. */
-const TEXT_SHOWN = 240;
+const TEXT_SHOWN = 160;
 /** Characters of a matched rule shown (a regex can be long). */
 const RULE_SHOWN = 60;
 
@@ -55,36 +55,27 @@ export function RolloutsPanel() {
       {/* Focusable, so the keyboard can scroll it. */}
       <div className="table-scroll" tabIndex={0} role="region" aria-label="Rollouts of the latest steps">
         <table className="data-table rollouts-table" data-testid="rollouts-table" data-rows={shown.length}>
+          {/* Four columns, so the table reads in the narrow run column as well as across a wide screen. */}
           <colgroup>
-            <col style={{ width: '4.5em' }} />
-            <col style={{ width: '22%' }} />
-            <col style={{ width: '5.5em' }} />
-            <col style={{ width: '16%' }} />
-            <col style={{ width: '18%' }} />
-            <col style={{ width: '3em' }} />
+            <col style={{ width: '3.8em' }} />
+            <col style={{ width: '34%' }} />
             <col />
-            <col style={{ width: '3.5em' }} />
-            <col style={{ width: '3.5em' }} />
-            <col style={{ width: '6.5em' }} />
+            <col style={{ width: '10em' }} />
           </colgroup>
           <thead>
             <tr>
               <th scope="col">Step</th>
               <th scope="col">Prompt</th>
-              <th scope="col">Label</th>
-              <th scope="col">Reasoning</th>
-              <th scope="col">Answer</th>
-              <th scope="col" title="format verifier">V_f</th>
-              <th scope="col" title="refusal verifier and the first rule that matched">V_r (rule)</th>
-              <th scope="col" title="safety reward">R_s</th>
-              <th scope="col" title="helpfulness reward">R_h</th>
-              <th scope="col" title="total reward and advantage">R (adv.)</th>
+              <th scope="col">Completion</th>
+              <th scope="col" title="V_f: format verifier · V_r: refusal verifier and the first rule that matched · R_s: safety reward · R_h: helpfulness reward · R: total reward and its advantage">
+                Verdicts, rewards
+              </th>
             </tr>
           </thead>
           <tbody>
             {shown.length === 0 && (
               <tr>
-                <td colSpan={10} className="muted">
+                <td colSpan={4} className="muted">
                   No rollouts yet: start a run.
                 </td>
               </tr>
@@ -93,31 +84,32 @@ export function RolloutsPanel() {
               <tr key={`${r.step}-${r.promptId}-${i}`} className={r.label}>
                 <td>{r.step}</td>
                 <td className="text-cell" data-testid="rollout-prompt">
-                  <LongText text={r.prompt} limit={TEXT_SHOWN} what={`the prompt (${rowName(r)})`} />
-                </td>
-                <td>
-                  <span className={`tag ${r.label}`}>{r.label}</span>
+                  <span className={`tag ${r.label}`}>{r.label}</span> <LongText text={r.prompt} limit={TEXT_SHOWN} what={`the prompt (${rowName(r)})`} />
                 </td>
                 <td className="text-cell">
-                  {r.reasoning === null ? <span className="muted">—</span> : <LongText text={r.reasoning} limit={TEXT_SHOWN} what={`the reasoning (${rowName(r)})`} />}
+                  {r.reasoning !== null && (
+                    <p className="part">
+                      <span className="muted small">Reasoning: </span>
+                      <LongText text={r.reasoning} limit={TEXT_SHOWN} what={`the reasoning (${rowName(r)})`} />
+                    </p>
+                  )}
+                  <p className="part" title={r.answer === null ? 'no answer tags: the whole completion' : undefined}>
+                    <span className="muted small">{r.answer === null ? 'Whole text: ' : 'Answer: '}</span>
+                    <LongText text={r.answer ?? r.text} limit={TEXT_SHOWN} what={`the answer (${rowName(r)})`} />
+                    {r.clipped && <span className="muted small"> (cut at max length)</span>}
+                  </p>
                 </td>
-                <td className="text-cell" title={r.answer === null ? 'no answer tags: the whole completion' : undefined}>
-                  <LongText text={r.answer ?? r.text} limit={TEXT_SHOWN} what={`the answer (${rowName(r)})`} />
-                  {r.clipped && <span className="muted small"> (cut at max length)</span>}
-                </td>
-                <td title={r.formatReason ?? 'format holds'}>{r.formatScore}</td>
-                <td>
-                  {r.refusalScore}
+                <td className="scores">
+                  {/* No break between a name and its value. */}
+                  <span title={r.formatReason ?? 'format holds'}>V_f{'\u00a0'}{r.formatScore}</span> · V_r{'\u00a0'}{r.refusalScore}{' '}
                   {r.matchedRule && (
                     <span className="muted small rule" data-testid="rollout-rule">
                       (<LongText text={r.matchedRule} limit={RULE_SHOWN} what={`the matched rule (${rowName(r)})`} />)
                     </span>
                   )}
-                </td>
-                <td>{num(r.rewardSafety)}</td>
-                <td>{num(r.rewardHelpfulness)}</td>
-                <td>
-                  {num(r.reward)} <span className="muted small">({num(r.advantage)})</span>
+                  <br />
+                  R_s{'\u00a0'}{num(r.rewardSafety)} · R_h{'\u00a0'}{num(r.rewardHelpfulness)}
+                  <br />R{'\u00a0'}{num(r.reward)} <span className="muted small">(adv.{'\u00a0'}{num(r.advantage)})</span>
                 </td>
               </tr>
             ))}

@@ -63,6 +63,11 @@ describe('the Rollouts panel in Chromium', () => {
     });
     expect(fits.overflow, JSON.stringify(fits)).toBeLessThanOrEqual(0);
     expect(fits.table).toBeLessThanOrEqual(fits.box);
+    // And no column is squeezed: the texts get room for words, the step its number.
+    const widths = await table.locator('thead th').evaluateAll((ths) => ths.map((th) => Math.round(th.getBoundingClientRect().width)));
+    expect(widths).toHaveLength(4);
+    expect(widths[0]!, JSON.stringify(widths)).toBeGreaterThanOrEqual(40);
+    for (const w of widths.slice(1)) expect(w, JSON.stringify(widths)).toBeGreaterThanOrEqual(120);
     expect(await page.getByTestId('rollout-rule').first().textContent()).toContain('regex: (?:no_such_refusal_phrase_');
 
     // Nothing was evaluated (no held-out prompts asked for): the charts show no held-out line or legend entry.

@@ -32,8 +32,14 @@
 //   loaded machine, one run: v9 2.21 · v24 2.27 (8.3× tfjs) · v26 2.33 · v28 scalar 1.77 · tfjs 0.27
 //   v29-31 staged A (512³): 1.11 / 1.01 / 0.88 against v9 2.20
 //   decode (N = K = 2048, ms, matmulVec / tiles): M=1 18.9 / 30.5, M=3 22.9 / 29.8, M=4 27.3 / 28.0
+// 2026-12-01, machine loaded (load 12-17 on 2 cores), so only same-run ratios mean anything:
+//   128³ NN: v24 2.37 GFLOPS · v32 tiled64x64k16 0.10 · v34 tiled128x64k16 0.22: on SwiftShader the
+//   256-invocation workgroups with barriers lose by 10-20×, as v6-8 did, so SwiftShader keeps v24.
+//   decode N = K = 2048, ms matmulVec / matmulVecSubgroup / tiles: M=1 23.5 / 21.6 / 60.6,
+//   M=2 34.1 / 40.0 / 97.2, M=3 53.0 / 35.7 / 67.6, M=4 84.4 / 74.4 / 124.6: within the noise of
+//   each other, so SwiftShader keeps matmulVec too.
 import { createNodeGpu } from '../../src/gpu/node.ts';
-import { u32 } from '../../src/gpu/params.ts';
+import { f32, u32 } from '../../src/gpu/params.ts';
 import type { Dispatch, Gpu, Tensor } from '../../src/gpu/gpu.ts';
 import { matmulForward, matmulVec4Aligned, type MatmulKernel, type MatmulLayout } from '../../src/gpu/kernels/matmul.ts';
 import { tfjsOnDevice } from '../../src/cli/benchKernels.ts';
@@ -287,7 +293,7 @@ function production(id: number, note: string, entry: 'matmulForwardVec4' | 'matm
         WG_Y: wgY,
       });
       const bias = gpu.tensor([Math.max(4, N)], 'lab bias');
-      return gpu.dispatch(`lab v${id}`, pipeline, [out, a, b, bias], [u32(M), u32(N), u32(K)], [
+      return gpu.dispatch(`lab v${id}`, pipeline, [out, a, b, bias], [u32(M), u32(N), u32(K), f32(1)], [
         Math.ceil(N / (8 * wgX)),
         Math.ceil(M / (8 * wgY)),
       ]);

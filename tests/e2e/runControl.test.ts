@@ -45,11 +45,34 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await advanced.fill(JSON.stringify({ template: 'Q: {{prompt}}' }));
   }
 
-  it('resumes a run interrupted by a reload mid-step from its last checkpoint, with its settings and metrics', { timeout: 600_000 }, async () => {
+  /** Every stored run's status and metrics, oldest first, read from the page's IndexedDB. */
+  const storedRuns = () =>
+    page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('alphaalign-lab');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const all = await new Promise<{ startedAt: string; status: string; metrics: Record<string, number | null>[] }[]>((resolve, reject) => {
+        const request = db.transaction('runs').objectStore('runs').getAll();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      db.close();
+      return all.sort((a, b) => a.startedAt.localeCompare(b.startedAt)).map(({ status, metrics }) => ({ status, metrics }));
+    });
+
+  it('resumes a run interrupted by a reload mid-step from its last checkpoint, with its settings and metrics, as if never interrupted', { timeout: 600_000 }, async () => {
     await modelReady();
-    await fillTinyRun(6, 0);
+    // The run uninterrupted, to compare with.
+    await fillTinyRun(5, 0);
     await page.getByTestId('train-start').click();
-    // A checkpoint after step 1, then a reload while step 2 runs.
+    await expect.poll(state, { timeout: 300_000, interval: 500 }).toBe('finished');
+
+    // The same run again, interrupted: a checkpoint after step 1, then a reload while the next step runs.
+    await fillTinyRun(5, 0);
+    await page.getByTestId('train-start').click();
+    await expect.poll(state, { timeout: 120_000, interval: 100 }).toBe('running');
     await expect.poll(checkpointStep, { timeout: 300_000, interval: 200 }).toBeGreaterThanOrEqual(1);
     const before = await step();
     await page.reload();
@@ -61,7 +84,7 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     expect(from).toBeGreaterThanOrEqual(1);
     expect(from).toBeLessThanOrEqual(before);
     // The form shows the run's settings, not the defaults; the charts its metrics so far.
-    expect(await page.getByTestId('train-steps').inputValue()).toBe('6');
+    expect(await page.getByTestId('train-steps').inputValue()).toBe('5');
     await expect.poll(chartPoints, { timeout: 30_000 }).toBeGreaterThanOrEqual(from);
     // It resumes on its own, and says what and from where.
     await expect.poll(state, { timeout: 120_000 }).toBe('running');
@@ -71,7 +94,7 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await expect.poll(step, { timeout: 300_000, interval: 500 }).toBeGreaterThan(Math.max(from, before));
     expect(await page.getByTestId('train-config-json').inputValue()).toContain('Q: {{prompt}}');
 
-    // Pause holds the step count; resume goes on.
+    // Pause holds the step count; resume goes on to the end.
     await page.getByTestId('train-pause').click();
     await expect.poll(state, { timeout: 120_000 }).toBe('paused');
     const pausedAt = await step();
@@ -79,25 +102,30 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await page.waitForTimeout(2000);
     expect(await step()).toBe(pausedAt);
     await page.getByTestId('train-pause').click();
-    await expect.poll(state).toBe('running');
-
-    // Stop ends it before its last step; a reload then finds nothing interrupted, and lists it as stopped.
-    await page.getByTestId('train-stop').click();
-    await expect.poll(state, { timeout: 120_000 }).toBe('stopped');
-    const stoppedAt = await step();
-    expect(stoppedAt).toBeLessThan(6);
-    await expect.poll(chartPoints).toBe(stoppedAt);
+    await expect.poll(state, { timeout: 300_000, interval: 500 }).toBe('finished');
+    await expect.poll(() => page.getByTestId('restored-run').count()).toBe(0);
     await saved();
-    await page.reload();
-    await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 60_000 }).toBe(1);
-    expect(await page.getByTestId('run-row').getAttribute('data-status')).toBe('stopped');
-    expect(await page.getByTestId('run-row').textContent()).toContain(`stopped at step ${stoppedAt}`);
-    expect(await page.getByTestId('restored-run').count()).toBe(0);
+
+    // Step by step, the interrupted run's metrics are the uninterrupted one's (all but timings).
+    const [whole, interrupted] = await storedRuns();
+    expect([whole!.status, interrupted!.status]).toEqual(['finished', 'finished']);
+    expect(interrupted!.metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5]);
+    for (const [i, expected] of whole!.metrics.entries()) {
+      const got = interrupted!.metrics[i]!;
+      for (const [key, value] of Object.entries(expected)) {
+        if (/time|per_second/.test(key)) continue;
+        const actual = got[key];
+        if (value === null || actual === null || actual === undefined) expect({ step: got.step, key, actual }).toEqual({ step: got.step, key, actual: value });
+        else expect(Math.abs(actual - value), `step ${got.step} ${key}: ${actual} vs ${value}`).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(value)));
+      }
+    }
     expect(lab.consoleErrors).toEqual([]);
   });
 
-  it('keeps a run interrupted before its first checkpoint, and starts it again with its settings', { timeout: 600_000 }, async () => {
-    await modelReady();
+  it('keeps a run interrupted before its first checkpoint, starts it again with its settings, and does not call a stopped run interrupted', { timeout: 600_000 }, async () => {
+    // From the demo base again (the model loaded now is the resumed run's checkpoint).
+    await page.getByRole('button', { name: 'Load the demo model' }).click();
+    await expect.poll(() => page.getByTestId('model-status').textContent(), { timeout: 120_000 }).toContain('Loaded demo model');
     await fillTinyRun(3, 0);
     await page.getByTestId('train-start').click();
     await expect.poll(state, { timeout: 120_000, interval: 50 }).toBe('running');
@@ -110,10 +138,23 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await modelReady();
     await page.getByTestId('restored-run-restart').click();
     await expect.poll(step, { timeout: 300_000, interval: 500 }).toBeGreaterThanOrEqual(1);
+
+    // Stop ends it before its last step; a reload then finds nothing interrupted, and lists it as stopped.
     await page.getByTestId('train-stop').click();
     await expect.poll(state, { timeout: 120_000 }).toBe('stopped');
     await expect.poll(() => page.getByTestId('restored-run').count()).toBe(0);
+    const stoppedAt = await step();
+    expect(stoppedAt).toBeLessThan(3);
+    await page.waitForTimeout(2000);
+    expect(await step()).toBe(stoppedAt);
+    await expect.poll(chartPoints).toBe(stoppedAt);
     await saved();
+    await page.reload();
+    const rows = page.getByTestId('run-row');
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(3);
+    expect(await rows.first().getAttribute('data-status')).toBe('stopped');
+    expect(await rows.first().textContent()).toContain(`stopped at step ${stoppedAt}`);
+    expect(await page.getByTestId('restored-run').count()).toBe(0);
   });
 
   it('lists finished runs after the tab is closed and opened again, reopens and deletes them', { timeout: 600_000 }, async () => {
@@ -134,7 +175,7 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await page.goto(lab.url);
     await modelReady();
     const rows = page.getByTestId('run-row');
-    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(3);
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(4);
     expect(await page.getByTestId('restored-run').count()).toBe(0);
     const finished = rows.first();
     expect(await finished.getAttribute('data-status')).toBe('finished');
@@ -151,10 +192,10 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
 
     await finished.getByTestId('run-delete').click();
     await finished.getByTestId('run-delete-confirm').click();
-    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.count()).toBe(3);
     await page.reload();
-    await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 60_000 }).toBe(2);
-    expect(await page.getByTestId('run-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(['stopped', 'stopped']);
+    await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 60_000 }).toBe(3);
+    expect(await page.getByTestId('run-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(['stopped', 'finished', 'finished']);
     expect(lab.consoleErrors).toEqual([]);
   });
 });

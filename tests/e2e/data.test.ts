@@ -61,7 +61,7 @@ describe('the Data and Rewards panels in Chromium', () => {
     expect(await page.getByTestId('import-report').textContent()).toContain('Read 450 rows from xstest_prompts.csv');
     // XSTest has no split column: 15 % of its 250 safe and 200 unsafe prompts are held out.
     expect(await page.getByTestId('dataset-status').textContent()).toContain('eval 30 harmful / 38 benign');
-    expect(await page.getByTestId('dataset-held-out').textContent()).toContain('15 % of each label and type held out by the lab');
+    expect(await page.getByTestId('dataset-held-out').textContent()).toContain('15 % of each label and type, drawn by the lab');
     expect(await page.getByTestId('no-held-out').count()).toBe(0);
     expect(await page.getByTestId('dataset-undo').textContent()).toBe(`Replaced ${before} rows with xstest_prompts.csv.Undo`);
   });
@@ -256,7 +256,7 @@ describe('the Data and Rewards panels in Chromium', () => {
     await importJsonl(jsonl(20));
     await expect.poll(count).toBe(20);
     expect(await page.getByTestId('dataset-status').textContent()).toContain('eval 2 harmful / 2 benign');
-    expect(await page.getByTestId('dataset-held-out').textContent()).toContain('20 % of each label and type held out by the lab');
+    expect(await page.getByTestId('dataset-held-out').textContent()).toContain('20 % of each label and type, drawn by the lab');
 
     // Nothing held out: the Data panel says a run would not be evaluated.
     await page.getByTestId('held-out-percent').fill('0');

@@ -16,7 +16,7 @@ const percent = (fraction: number) => Math.round(fraction * 1000) / 10;
 function heldOutWords(choice: HeldOutChoice): string {
   const parts = [
     ...(choice.fromFile ? ['from the file'] : []),
-    ...(choice.made ? [`${percent(choice.made.fraction)} % of each label and type held out by the lab (seed ${choice.made.seed})`] : []),
+    ...(choice.made ? [`${percent(choice.made.fraction)} % of each label and type, drawn by the lab (seed ${choice.made.seed})`] : []),
     ...(choice.editedByHand ? ['edited by hand'] : []),
   ];
   return parts.length > 0 ? parts.join(', ') : 'set by hand';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { adapterKey, autotunePick, autotuneSettled, requestAutotune, tune, useAutotuneStore, type TuneJob } from '../../src/gpu/autotune.ts';
 import { autotuneSettingsStore } from '../../src/gpu/autotuneBrowser.ts';
 import { autotuneCachePath, autotuneFileStore } from '../../src/gpu/autotuneFile.ts';
-import { matmulForward, matmulTuneJob } from '../../src/gpu/kernels/matmul.ts';
+import { chooseMatmulKernel, matmulCandidates, matmulForward, matmulShapeClass, matmulTuneJob } from '../../src/gpu/kernels/matmul.ts';
 import { memoryBackend } from '../../src/data/storage.ts';
 import { APP_VERSION } from '../../src/version.ts';
 import * as ref from '../reference/matmul.ts';
@@ -133,5 +133,27 @@ describe('autotune on this adapter', () => {
     const saved = JSON.parse(readFileSync(path, 'utf8'));
     expect(saved[key]).toEqual({ 'NN large vec4': 'tiled64x64k32', 'TN small scalar': pick });
     expect(saved['another adapter']).toEqual({ 'NN large vec4': 'register' });
+  });
+
+  it("on a GPU's path the choice serves a default, tunes the shape's class at first use, then uses and keeps the pick", async () => {
+    const gpu = await testGpu();
+    const path = tempFile();
+    await useAutotuneStore(gpu, autotuneFileStore(path));
+    const [M, N, K] = [70, 68, 36]; // a small class: 64×64 tiles by default
+    expect(chooseMatmulKernel(gpu, M, N, K, 'NN', 'gpu')).toBe('tiled64x64k16');
+    await autotuneSettled(gpu);
+    const pick = chooseMatmulKernel(gpu, M, N, K, 'NN', 'gpu');
+    expect(matmulCandidates(gpu, M, K, 'NN')).toContain(pick);
+    expect(JSON.parse(readFileSync(path, 'utf8'))[adapterKey(gpu.adapter)]).toEqual({ [matmulShapeClass(M, N, K, 'NN')]: pick });
+    // matmulForward builds with the pick, and it computes the product.
+    const a = randn(M * K, 5);
+    const b = randn(K * N, 6);
+    const out = gpu.tensor([M, N], 'out');
+    const d = matmulForward(gpu, out, upload(gpu, [M, K], a), upload(gpu, [K, N], b), null, M, N, K, { tuning: 'gpu' });
+    expect(d.label).toContain(pick === 'register' ? 'matmulForwardVec4' : pick);
+    gpu.run([d]);
+    const got = await gpu.readF32(out);
+    const expected = ref.matmulForward(a, b, null, M, N, K, 'NN');
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - expected[i]!)).toBeLessThan(1e-4);
   });
 });

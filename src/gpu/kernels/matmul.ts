@@ -37,7 +37,11 @@ export interface MatmulOptions {
   accumulate?: boolean;
   /** Multiplies the product (not the bias): LoRA's alpha / rank. Default 1. */
   alpha?: number;
-  /** Workgroup shapes of 'register' and 'matvec', for a CPU adapter or a GPU; default: matmulTuning(gpu). */
+  /**
+   * A CPU adapter's or a GPU's way: the kernel choice (chooseMatmulKernel) and the workgroup
+   * shapes of 'register' and 'matvec'. Default: matmulTuning(gpu); 'gpu' on SwiftShader runs the
+   * GPU path there (tests).
+   */
   tuning?: MatmulTuning;
   /** This kernel instead of chooseMatmulKernel's (tests, benchmarks, autotuning). */
   kernel?: MatmulKernel;
@@ -110,16 +114,16 @@ export function matmulShapeClass(M: number, N: number, K: number, layout: Matmul
 }
 
 /**
- * The one place that decides which kernel computes a matmul. SwiftShader keeps the register-tiled
+ * The one place that decides which kernel computes a matmul. SwiftShader (tuning 'cpu') keeps the register-tiled
  * kernels (and matmulVec for decode) it was tuned for: workgroup memory and barriers cost it
  * more than they save (scripts/kernel-lab/matmul.ts). On other adapters the pick autotuned for
  * the shape class is used; until one is remembered, a tuning is asked for and a default serves:
  * the subgroup matrix-vector kernel for decode where the adapter has subgroups, the register
  * kernel for thin shapes, tiles of 128×64 for large ones and 64×64 otherwise.
  */
-export function chooseMatmulKernel(gpu: Gpu, M: number, N: number, K: number, layout: MatmulLayout): MatmulKernel {
+export function chooseMatmulKernel(gpu: Gpu, M: number, N: number, K: number, layout: MatmulLayout, tuning: MatmulTuning = matmulTuning(gpu)): MatmulKernel {
   const matvec = isMatvecShape(M, K, layout);
-  if (matmulTuning(gpu) === 'cpu') return matvec ? 'matvec' : 'register';
+  if (tuning === 'cpu') return matvec ? 'matvec' : 'register';
   const shapeClass = matmulShapeClass(M, N, K, layout);
   const candidates = matmulCandidates(gpu, M, K, layout);
   const pick = autotunePick(gpu, shapeClass) as MatmulKernel | undefined;
@@ -180,7 +184,7 @@ export function matmulForward(
   checkSize(a, M * K, 'a');
   checkSize(b, K * N, 'b');
   if (bias) checkSize(bias, N, 'bias');
-  const chosen = kernel ?? chooseMatmulKernel(gpu, M, N, K, layout);
+  const chosen = kernel ?? chooseMatmulKernel(gpu, M, N, K, layout, tuning);
   if ((chosen === 'matvec' || chosen === 'matvecSubgroup') && !isMatvecShape(M, K, layout)) {
     throw new RangeError(`matmul: ${chosen} takes NT with M ≤ ${MATVEC_MAX_M} and 4 | K, not ${layout} ${M}×${N}×${K}`);
   }

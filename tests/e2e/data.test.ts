@@ -62,7 +62,7 @@ describe('the Data and Rewards panels in Chromium', () => {
     // XSTest has no split column: 15 % of its 250 safe and 200 unsafe prompts are held out.
     expect(await page.getByTestId('dataset-status').textContent()).toContain('eval 30 harmful / 38 benign');
     expect(await page.getByTestId('dataset-held-out').textContent()).toContain('15 % of each label and type, drawn by the lab');
-    expect(await page.getByTestId('no-held-out').count()).toBe(0);
+    expect(await page.locator('.data-panel').getByTestId('no-held-out').count()).toBe(0);
     expect(await page.getByTestId('dataset-undo').textContent()).toBe(`Replaced ${before} rows with xstest_prompts.csv.Undo`);
   });
 
@@ -258,17 +258,19 @@ describe('the Data and Rewards panels in Chromium', () => {
     expect(await page.getByTestId('dataset-status').textContent()).toContain('eval 2 harmful / 2 benign');
     expect(await page.getByTestId('dataset-held-out').textContent()).toContain('20 % of each label and type, drawn by the lab');
 
-    // Nothing held out: the Data panel says a run would not be evaluated.
+    // Nothing held out: the Data and Training panels say a run would not be evaluated.
+    const warning = page.locator('.data-panel').getByTestId('no-held-out');
     await page.getByTestId('held-out-percent').fill('0');
     await importJsonl(jsonl(20));
-    await expect.poll(() => page.getByTestId('no-held-out').count()).toBe(1);
-    expect(await page.getByTestId('no-held-out').textContent()).toContain('a run would train without ever being evaluated');
+    await expect.poll(() => warning.count()).toBe(1);
+    expect(await warning.textContent()).toContain('a run would train without ever being evaluated');
+    expect(await page.locator('section[aria-labelledby="training-heading"]').getByTestId('no-held-out').count()).toBe(1);
     await page.getByTestId('held-out-percent').fill('50');
     await page.getByTestId('split-all').click();
     expect(await page.getByTestId('dataset-status').textContent()).toContain('eval 5 harmful / 5 benign');
     expect(await page.getByTestId('no-held-out').count()).toBe(0);
     await page.getByRole('button', { name: /^Undo: Split 10 rows/ }).click();
-    expect(await page.getByTestId('no-held-out').count()).toBe(1);
+    expect(await warning.count()).toBe(1);
 
     // The import that replaced the rows before, undone.
     await importJsonl(jsonl(4));

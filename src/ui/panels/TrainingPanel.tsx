@@ -4,6 +4,7 @@ import { useRunHistoryStore } from '../stores/runHistoryStore.ts';
 import { CONFIG_FIELDS, useRunStore, type FieldKey } from '../stores/runStore.ts';
 import { sendToWorker } from '../engine.ts';
 import { RestoredRunBanner } from './RestoredRunBanner.tsx';
+import { HeldOutWarning } from './HeldOutWarning.tsx';
 
 function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '–';
@@ -90,6 +91,7 @@ export function TrainingPanel() {
     <section className="panel" aria-labelledby="training-heading">
       <h2 id="training-heading">Training</h2>
       <RestoredRunBanner />
+      {!active && <HeldOutWarning />}
       {generalErrors.map((message) => (
         <p key={message} className="field-error" role="alert">
           {message}

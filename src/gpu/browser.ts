@@ -6,8 +6,9 @@ import { openBrowserDevice } from './browserDevice.ts';
 import { loadBrowserShaders } from './browserShaders.ts';
 import { Gpu } from './gpu.ts';
 
-export async function createBrowserGpu(): Promise<Gpu> {
-  const gpu = new Gpu(await openBrowserDevice(), loadBrowserShaders());
+/** maxBindingBytes: the page's binding cap (the GPU panel's setting), below the adapter's limit. */
+export async function createBrowserGpu(options: { maxBindingBytes?: number } = {}): Promise<Gpu> {
+  const gpu = new Gpu(await openBrowserDevice(), loadBrowserShaders(), options);
   await useAutotuneStore(gpu, autotuneSettingsStore());
   return gpu;
 }

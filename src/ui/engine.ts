@@ -6,10 +6,23 @@ type Listener = (event: WorkerEvent) => void;
 
 let worker: Worker | null = null;
 const listeners = new Set<Listener>();
+/** The page's binding cap in bytes (the GPU panel's setting), or null for the adapter's limit. */
+let bindingCapBytes: number | null = null;
+
+/**
+ * Sets the binding cap the worker's device works to: sent as the worker's first request when it
+ * starts (before any model loads), and at once to a running worker (its device, already open,
+ * takes it at the next page load).
+ */
+export function setBindingCap(bytes: number | null): void {
+  bindingCapBytes = bytes;
+  if (worker) worker.postMessage(request({ type: 'bindingCap', bytes }));
+}
 
 function ensureWorker(): Worker {
   if (worker) return worker;
   worker = new Worker(new URL('../worker/trainingWorker.ts', import.meta.url), { type: 'module', name: 'alphaalign-training' });
+  worker.postMessage(request({ type: 'bindingCap', bytes: bindingCapBytes }));
   worker.addEventListener('message', (e: MessageEvent<WorkerEvent>) => {
     for (const listener of listeners) listener(e.data);
   });

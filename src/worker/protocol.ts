@@ -42,7 +42,13 @@ export type WorkerRequestBody =
   | { type: 'resume' }
   | { type: 'stop' }
   /** The current run's checkpoint zip, answered with a `checkpoint` event of reason "export". */
-  | { type: 'export' };
+  | { type: 'export' }
+  /**
+   * The page's binding cap (the GPU panel's, LAB_MAX_BINDING_MIB's twin), in bytes, or null for
+   * the adapter's own limit: the device the worker opens for its first model works to it, storing
+   * larger tensors as row blocks. Sent before any load; a later change applies after a reload.
+   */
+  | { type: 'bindingCap'; bytes: number | null };
 
 export type WorkerRequest = WorkerRequestBody & { v: typeof PROTOCOL_VERSION };
 

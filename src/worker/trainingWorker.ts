@@ -103,9 +103,12 @@ function refusalClassifierFor(config: RlConfig): Promise<RefusalClassifier | nul
 /** Requests run one at a time, except pause/resume/stop, which must reach a running loop. */
 let queue: Promise<void> = Promise.resolve();
 
+/** The page's binding cap in bytes (a `bindingCap` request), for the device opened next. */
+let maxBindingBytes: number | undefined;
+
 async function gpu(): Promise<Gpu> {
   if (!gpuPromise) {
-    gpuPromise = createBrowserGpu().then((g) => {
+    gpuPromise = createBrowserGpu(maxBindingBytes === undefined ? {} : { maxBindingBytes }).then((g) => {
       post({ type: 'gpu', adapter: g.adapter, budgetBytes: g.memoryBudgetBytes });
       return g;
     });
@@ -515,6 +518,9 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
     case 'export':
       // Exports run beside a training loop: the checkpoint is of the last finished step.
       void exportCheckpoint();
+      return;
+    case 'bindingCap':
+      maxBindingBytes = message.bytes ?? undefined;
       return;
   }
 });

@@ -22,6 +22,30 @@ describe('the lab in Chromium', () => {
   });
 });
 
+describe('the binding cap in the GPU panel', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await openLab();
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it('is kept across a reload and lowers the limit the training worker works to', async () => {
+    await lab.page.goto(lab.url);
+    const field = lab.page.getByTestId('binding-cap');
+    await field.fill('lots');
+    await expect.poll(() => lab.page.locator('#binding-cap-help').textContent()).toContain('"lots" is not a size');
+    await field.fill('64');
+    await lab.page.reload();
+    await expect.poll(() => lab.page.getByTestId('binding-cap').inputValue()).toBe('64');
+    // The demo model loads on first open, on the worker's device, opened with the cap.
+    const limit = lab.page.getByTestId('binding-limit');
+    await expect.poll(() => limit.textContent(), { timeout: 120_000 }).toBe('64 MiB per buffer');
+    expect(lab.consoleErrors).toEqual([]);
+  });
+});
+
 describe('the lab in a Chromium without WebGPU', () => {
   let lab: Lab;
   beforeAll(async () => {

@@ -51,6 +51,7 @@ function planReport(config: ModelConfig, run: RunShape, limits: MemoryLimits, pl
     trainable_parameters: plan.trainableParameters,
     parts: Object.fromEntries(plan.parts.map((p) => [p.name, p.bytes])),
     largest_buffer: plan.largestBuffer,
+    logits_chunk_columns: plan.logitsChunkColumns,
     peak_bytes: plan.totalBytes,
     fits: plan.ok,
     problem: plan.problem,

@@ -44,6 +44,7 @@ describe('lab plan', () => {
       run: { finetune: string; lora_rank: number };
       parts: Record<string, number>;
       peak_bytes: number;
+      logits_chunk_columns: number;
       fits: boolean;
       trainable_parameters: number;
     };
@@ -58,6 +59,9 @@ describe('lab plan', () => {
     expect(report.trainable_parameters).toBe(expected.trainableParameters);
     expect(report.parts).toEqual(Object.fromEntries(expected.parts.map((p) => [p.name, p.bytes])));
     expect(report.peak_bytes).toBe(expected.totalBytes);
+    // One chunk of the vocabulary's logits, not 8 × 256 × 151,936 of them.
+    expect(report.logits_chunk_columns).toBe(expected.logitsChunkColumns);
+    expect(report.logits_chunk_columns).toBeLessThan(151_936);
     expect(report.peak_bytes).toBe(Object.values(report.parts).reduce((a, b) => a + b, 0));
     expect(report.fits).toBe(true);
   });

@@ -1,9 +1,9 @@
 // Controlling a run in Chromium and keeping it across reloads: a reload mid-step finds the run
 // again, says what it resumes and from which step, and resumes it from its last checkpoint with
-// its settings and metrics; a reload before the first checkpoint offers to start it again; pause
-// holds the step count, stop ends a run early (and a stopped run is not called interrupted); runs
-// are listed after the tab is closed and opened again, reopened into the charts, rollouts and
-// evaluation, and deleted.
+// its settings and metrics, step for step as the same run uninterrupted; a paused run stays paused
+// across a reload; a reload before the first checkpoint offers to start it again; stop ends a run
+// early (and a stopped run is not called interrupted); runs are listed after the tab is closed and
+// opened again, reopened into the charts, rollouts and evaluation, and deleted.
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,14 +94,22 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await expect.poll(step, { timeout: 300_000, interval: 500 }).toBeGreaterThan(Math.max(from, before));
     expect(await page.getByTestId('train-config-json').inputValue()).toContain('Q: {{prompt}}');
 
-    // Pause holds the step count; resume goes on to the end.
+    // Pause holds the step count. A reload while paused keeps it paused: resumed at a click, from the pause's step.
     await page.getByTestId('train-pause').click();
     await expect.poll(state, { timeout: 120_000 }).toBe('paused');
     const pausedAt = await step();
     expect(await page.getByTestId('train-pause').textContent()).toBe('Resume');
     await page.waitForTimeout(2000);
     expect(await step()).toBe(pausedAt);
-    await page.getByTestId('train-pause').click();
+    await saved();
+    await page.reload();
+    await expect.poll(() => banner.count(), { timeout: 60_000 }).toBe(1);
+    expect(await banner.getAttribute('data-from-step')).toBe(String(pausedAt));
+    expect(await banner.textContent()).toContain(`was paused at step ${pausedAt}`);
+    const resume = page.getByTestId('restored-run-resume');
+    await expect.poll(() => resume.isEnabled(), { timeout: 120_000 }).toBe(true);
+    expect(await state()).toBe('idle');
+    await resume.click();
     await expect.poll(state, { timeout: 300_000, interval: 500 }).toBe('finished');
     await expect.poll(() => page.getByTestId('restored-run').count()).toBe(0);
     await saved();

@@ -5,7 +5,8 @@ import { useModelStore } from '../stores/modelStore.ts';
 import { useRunHistoryStore } from '../stores/runHistoryStore.ts';
 import { useRunStore } from '../stores/runStore.ts';
 
-function rerunSteps(from: number, upTo: number): string {
+/** What resuming from the checkpoint at step `from` does to the steps that had finished, up to `upTo`. */
+export function rerunSteps(from: number, upTo: number): string {
   if (upTo <= from) return 'No finished step is lost.';
   return upTo === from + 1 ? `Step ${upTo}, finished before, is run again.` : `Steps ${from + 1}–${upTo}, finished before, are run again.`;
 }

@@ -1,7 +1,7 @@
 // `lab classify`: the refusal judge on every row of a CSV of completions, one JSON line per row
 // with the layer that decided and why, and, when the file carries human labels (XSTest's
 // `final_label`), how often the two agree.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CsvError, parseCsv, type CsvRecord } from '../data/csv.ts';
 import { DEFAULT_FORMAT_SETTINGS } from '../rl/formatVerifier.ts';
@@ -10,6 +10,7 @@ import { makeRefusalJudge, REFUSAL_JUDGE_KINDS } from '../rl/refusalJudge.ts';
 import { parseRefusalRules, RefusalRulesError, type RefusalRule } from '../rl/refusalVerifier.ts';
 import { verifyCompletion } from '../rl/verifiers.ts';
 import { choiceOption, requireString, UsageError } from './args.ts';
+import { readOptionJson, readOptionText } from './inputFiles.ts';
 import { readRefusalClassifier } from './refusalClassifierFile.ts';
 
 /** The human label column of XSTest's published completions. */
@@ -63,22 +64,8 @@ export interface ClassifiedRow {
 
 const percent = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`);
 
-function readText(path: string, option: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(`--${option} ${path} cannot be read`);
-  }
-}
-
 function loadRules(path: string): RefusalRule[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(readText(path, 'rules'));
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`--rules ${path} is not valid JSON: ${(error as Error).message}`);
-  }
+  const value = readOptionJson(path, 'rules');
   try {
     return parseRefusalRules(value);
   } catch (error) {
@@ -101,7 +88,7 @@ export async function classifyCommand(args: string[]): Promise<void> {
 
   let table: CsvRecord[];
   try {
-    table = parseCsv(readText(inPath, 'in'));
+    table = parseCsv(readOptionText(inPath, 'in'));
   } catch (error) {
     if (error instanceof CsvError) throw new UsageError(`--in ${inPath} is not valid CSV: ${error.message}`);
     throw error;

@@ -3,52 +3,13 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { importDataset } from '../data/import.ts';
-import type { Label, PromptRow } from '../data/schema.ts';
-import { parseRlConfig, type RlConfig } from '../rl/config.ts';
 import { sha256Hex } from '../rl/runSetup.ts';
 import { exportRun } from '../export/exportRun.ts';
 import { EXPORT_TARGETS, type ExportTarget } from '../export/exportTypes.ts';
 import { ExportError } from '../export/verifierModule.ts';
 import { choiceOption, requireString, UsageError } from './args.ts';
+import { readOptionJson, readOptionText, readPromptRows, readRlConfig } from './inputFiles.ts';
 import { refusalClassifierFor } from './refusalClassifierFile.ts';
-
-function readText(path: string, option: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(`--${option} ${path} cannot be read`);
-  }
-}
-
-function readJson(path: string, option: string): unknown {
-  try {
-    return JSON.parse(readText(path, option));
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`--${option} ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
-function readRows(path: string, option: string, label: Label | undefined): PromptRow[] {
-  const result = importDataset(readText(path, option), path, label ? { defaultLabel: label } : {});
-  if (result.needsLabel) throw new UsageError(`--${option} ${path} has no label column: pass --label harmful or --label benign for all its rows`);
-  for (const p of result.problems) process.stderr.write(`${path}:${p.line}: ${p.reason} (skipped)\n`);
-  if (result.rows.length === 0) throw new UsageError(`--${option} ${path} has no usable rows`);
-  return result.rows;
-}
-
-/** The config file, with --rules in place of its refusal_rules; every problem in one message. */
-function readConfig(configPath: string | undefined, rulesPath: string | undefined): RlConfig {
-  const json = configPath === undefined ? {} : readJson(configPath, 'config');
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new UsageError(`--config ${configPath} must hold a JSON object of settings`);
-  const merged = rulesPath === undefined ? json : { ...json, refusal_rules: readJson(rulesPath, 'rules') };
-  try {
-    return parseRlConfig(merged);
-  } catch (error) {
-    throw new UsageError(`${configPath ?? 'the config'}${rulesPath ? ` with --rules ${rulesPath}` : ''}: ${(error as Error).message}`);
-  }
-}
 
 /** The run record of a lab checkpoint given as --model, when it is one. */
 function checkpointRunCard(model: string): Record<string, unknown> | null {
@@ -84,17 +45,18 @@ export async function exportCommand(args: string[]): Promise<void> {
   const out = requireString(values, 'out');
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a file: name a folder to write the export in`);
   const label = values.label === undefined ? undefined : choiceOption(values, 'label', ['harmful', 'benign'] as const, 'harmful');
-  const config = readConfig(values.config, values.rules);
+  // --rules replaces the config's refusal_rules, as the Rewards panel's list replaces the preset's.
+  const config = readRlConfig(values.config, values.rules === undefined ? {} : { refusal_rules: readOptionJson(values.rules, 'rules') });
 
-  const rows = readRows(dataPath, 'data', label);
-  const evalRows = values.eval ? readRows(values.eval, 'eval', label) : rows.filter((r) => r.split === 'eval');
+  const rows = readPromptRows(dataPath, 'data', label);
+  const evalRows = values.eval ? readPromptRows(values.eval, 'eval', label) : rows.filter((r) => r.split === 'eval');
   const trainRows = values.eval ? rows : rows.filter((r) => r.split !== 'eval');
   if (trainRows.length === 0) throw new UsageError(`--data ${dataPath} has only eval rows: pass training rows, or the held-out ones with --eval`);
 
   const runCard = {
     command: 'lab export-run',
-    data: { file: dataPath, sha256: await sha256Hex(readText(dataPath, 'data')) },
-    ...(values.eval ? { eval: { file: values.eval, sha256: await sha256Hex(readText(values.eval, 'eval')) } } : {}),
+    data: { file: dataPath, sha256: await sha256Hex(readOptionText(dataPath, 'data')) },
+    ...(values.eval ? { eval: { file: values.eval, sha256: await sha256Hex(readOptionText(values.eval, 'eval')) } } : {}),
     ...(values.config ? { config: values.config } : {}),
     ...(values.rules ? { rules: values.rules } : {}),
     ...(existsSync(model) ? { checkpoint: checkpointRunCard(model) } : {}),

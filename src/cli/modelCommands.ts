@@ -1,5 +1,5 @@
 // `lab generate`, `lab logits` and `lab sft`: a model from a folder or checkpoint zip, on Dawn.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importDataset } from '../data/import.ts';
@@ -16,6 +16,7 @@ import { directRefusalExamples } from '../train/directRefusal.ts';
 import { runSft } from '../train/sft.ts';
 import { DEFAULT_TEMPLATE } from '../rl/template.ts';
 import { choiceOption, modelSource, numberOption, requireString, UsageError } from './args.ts';
+import { readOptionText } from './inputFiles.ts';
 import { APP_VERSION } from '../version.ts';
 
 async function openModel(path: string): Promise<{ gpu: Gpu; loaded: LoadedCheckpoint; model: LlamaModel }> {
@@ -119,12 +120,7 @@ export async function sftCommand(args: string[]): Promise<void> {
   const seed = numberOption(values, 'seed', 0, { min: 0, max: 2 ** 32 - 1, integer: true });
   const dtype = choiceOption(values, 'dtype', ['f32', 'bf16', 'f16'], 'f32');
 
-  let text: string;
-  try {
-    text = readFileSync(dataPath, 'utf8');
-  } catch {
-    throw new UsageError(`--data ${dataPath} cannot be read`);
-  }
+  const text = readOptionText(dataPath, 'data');
   // Plain SFT needs no labels: every row is one prompt and the response to learn. The direct-
   // refusal baseline needs them, and wraps prompts in AlphaAlign's template as its runs see them.
   const directRefusal = values['direct-refusal'] === true;

@@ -2,8 +2,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { importDataset } from '../data/import.ts';
-import type { Label, PromptRow } from '../data/schema.ts';
+import type { PromptRow } from '../data/schema.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { LlamaModel } from '../model/llama.ts';
@@ -13,7 +12,7 @@ import { AttackError, selectAttacks } from '../rl/attacks.ts';
 import { judgeCompletionReasoning } from '../rl/reasoningDepth.ts';
 import { ATTACKS_NOTE, evaluate, evaluateAttacks, type EvalCompletion, type EvalReport } from '../rl/evaluation.ts';
 import { RewardModelError, rewardModelFromFiles, type OnnxRewardModel } from '../rl/onnxRewardModel.ts';
-import { parseRlConfig, type RlConfig } from '../rl/config.ts';
+import type { RlConfig } from '../rl/config.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
 import { buildPolicy, evalSettings, fittingPrompts, NoFittingPromptError, ResumeError, resumeTrainer, runCheckpoint, sha256Hex, type Policy } from '../rl/runSetup.ts';
 import { promptsForStep } from '../rl/schedule.ts';
@@ -21,6 +20,7 @@ import { AlphaAlignTrainer } from '../rl/trainer.ts';
 import { checkpointFiles, loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { NonFiniteError } from '../train/lmTrainer.ts';
 import { choiceOption, modelSource, numberOption, requireString, UsageError } from './args.ts';
+import { readPromptRows, readRlConfig } from './inputFiles.ts';
 import { refusalClassifierFor } from './refusalClassifierFile.ts';
 import { REFUSAL_JUDGE_KINDS } from '../rl/refusalJudge.ts';
 
@@ -30,36 +30,6 @@ export const DEMO = {
   eval: 'public/datasets/demo-eval.jsonl',
   config: 'public/datasets/demo-config.json',
 };
-
-function readRows(path: string, label: Label | undefined): PromptRow[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(`${path} cannot be read`);
-  }
-  const result = importDataset(text, path, label ? { defaultLabel: label } : {});
-  if (result.needsLabel) throw new UsageError(`${path} has no label column: pass --label harmful or --label benign for all its rows`);
-  for (const p of result.problems) process.stderr.write(`${path}:${p.line}: ${p.reason} (skipped)\n`);
-  if (result.rows.length === 0) throw new UsageError(`${path} has no usable rows`);
-  return result.rows;
-}
-
-function readConfig(path: string | undefined, overrides: Record<string, unknown>): RlConfig {
-  let json: Record<string, unknown> = {};
-  if (path) {
-    try {
-      json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    } catch (error) {
-      throw new UsageError(`--config ${path}: ${(error as Error).message}`);
-    }
-  }
-  try {
-    return parseRlConfig({ ...json, ...overrides });
-  } catch (error) {
-    throw new UsageError(`${path ?? 'the config'}: ${(error as Error).message}`);
-  }
-}
 
 const pct = (x: number | null) => (x === null ? '  –  ' : `${(100 * x).toFixed(0).padStart(3)}%`);
 
@@ -118,11 +88,11 @@ export async function trainCommand(args: string[]): Promise<void> {
   const evalPath = demo ? DEMO.eval : values.eval;
   const overrides: Record<string, unknown> = {};
   if (values.steps !== undefined) overrides.max_steps = numberOption(values, 'steps', 1, { min: 1, integer: true });
-  const config = readConfig(demo ? DEMO.config : values.config, overrides);
+  const config = readRlConfig(demo ? DEMO.config : values.config, overrides);
   const checkpointEvery = numberOption(values, 'checkpoint-every', 50, { min: 1, integer: true });
 
-  const allRows = readRows(dataPath, label);
-  const evalRowsAll = evalPath ? readRows(evalPath, label) : allRows.filter((r) => r.split === 'eval');
+  const allRows = readPromptRows(dataPath, 'data', label);
+  const evalRowsAll = evalPath ? readPromptRows(evalPath, 'eval', label) : allRows.filter((r) => r.split === 'eval');
   const trainRowsAll = evalPath ? allRows : allRows.filter((r) => r.split !== 'eval');
 
   // Resume from the newest checkpoint in --out, or start from --model.
@@ -291,12 +261,12 @@ export async function evalCommand(args: string[]): Promise<void> {
   });
   const label = values.label === undefined ? undefined : choiceOption(values, 'label', ['harmful', 'benign'] as const, 'harmful');
   // --judge overrides the config's eval_judge; the report names the judge that scored it.
-  const config = readConfig(values.config, values.judge === undefined ? {} : { eval_judge: choiceOption(values, 'judge', REFUSAL_JUDGE_KINDS, 'combined') });
+  const config = readRlConfig(values.config, values.judge === undefined ? {} : { eval_judge: choiceOption(values, 'judge', REFUSAL_JUDGE_KINDS, 'combined') });
   const settings = evalSettings(config, refusalClassifierFor(config));
   const attacks = values.attacks || values['attack-names'] !== undefined ? attackList(values['attack-names'] ?? 'all') : [];
   // Utility beside the overlap scores: the reward model's score of each benign answer with a reference.
   const rewardModel = typeof values['reward-model'] === 'string' ? await loadRewardModel(values['reward-model']) : null;
-  const rows = readRows(requireString(values, 'data'), label);
+  const rows = readPromptRows(requireString(values, 'data'), 'data', label);
   const loaded = await loadCheckpoint(modelSource(requireString(values, 'model')));
   const gpu: Gpu = await createNodeGpu();
   const model = LlamaModel.load(gpu, loaded.config, loaded.weights);

@@ -38,7 +38,7 @@ describe('lab train', () => {
     expect(metrics.map((m) => m.step)).toEqual([1, 2]);
     for (const name of METRIC_NAMES) expect(metrics[0]).toHaveProperty(name);
     const report = JSON.parse(readFileSync(join(w.out, 'eval.json'), 'utf8')) as Record<string, unknown>;
-    expect(Object.keys(report).sort()).toEqual(['by_type', 'format_rate', 'n_benign', 'n_harmful', 'over_refusal_rate/benign', 'reasoning', 'refusal_rate/harmful']);
+    expect(Object.keys(report).sort()).toEqual(['by_type', 'format_rate', 'judge', 'n_benign', 'n_harmful', 'over_refusal_rate/benign', 'reasoning', 'refusal_rate/harmful']);
     expect(report).toMatchObject({ n_harmful: 1, n_benign: 1 });
     expect(existsSync(join(w.out, 'checkpoint-2', 'optimizer.safetensors'))).toBe(true);
     const run = JSON.parse(readFileSync(join(w.out, 'alphaalign_run.json'), 'utf8')) as { step: number; dataset_sha256: string; metrics: unknown[] };

@@ -131,7 +131,35 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
   });
 
   it('keeps a run interrupted before its first checkpoint, starts it again with its settings, and does not call a stopped run interrupted', { timeout: 600_000 }, async () => {
-    // From the demo base again (the model loaded now is the resumed run's checkpoint).
+    // A run whose stored checkpoint does not load is still shown, offered to start again, and can be set aside.
+    const config = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('alphaalign-lab');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const transaction = db.transaction(['runs', 'checkpoints'], 'readwrite');
+      const [run] = await new Promise<{ config: unknown }[]>((resolve) => {
+        const request = transaction.objectStore('runs').getAll();
+        request.onsuccess = () => resolve(request.result);
+      });
+      const checkpoint = { step: 2, fileName: 'alphaalign-step-2.zip', savedAt: '' };
+      const broken = { version: 2, id: 'broken', startedAt: '2026-01-01T00:00:00.000Z', updatedAt: '', model: 'demo model', dataset: 'demo', config: run!.config, status: 'running', step: 2, metrics: [], evals: [], rollouts: [], checkpoint, autoResumedFrom: null };
+      transaction.objectStore('runs').put(broken, 'broken');
+      transaction.objectStore('checkpoints').put({ version: 2, bytes: new Uint8Array([1, 2, 3]).buffer, fileName: checkpoint.fileName, step: 2 }, 'broken');
+      await new Promise((resolve) => (transaction.oncomplete = resolve));
+      db.close();
+      return run!.config;
+    });
+    expect(config).toBeTruthy();
+    await page.reload();
+    const broken = page.getByTestId('restored-run');
+    await expect.poll(() => broken.getAttribute('data-plan'), { timeout: 120_000 }).toBe('restart');
+    expect(await page.getByTestId('runs-storage-error').textContent()).toContain('could not be loaded');
+    await page.getByTestId('restored-run-dismiss').click();
+    await expect.poll(() => broken.count()).toBe(0);
+
+    // From the demo base again (the model loaded now may be the stored checkpoint's).
     await page.getByRole('button', { name: 'Load the demo model' }).click();
     await expect.poll(() => page.getByTestId('model-status').textContent(), { timeout: 120_000 }).toContain('Loaded demo model');
     await fillTinyRun(3, 0);
@@ -159,8 +187,9 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await saved();
     await page.reload();
     const rows = page.getByTestId('run-row');
-    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(3);
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(4);
     expect(await rows.first().getAttribute('data-status')).toBe('stopped');
+    expect(await rows.last().getAttribute('data-status')).toBe('stopped');
     expect(await rows.first().textContent()).toContain(`stopped at step ${stoppedAt}`);
     expect(await page.getByTestId('restored-run').count()).toBe(0);
   });
@@ -183,7 +212,7 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await page.goto(lab.url);
     await modelReady();
     const rows = page.getByTestId('run-row');
-    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(4);
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(5);
     expect(await page.getByTestId('restored-run').count()).toBe(0);
     const finished = rows.first();
     expect(await finished.getAttribute('data-status')).toBe('finished');
@@ -200,10 +229,10 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
 
     await finished.getByTestId('run-delete').click();
     await finished.getByTestId('run-delete-confirm').click();
-    await expect.poll(() => rows.count()).toBe(3);
+    await expect.poll(() => rows.count()).toBe(4);
     await page.reload();
-    await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 60_000 }).toBe(3);
-    expect(await page.getByTestId('run-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(['stopped', 'finished', 'finished']);
+    await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 60_000 }).toBe(4);
+    expect(await page.getByTestId('run-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(['stopped', 'finished', 'finished', 'stopped']);
     expect(lab.consoleErrors).toEqual([]);
   });
 });

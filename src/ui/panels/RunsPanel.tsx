@@ -92,11 +92,8 @@ export function RunsPanel() {
   return (
     <section className="panel" aria-labelledby="runs-heading" data-testid="runs-panel" data-pending-writes={pendingWrites}>
       <h2 id="runs-heading">Runs kept in this browser</h2>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      {/* Announced once, by the Training panel's copy. */}
+      {error && <p className="field-error">{error}</p>}
       {runs.length === 0 ? (
         <p className="muted" data-testid="runs-empty">
           No run yet. Every run is kept here, step by step, until you delete it.

@@ -71,7 +71,7 @@ function showRun(run: StoredRun, info: string | null): void {
 const when = (iso: string) => (iso ? new Date(iso).toLocaleString() : 'at an unknown time');
 
 export const useRunHistoryStore = create<RunHistoryStore>((set, get) => {
-  const failed = (error: unknown) => set({ error: `the runs kept in this browser could not be read or written: ${(error as Error).message}` });
+  const failed = (error: unknown) => set({ error: `The runs kept in this browser could not be read or written: ${(error as Error).message}. Reload the page; if it persists, allow this site storage in the browser's settings.` });
   const persist = (write: Promise<void>, refresh = false) =>
     void write.then(() => (refresh ? get().refresh() : undefined)).catch(failed);
 
@@ -150,7 +150,7 @@ export const useRunHistoryStore = create<RunHistoryStore>((set, get) => {
       const run = get().runs.find((r) => r.id === id);
       if (!run) return;
       try {
-        if (!(await loadStored(run, false))) set({ error: 'that run has no checkpoint kept in this browser' });
+        if (!(await loadStored(run, false))) set({ error: 'That run has no checkpoint kept in this browser.' });
       } catch (error) {
         failed(error);
       }
@@ -170,7 +170,7 @@ export const useRunHistoryStore = create<RunHistoryStore>((set, get) => {
 });
 
 function reportWriteError(error: unknown): void {
-  useRunHistoryStore.setState({ error: `the run could not be saved in this browser: ${(error as Error).message}` });
+  useRunHistoryStore.setState({ error: `The run could not be saved in this browser: ${(error as Error).message}. Export the checkpoint to keep it, or delete old runs in the Runs panel.` });
 }
 
 /** A write of the current run, counted in pendingWrites until it lands or fails. */
@@ -207,6 +207,16 @@ export function recordWorkerEvent(e: WorkerEvent): void {
       useRolloutsStore.setState({ rollouts: run.rollouts });
       useRunStore.setState({ runId: run.id, info: null });
       if (pending.startAfter) void useRunStore.getState().start(true, run.id);
+      return;
+    }
+    case 'error': {
+      // The stored checkpoint did not load: the run is still shown, and offered to start again.
+      if (!pendingLoad || (e.area !== 'load' && e.area !== 'gpu')) return;
+      const { run } = pendingLoad;
+      pendingLoad = null;
+      const restored = history.getState().restored;
+      if (restored?.run.id === run.id) history.setState({ restored: { run, plan: { kind: 'restart' } } });
+      history.setState({ error: `The checkpoint of the run started ${when(run.startedAt)} could not be loaded: ${e.message}. It can start again with the same settings, or be kept as stopped.` });
       return;
     }
     case 'runStarted': {

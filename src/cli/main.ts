@@ -39,10 +39,12 @@ Commands:
                             "probability", "reason"} per line; agreement with a final_label
                             column (XSTest's) on stderr
   train --model DIR --data FILE [--eval FILE] [--config FILE] [--label harmful|benign] --steps N
-        --out DIR [--checkpoint-every K] [--resume] [--reward-model DIR]
+        --out DIR [--checkpoint-every K] [--resume] [--reward-model DIR] [--held-out SHARE]
   train --demo --steps N --out DIR
                             AlphaAlign RL: a progress line per step, OUT/metrics.jsonl, eval.jsonl,
-                            checkpoint-<step>/ folders, the final checkpoint and eval.json in OUT
+                            checkpoint-<step>/ folders, the final checkpoint and eval.json in OUT;
+                            data without a split column and no --eval: SHARE of each label held
+                            out as the page does (default 0.15; 0 evaluates nothing)
   eval --model DIR --data FILE [--config FILE] [--label harmful|benign] [--out FILE]
        [--completions FILE.jsonl] [--attacks [--attack-names a,b,...]] [--reward-model DIR]
        [--judge rules|combined]
@@ -63,6 +65,14 @@ Commands:
                             the matmul the lab chooses and (on a GPU, or with --candidates)
                             every candidate kernel
   bench model [--json]      prefill, decode and training-step throughput of a fixed small Llama
+  bench model --shape smollm2-135m|smollm2-360m|qwen2.5-0.5b|qwen3-0.6b|llama-3.2-1b
+        [--layers N] [--batch B] [--seq T] [--prompts P] [--generations G]
+        [--completion-tokens L] [--template TEXT] [--json]
+                            a real checkpoint's shape (its published config.json) with random
+                            weights, nothing downloaded: load time, prefill and decode tokens/s,
+                            a LoRA training step, one AlphaAlign step of the demo preset's batch
+                            (or P prompts × G completions of L tokens), planned and measured peak
+                            GPU memory; --layers keeps width and vocabulary with fewer layers
 
 DIR is a Hugging Face model folder or a checkpoint .zip.
 LAB_MAX_BINDING_MIB=N lowers the adapter's maxStorageBufferBindingSize to N MiB (lab info shows
@@ -93,7 +103,19 @@ const COMMANDS: Record<string, Command> = {
   async bench(args) {
     const { positionals, values } = parseArgs({
       args,
-      options: { json: { type: 'boolean', default: false }, candidates: { type: 'boolean', default: false } },
+      options: {
+        json: { type: 'boolean', default: false },
+        candidates: { type: 'boolean', default: false },
+        // bench model --shape (src/cli/benchShape.ts)
+        shape: { type: 'string' },
+        layers: { type: 'string' },
+        batch: { type: 'string' },
+        seq: { type: 'string' },
+        prompts: { type: 'string' },
+        generations: { type: 'string' },
+        'completion-tokens': { type: 'string' },
+        template: { type: 'string' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -101,8 +123,10 @@ const COMMANDS: Record<string, Command> = {
     if (suite !== 'kernels' && suite !== 'model') throw new UsageError(`unknown benchmark suite "${suite}" (try: kernels, model)`);
     // Loaded only here: the benchmark pulls in TensorFlow.js as its comparison peer.
     const { runBench } = await import('./bench.ts');
+    const { shapeBenchRequest } = await import('./benchShape.ts');
+    const shape = shapeBenchRequest(suite, values);
     const gpu = await createNodeGpu();
-    await runBench(gpu, suite, values.json, values.candidates ? { candidates: 'all' } : {});
+    await runBench(gpu, suite, values.json, values.candidates ? { candidates: 'all' } : {}, shape);
     gpu.destroy();
   },
 };

@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renam
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PromptRow } from '../data/schema.ts';
+import { assignSplits, DEFAULT_EVAL_FRACTION, heldOutRecord, IMPORT_SPLIT_SEED, type HeldOutChoice } from '../data/splits.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { LlamaModel } from '../model/llama.ts';
@@ -60,6 +61,26 @@ function fitting(rows: PromptRow[], loaded: LoadedCheckpoint, config: RlConfig, 
   }
 }
 
+/**
+ * The rows with a held-out split: as the file gives it, or — for a file without one and no --eval —
+ * made as the page makes it on import (the share of each label, each type in proportion, the same
+ * seed), and said so on stderr, so a run never evaluates nothing without saying why.
+ */
+function withHeldOutSplit(rows: PromptRow[], evalFile: boolean, share: number): { rows: PromptRow[]; choice: HeldOutChoice } {
+  const fromFile = rows.some((r) => r.split !== undefined);
+  if (evalFile || fromFile) return { rows, choice: { fromFile, made: null, editedByHand: false } };
+  if (share === 0) {
+    process.stderr.write('nothing is held out (--held-out 0 and no --eval): the run will not be evaluated\n');
+    return { rows, choice: { fromFile: false, made: null, editedByHand: false } };
+  }
+  const split = assignSplits(rows, share, IMPORT_SPLIT_SEED);
+  process.stderr.write(
+    `the data has no split column: holding out ${split.filter((r) => r.split === 'eval').length} of ${rows.length} prompts ` +
+      `(${Math.round(100 * share)} % of each label, each type in proportion; --held-out sets the share, --eval gives a file of its own)\n`,
+  );
+  return { rows: split, choice: { fromFile: false, made: { fraction: share, seed: IMPORT_SPLIT_SEED }, editedByHand: false } };
+}
+
 export async function trainCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -75,6 +96,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       resume: { type: 'boolean', default: false },
       demo: { type: 'boolean', default: false },
       'reward-model': { type: 'string' },
+      'held-out': { type: 'string' },
     },
     strict: true,
   });
@@ -91,7 +113,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const config = readRlConfig(demo ? DEMO.config : values.config, overrides);
   const checkpointEvery = numberOption(values, 'checkpoint-every', 50, { min: 1, integer: true });
 
-  const allRows = readPromptRows(dataPath, 'data', label);
+  const heldOutShare = numberOption(values, 'held-out', DEFAULT_EVAL_FRACTION, { min: 0, max: 0.9 });
+  const { rows: allRows, choice: heldOutChoice } = withHeldOutSplit(readPromptRows(dataPath, 'data', label), evalPath !== undefined, heldOutShare);
   const evalRowsAll = evalPath ? readPromptRows(evalPath, 'eval', label) : allRows.filter((r) => r.split === 'eval');
   const trainRowsAll = evalPath ? allRows : allRows.filter((r) => r.split !== 'eval');
 
@@ -118,7 +141,16 @@ export async function trainCommand(args: string[]): Promise<void> {
   mkdirSync(out, { recursive: true });
 
   const checkpoint = async (evalReport: EvalReport | null) =>
-    checkpointFiles(await runCheckpoint(policy, trainer, loaded, { config, dataset: dataPath, datasetSha256: datasetSha, metrics: history, eval: evalReport }));
+    checkpointFiles(
+      await runCheckpoint(policy, trainer, loaded, {
+        config,
+        dataset: dataPath,
+        datasetSha256: datasetSha,
+        metrics: history,
+        eval: evalReport,
+        extra: { held_out: heldOutRecord(heldOutChoice, evalRowsAll.length, held?.rows.length ?? 0) },
+      }),
+    );
   const stepFolder = () => join(out, `checkpoint-${trainer.step}`);
   const runEval = async (): Promise<EvalReport | null> => {
     if (!held) return null;

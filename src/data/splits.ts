@@ -8,6 +8,9 @@ import type { PromptRow, Split } from './schema.ts';
 /** The share of rows held out when a file without a split column is imported, until the user sets another. */
 export const DEFAULT_EVAL_FRACTION = 0.15;
 
+/** The seed of the split made for a file without one, so the page and `lab train` split the same file the same way each time. */
+export const IMPORT_SPLIT_SEED = 0;
+
 /**
  * How the held-out split of the open dataset came about, recorded in a run's card: from the
  * files' split column, made by the lab (share and seed), and whether splits were then set by hand.

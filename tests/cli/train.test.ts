@@ -51,6 +51,24 @@ describe('lab train', () => {
     expect(after).toEqual([1, 2, 3]);
   });
 
+  it('holds out a share of data without a split column, as the page does, and records it in the run card', () => {
+    const w = workspace();
+    const unsplit = join(w.dir, 'unsplit.jsonl');
+    const rows = Array.from({ length: 12 }, (_, i) => ({ prompt: `the answer ${i}`, label: i % 2 ? 'benign' : 'harmful', type: i % 4 < 2 ? 'a' : 'b' }));
+    writeFileSync(unsplit, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const result = lab(['train', '--model', MODEL, '--data', unsplit, '--config', w.config, '--steps', '1', '--held-out', '0.34', '--out', w.out]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain('the data has no split column: holding out 4 of 12 prompts (34 % of each label');
+    const report = JSON.parse(readFileSync(join(w.out, 'eval.json'), 'utf8')) as { n_harmful: number; n_benign: number };
+    expect(report).toMatchObject({ n_harmful: 2, n_benign: 2 });
+    const run = JSON.parse(readFileSync(join(w.out, 'alphaalign_run.json'), 'utf8')) as { held_out: unknown };
+    expect(run.held_out).toEqual({ from_file: false, made: { fraction: 0.34, seed: 0, stratified_by: ['label', 'type'] }, edited_by_hand: false, rows: 4, evaluated: 4 });
+
+    const none = lab(['train', '--model', MODEL, '--data', unsplit, '--config', w.config, '--steps', '1', '--held-out', '0', '--out', join(w.dir, 'none')]);
+    expect(none.status, none.stderr).toBe(0);
+    expect(none.stderr).toContain('nothing is held out (--held-out 0 and no --eval): the run will not be evaluated');
+  });
+
   it('refuses bad settings and unlabelled data with messages that say what to do', () => {
     const w = workspace();
     writeFileSync(w.config, JSON.stringify({ num_generations: 1, bogus: 2 }));

@@ -5,7 +5,7 @@
 import { create } from 'zustand';
 import { exportJsonl, importDataset, ImportError, type ImportProblem } from '../../data/import.ts';
 import type { Label, PromptRow, Split } from '../../data/schema.ts';
-import { assignSplits, DEFAULT_EVAL_FRACTION, type HeldOutChoice } from '../../data/splits.ts';
+import { assignSplits, DEFAULT_EVAL_FRACTION, IMPORT_SPLIT_SEED, type HeldOutChoice } from '../../data/splits.ts';
 import { CURRENT_DATASET_KEY, labStorage, reviveStoredDataset, type StoredDataset } from '../../data/storage.ts';
 import { counted } from '../../util/plural.ts';
 
@@ -47,8 +47,6 @@ export interface UndoEntry {
 
 /** Where the share held out by default is kept (store 'settings'). */
 export const EVAL_FRACTION_KEY = 'heldOutFraction';
-/** The seed of the split made on import, so the same file is split the same way each time. */
-export const IMPORT_SPLIT_SEED = 0;
 const NO_HELD_OUT: HeldOutChoice = { fromFile: false, made: null, editedByHand: false };
 
 interface DatasetStore {

@@ -1,7 +1,9 @@
 // `lab bench`: runs a benchmark suite and prints a table for people or JSON for tools.
 import type { Gpu } from '../gpu/gpu.ts';
+import { gib } from '../model/memoryPlanner.ts';
 import { benchKernels, type KernelBenchOptions, type KernelBenchResult } from './benchKernels.ts';
 import { benchModel, type ModelBenchResult } from './benchModel.ts';
+import { benchShape, type ShapeBenchRequest, type ShapeBenchResult } from './benchShape.ts';
 
 function formatKernels(result: KernelBenchResult, adapter: string): string {
   const lines = [`Kernels on ${adapter}`, '', 'matmul          layout   kernel              ours GFLOPS   tfjs GFLOPS   ours/tfjs'];
@@ -40,13 +42,36 @@ function formatModel(r: ModelBenchResult, adapter: string): string {
   ].join('\n');
 }
 
+function formatShape(r: ShapeBenchResult, adapter: string): string {
+  const c = r.config;
+  const a = r.alphaalign;
+  const m = r.memory;
+  return [
+    `${r.repo}'s shape on ${adapter}, random weights: ${c.layers} of ${c.published_layers} layers, hidden ${c.hidden}, ` +
+      `${c.heads} heads (${c.kvHeads} KV, head ${c.headDim}), vocab ${c.vocab}, ${(c.parameters / 1e6).toFixed(1)} M parameters`,
+    '',
+    `load             ${r.load_s.toFixed(2).padStart(8)} s (bf16 model.safetensors of ${gib(r.load_bytes)} read, widened, on the GPU; ${r.upload_s.toFixed(2)} s of it the upload)`,
+    `prefill          ${r.prefill_tokens_per_s.toFixed(1).padStart(8)} tokens/s (batch ${c.batch} × ${c.seqLen} tokens)`,
+    `decode           ${r.decode_tokens_per_s.toFixed(1).padStart(8)} tokens/s`,
+    `LoRA training    ${r.lora_train_tokens_per_s.toFixed(1).padStart(8)} tokens/s (${r.lora_train_step_s.toFixed(2)} s per step; rank ${r.lora.rank} on ${r.lora.targets.join(', ')})`,
+    `AlphaAlign step  ${a.step_s.toFixed(2).padStart(8)} s (the first ${a.first_step_s.toFixed(2)} s): ${a.prompts} prompts × ${a.generations} completions of ` +
+      `up to ${a.max_completion_length} tokens, sequences of up to ${a.seq_len}, LoRA, ${a.tokens_per_s.toFixed(1)} tokens/s`,
+    `GPU memory       planned ${gib(m.planned_bytes)}, measured peak ${gib(m.measured_peak_bytes)} (${m.within_plan ? 'within the plan' : 'OVER the plan'}); ` +
+      `${m.fits_default_budget ? 'fits' : 'does not fit'} the default budget of ${gib(m.default_budget_bytes)}`,
+  ].join('\n');
+}
+
 export type BenchSuite = 'kernels' | 'model';
 
-export async function runBench(gpu: Gpu, suite: BenchSuite, json: boolean, kernelOptions: KernelBenchOptions = {}): Promise<void> {
+/** shape: `bench model --shape`, a real checkpoint's shape in place of the fixed small Llama. */
+export async function runBench(gpu: Gpu, suite: BenchSuite, json: boolean, kernelOptions: KernelBenchOptions = {}, shape: ShapeBenchRequest | null = null): Promise<void> {
   const adapter = `${gpu.adapter.vendor} ${gpu.adapter.architecture}`.trim();
   if (suite === 'kernels') {
     const result = await benchKernels(gpu, kernelOptions);
     process.stdout.write(json ? `${JSON.stringify({ suite, adapter, ...result }, null, 2)}\n` : `${formatKernels(result, adapter)}\n`);
+  } else if (shape) {
+    const result = await benchShape(gpu, shape.shape, shape.options);
+    process.stdout.write(json ? `${JSON.stringify({ suite, adapter, ...result }, null, 2)}\n` : `${formatShape(result, adapter)}\n`);
   } else {
     const result = await benchModel(gpu);
     process.stdout.write(json ? `${JSON.stringify({ suite, adapter, ...result }, null, 2)}\n` : `${formatModel(result, adapter)}\n`);

@@ -48,7 +48,8 @@ export interface ModelBenchResult {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-async function timePhase(gpu: Gpu, dispatches: readonly Dispatch[], repeats: number, before?: () => void): Promise<number> {
+/** Median seconds of `repeats` runs of a phase, after one run that warms up (compiles, allocates). */
+export async function timePhase(gpu: Gpu, dispatches: readonly Dispatch[], repeats: number, before?: () => void): Promise<number> {
   const times: number[] = [];
   for (let r = 0; r <= repeats; r++) {
     before?.();
@@ -61,14 +62,20 @@ async function timePhase(gpu: Gpu, dispatches: readonly Dispatch[], repeats: num
   return median(times);
 }
 
-export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decodeSteps = 8 } = {}): Promise<ModelBenchResult> {
-  const config = parseModelConfig(BENCH_CONFIG, 'bench config');
-  const weights = initialWeights(config, 1);
-  const model = LlamaModel.load(gpu, config, weights);
-  const random = seededRandom(2);
-  const tokens = Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
-
-  // Prefill into a KV cache, logits for each sequence's last token only.
+/**
+ * Seconds to prefill B sequences of T tokens (`tokens`, (B·T)) into a KV cache, logits for each
+ * sequence's last token only (median of the repeats), and the sum over `decodeSteps` steps of one
+ * token per sequence at the positions after them. Releases what it allocated.
+ */
+export async function timeInference(
+  model: LlamaModel,
+  tokens: readonly number[],
+  B: number,
+  T: number,
+  decodeSteps: number,
+  repeats: number,
+): Promise<{ prefillSeconds: number; decodeSeconds: number }> {
+  const { gpu, config } = model;
   const cache = new KvCache(gpu, config, B, T + decodeSteps);
   const prefill = new Activations(model, B, T, { Tkv: T + decodeSteps, logitRows: B, logits: true });
   gpu.write(prefill.tokens, Uint32Array.from(tokens));
@@ -76,7 +83,6 @@ export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decode
   const prefillPass = buildForward(model, prefill, { cache });
   const prefillSeconds = await timePhase(gpu, prefillPass.dispatches, repeats);
 
-  // Decode one token per sequence per step, at the positions after the prompt.
   const decode = new Activations(model, B, 1, { Tkv: T + decodeSteps, logits: true });
   gpu.write(decode.tokens, Uint32Array.from(tokens.slice(0, B)));
   const decodePass = buildForward(model, decode, { cache });
@@ -85,6 +91,20 @@ export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decode
     decodePass.setPosition(T + step);
     decodeSeconds += await timePhase(gpu, decodePass.dispatches, 1);
   }
+  prefill.release();
+  decode.release();
+  cache.release();
+  return { prefillSeconds, decodeSeconds };
+}
+
+export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decodeSteps = 8 } = {}): Promise<ModelBenchResult> {
+  const config = parseModelConfig(BENCH_CONFIG, 'bench config');
+  const weights = initialWeights(config, 1);
+  const model = LlamaModel.load(gpu, config, weights);
+  const random = seededRandom(2);
+  const tokens = Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
+
+  const { prefillSeconds, decodeSeconds } = await timeInference(model, tokens, B, T, decodeSteps, repeats);
 
   // One training step: forward, loss, backward, AdamW.
   const acts = new Activations(model, B, T);

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { benchShape } from '../../src/cli/benchShape.ts';
+import { testGpu } from '../helpers/testGpu.ts';
+
+// Not a speed test: one layer of SmolLM2-135M's width and vocabulary, a tiny batch, and every
+// figure checked for sense.
+describe('bench model --shape', () => {
+  it('times load, inference, LoRA and an AlphaAlign step of a real shape, and its peak memory within the plan', async () => {
+    const gpu = await testGpu();
+    const r = await benchShape(gpu, 'smollm2-135m', {
+      layers: 1,
+      B: 1,
+      T: 8,
+      decodeSteps: 2,
+      repeats: 1,
+      rl: { prompts_per_step: 1, num_generations: 2, max_completion_length: 4, per_device_train_batch_size: 2, generation_batch_size: 2, template: '{{prompt}}' },
+    });
+    expect(r.repo).toBe('HuggingFaceTB/SmolLM2-135M-Instruct');
+    expect(r.config).toEqual({ hidden: 576, intermediate: 1536, layers: 1, published_layers: 30, heads: 9, kvHeads: 3, headDim: 64, vocab: 49152, parameters: 28_311_552 + 3_540_096 + 576, batch: 1, seqLen: 8 });
+    // bf16: two bytes a parameter and a header.
+    expect(r.load_bytes).toBeGreaterThan(2 * r.config.parameters);
+    expect(r.load_bytes).toBeLessThan(2 * r.config.parameters + 4096);
+    expect(r.upload_s).toBeGreaterThan(0);
+    expect(r.load_s).toBeGreaterThanOrEqual(r.upload_s);
+    for (const value of [r.prefill_tokens_per_s, r.decode_tokens_per_s, r.lora_train_tokens_per_s]) {
+      expect(value).toBeGreaterThan(0);
+      expect(Number.isFinite(value)).toBe(true);
+    }
+    expect(r.lora_train_tokens_per_s).toBeCloseTo(8 / r.lora_train_step_s, 6);
+    expect(r.lora).toEqual({ rank: 8, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] });
+    const a = r.alphaalign;
+    expect([a.prompts, a.generations, a.max_completion_length]).toEqual([1, 2, 4]);
+    // The first prompt of the demo's training set through the chat template, then the completion.
+    expect(a.seq_len).toBeGreaterThan(a.max_completion_length + 5);
+    expect(a.seq_len).toBeLessThan(64);
+    expect(a.step_s).toBeGreaterThan(0);
+    expect(a.first_step_s).toBeGreaterThan(0);
+    expect(a.tokens_per_s).toBeGreaterThan(0);
+    const m = r.memory;
+    // The model's own weights alone: bf16 widened to f32.
+    expect(m.measured_peak_bytes).toBeGreaterThan(4 * r.config.parameters);
+    expect(m.planned_bytes).toBeGreaterThan(4 * r.config.parameters);
+    expect(m.within_plan).toBe(m.measured_peak_bytes <= m.planned_bytes);
+    expect(m.within_plan).toBe(true);
+    expect(m.fits_default_budget).toBe(true);
+    expect(gpu.memoryBudgetBytes).toBe(m.default_budget_bytes);
+  }, 300_000);
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { benchShape } from '../../src/cli/benchShape.ts';
+import { benchShape, shapeBenchRequest } from '../../src/cli/benchShape.ts';
 import { testGpu } from '../helpers/testGpu.ts';
+import { lab } from './lab.ts';
 
 // Not a speed test: one layer of SmolLM2-135M's width and vocabulary, a tiny batch, and every
 // figure checked for sense.
@@ -45,4 +46,26 @@ describe('bench model --shape', () => {
     expect(m.fits_default_budget).toBe(true);
     expect(gpu.memoryBudgetBytes).toBe(m.default_budget_bytes);
   }, 300_000);
+});
+
+describe('bench model --shape options', () => {
+  it('reads the shape, its layers and the smaller batch, and names the option that is wrong', () => {
+    expect(shapeBenchRequest('model', { json: true })).toBeNull();
+    expect(shapeBenchRequest('model', { shape: 'qwen3-0.6b', layers: '2', batch: '1', seq: '16', prompts: '1', generations: '2', 'completion-tokens': '8', template: '{{prompt}}' })).toEqual({
+      shape: 'qwen3-0.6b',
+      options: { layers: 2, B: 1, T: 16, rl: { prompts_per_step: 1, num_generations: 2, max_completion_length: 8, template: '{{prompt}}' } },
+    });
+    expect(shapeBenchRequest('model', { shape: 'llama-3.2-1b' })).toEqual({ shape: 'llama-3.2-1b', options: { rl: {} } });
+    expect(() => shapeBenchRequest('model', { shape: 'gpt2' })).toThrow(/--shape must be one of smollm2-135m, smollm2-360m, qwen2.5-0.5b, qwen3-0.6b, llama-3.2-1b, not "gpt2"/);
+    expect(() => shapeBenchRequest('model', { shape: 'smollm2-135m', layers: '31' })).toThrow(/--layers must be between 1 and 30, not 31/);
+    expect(() => shapeBenchRequest('model', { shape: 'smollm2-135m', batch: 'two' })).toThrow(/--batch must be an integer, not "two"/);
+    expect(() => shapeBenchRequest('model', { layers: '2' })).toThrow(/--layers goes with --shape/);
+    expect(() => shapeBenchRequest('kernels', { shape: 'smollm2-135m' })).toThrow(/--shape is an option of bench model, not bench kernels/);
+  });
+
+  it('refuses a shape it does not know before opening a GPU, with exit code 2', () => {
+    const result = lab(['bench', 'model', '--shape', 'mistral-7b']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/lab bench: --shape must be one of smollm2-135m, .*llama-3.2-1b, not "mistral-7b"/);
+  }, 120_000);
 });

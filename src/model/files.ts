@@ -16,6 +16,11 @@ export class ModelFetchError extends ModelFileError {
   override name = 'ModelFetchError';
 }
 
+/** A server that refused the file (401/403): a gated or private repo, whose way out is access, not other files. */
+export class ModelAccessError extends ModelFileError {
+  override name = 'ModelAccessError';
+}
+
 /**
  * What a user can do after a model failed to load: the way out depends on whose fault it was
  * (the network, the files, anything else), and on whether a model loaded before is still there.
@@ -25,7 +30,9 @@ export function loadFailureRecovery(error: unknown, stillLoaded: string | null):
   const next =
     error instanceof ModelFetchError
       ? 'Check the network connection and try again, or download the model and drop its folder in.'
-      : error instanceof ModelFileError
+      : error instanceof ModelAccessError
+        ? 'Accept the licence on the model\'s Hub page, paste an access token and fetch again, or download the model and drop its folder in.'
+        : error instanceof ModelFileError
         ? 'Check the files (a Hugging Face folder: config.json, tokenizer.json, model.safetensors) and try again.'
         : 'Try again.';
   return `Still loaded: ${stillLoaded}. ${next}`;

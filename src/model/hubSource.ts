@@ -1,6 +1,6 @@
 // A Hugging Face repo fetched by the user's browser: the only network access the lab makes, and
-// only when the user types a repo id. (It cannot be tested offline; everything after the fetch
-// is the same loader the tests cover.)
+// only when the user types a repo id. The Hub's address is a page setting (a mirror, or in the
+// e2e tests a local server laid out like the Hub); everything after the fetch is the same loader.
 import { ModelFileError, type ModelFileSource } from './files.ts';
 import { urlSource, type UrlSourceOptions } from './urlSource.ts';
 
@@ -35,13 +35,50 @@ export function parseHubReference(input: string, revision = 'main'): HubReferenc
   return { repoId, revision: view && ['tree', 'blob', 'resolve'].includes(view) && ref ? ref : revision };
 }
 
-export function hubSource(repoId: string, revision = 'main', fetchFn?: typeof fetch, onBytes?: UrlSourceOptions['onBytes']): ModelFileSource {
-  const reference = parseHubReference(repoId, revision);
-  if (!reference) {
-    throw new ModelFileError(`"${repoId}" is not a Hugging Face repo id (owner/name, e.g. HuggingFaceTB/SmolLM2-135M-Instruct) or the address of a model's page on huggingface.co`);
+export const DEFAULT_HUB_BASE_URL = 'https://huggingface.co';
+
+/**
+ * The Hub's address as the page setting gives it (a mirror, or a local server laid out like the
+ * Hub: `/{owner}/{name}/resolve/{revision}/{file}`), without a trailing slash; blank means the Hub.
+ */
+export function parseHubBaseUrl(input: string): string {
+  const text = input.trim();
+  if (text === '') return DEFAULT_HUB_BASE_URL;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ModelFileError(`"${text}" is not an address: give the Hub's, such as ${DEFAULT_HUB_BASE_URL}, or leave it blank`);
   }
-  return urlSource(`https://huggingface.co/${reference.repoId}/resolve/${encodeURIComponent(reference.revision)}/`, reference.repoId, {
-    forbiddenHint: 'a gated or private model: download it and drop the folder in',
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ModelFileError(`"${text}" is not an http(s) address: give the Hub's, such as ${DEFAULT_HUB_BASE_URL}`);
+  if (url.search || url.hash) throw new ModelFileError(`"${text}" has a query or fragment: give only the Hub's address, such as ${DEFAULT_HUB_BASE_URL}`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+export interface HubSourceOptions {
+  /** Used when the input does not name one (a pasted …/tree/<revision> address does). */
+  revision?: string;
+  /** The Hub's address (parseHubBaseUrl's); huggingface.co when not given. */
+  baseUrl?: string;
+  /** A Hugging Face access token, for a gated or private repo; sent only to baseUrl. */
+  token?: string | null;
+  fetchFn?: typeof fetch;
+  onBytes?: UrlSourceOptions['onBytes'];
+}
+
+export function hubSource(input: string, { revision = 'main', baseUrl = DEFAULT_HUB_BASE_URL, token = null, fetchFn, onBytes }: HubSourceOptions = {}): ModelFileSource {
+  const reference = parseHubReference(input, revision);
+  if (!reference) {
+    throw new ModelFileError(`"${input}" is not a Hugging Face repo id (owner/name, e.g. HuggingFaceTB/SmolLM2-135M-Instruct) or the address of a model's page on huggingface.co`);
+  }
+  const base = parseHubBaseUrl(baseUrl);
+  const page = `${base}/${reference.repoId}`;
+  return urlSource(`${page}/resolve/${encodeURIComponent(reference.revision)}/`, reference.repoId, {
+    forbiddenHint: token
+      ? `the token was refused or has no access to this repo: accept the licence on ${page} with the token's account, or paste a token that can read it`
+      : `a gated or private model: accept the licence on ${page} and paste a token (${DEFAULT_HUB_BASE_URL}/settings/tokens) in the token field, or download the folder and drop it in`,
+    notFoundHint: `${reference.repoId} has no such file at revision ${reference.revision}; check the repo id and the revision`,
+    ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}),
     ...(fetchFn ? { fetchFn } : {}),
     ...(onBytes ? { onBytes } : {}),
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadFailureRecovery, ModelFetchError, ModelFileError } from '../../src/model/files.ts';
+import { loadFailureRecovery, ModelAccessError, ModelFetchError, ModelFileError } from '../../src/model/files.ts';
 import { urlSource } from '../../src/model/urlSource.ts';
 
 /** A fake server: known files by URL, and the SPA fallback page for anything else. */
@@ -23,7 +23,7 @@ describe('urlSource', () => {
     expect(await spa.has('config.json')).toBe(false);
     await expect(spa.read('config.json')).rejects.toThrow('demo model/config.json is missing: the server has no such file');
     const strict = urlSource('https://example.org/x/', 'x', { fetchFn: server({}, false) });
-    await expect(strict.read('model.safetensors')).rejects.toThrow('x/model.safetensors: the server answered 404');
+    await expect(strict.read('model.safetensors')).rejects.toThrow('x/model.safetensors is not there (the server answered 404)');
   });
 
   it('tells a network failure from a file problem, and a failed load says which way out to take', async () => {
@@ -38,7 +38,44 @@ describe('urlSource', () => {
       'Still loaded: demo model. Check the network connection and try again, or download the model and drop its folder in.',
     );
     expect(loadFailureRecovery(new ModelFileError('x has no config.json'), 'demo model')).toMatch(/^Still loaded: demo model\. Check the files/);
+    expect(loadFailureRecovery(new ModelAccessError('x/config.json: the server answered 401'), 'demo model')).toMatch(/^Still loaded: demo model\. Accept the licence on the model's Hub page, paste an access token/);
     expect(loadFailureRecovery(new Error('device lost'), 'demo model')).toBe('Still loaded: demo model. Try again.');
     expect(loadFailureRecovery(error, null)).toBe('Drop a Hugging Face model folder, type a repo id, or import a checkpoint zip.');
+  });
+
+  it("reports each file's bytes against its Content-Length: 0 at the headers, every chunk, and the whole at the end", async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(3));
+        controller.enqueue(new Uint8Array(5));
+        controller.close();
+      },
+    });
+    const fetchFn = (async () => new Response(body, { status: 200, headers: { 'content-length': '8' } })) as typeof fetch;
+    const seen: [string, number, number | null][] = [];
+    const source = urlSource('https://example.org/m/', 'm', { fetchFn, onBytes: (name, received, total) => seen.push([name, received, total]) });
+    expect((await source.read('model.safetensors')).byteLength).toBe(8);
+    expect(seen).toEqual([
+      ['model.safetensors', 0, 8],
+      ['model.safetensors', 3, 8],
+      ['model.safetensors', 8, 8],
+      ['model.safetensors', 8, 8],
+    ]);
+  });
+
+  it('blames the network for a download that breaks off, saying how far it got', async () => {
+    let pulls = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulls++ === 0) controller.enqueue(new Uint8Array(4));
+        else controller.error(new TypeError('network error'));
+      },
+    });
+    const fetchFn = (async () => new Response(body, { status: 200, headers: { 'content-length': '10' } })) as typeof fetch;
+    const error = await urlSource('https://example.org/m/', 'm', { fetchFn, onBytes: () => {} })
+      .read('model.safetensors')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelFetchError);
+    expect(String(error)).toContain('m/model.safetensors broke off after 4 of 10 bytes');
   });
 });

@@ -49,7 +49,8 @@ function RunRow({ run, busy, shown, live }: { run: StoredRun; busy: boolean; sho
           <button
             type="button"
             data-testid="run-load-checkpoint"
-            aria-label={`Load the checkpoint of the run started ${started} as the model`}
+            // The accessible name starts with the visible words, so voice control finds the button by them.
+            aria-label={`Load checkpoint${run.checkpoint ? ` (step ${run.checkpoint.step})` : ''} of the run started ${started}, as the model`}
             disabled={busy || !run.checkpoint}
             title={run.checkpoint ? `its checkpoint at step ${run.checkpoint.step}: export it, evaluate it or continue the run` : 'no checkpoint was kept'}
             onClick={() => void loadCheckpoint(run.id)}
@@ -58,7 +59,7 @@ function RunRow({ run, busy, shown, live }: { run: StoredRun; busy: boolean; sho
           </button>
           {confirming ? (
             <>
-              <button type="button" data-testid="run-delete-confirm" aria-label={`Delete the run started ${started} and its checkpoint for good`} onClick={() => void remove(run.id)}>
+              <button type="button" data-testid="run-delete-confirm" aria-label={`Delete for good: the run started ${started} and its checkpoint`} onClick={() => void remove(run.id)}>
                 Delete for good
               </button>
               <button type="button" data-testid="run-delete-cancel" aria-label="Keep the run" onClick={() => setConfirming(false)}>

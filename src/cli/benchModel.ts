@@ -115,11 +115,8 @@ export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decode
   gpu.write(acts.tokens, Uint32Array.from(tokens));
   loss.setBatch(tokens, tokens.map(() => 1));
   uploadTokenGrouping(gpu, scratch.grouping, groupTokens(tokens, config.vocabSize));
-  const forwardBackward = [
-    ...buildForward(model, acts).dispatches,
-    ...loss.forward(acts.lnf, model.lmHead),
-    ...buildBackward(model, acts, grads, scratch, loss.backward),
-  ];
+  const forward = buildForward(model, acts);
+  const forwardBackward = [...forward.dispatches, ...loss.forward(acts.lnf, model.lmHead), ...buildBackward(model, acts, grads, scratch, loss.backward, forward)];
   const step = [...forwardBackward, ...optimizer.step()];
   const stepSeconds = await timePhase(gpu, step, repeats, () => gpu.clear([...grads.all(), scratch.dres]));
   // The same step written in TF.js (src/cli/tfjsLlama.ts): same weights, tokens and adapter.

@@ -52,6 +52,8 @@ function planReport(config: ModelConfig, run: RunShape, limits: MemoryLimits, pl
     parts: Object.fromEntries(plan.parts.map((p) => [p.name, p.bytes])),
     largest_buffer: plan.largestBuffer,
     logits_chunk_columns: plan.logitsChunkColumns,
+    // What the planner chose for this run.
+    options: { recompute: plan.recompute, logits_chunk_columns: plan.logitsChunkColumns },
     peak_bytes: plan.totalBytes,
     fits: plan.ok,
     problem: plan.problem,
@@ -114,6 +116,7 @@ export async function planCommand(args: string[]): Promise<void> {
     `${config.architecture}, ${(parameterCount(config) / 1e6).toFixed(1)} M parameters; batch ${batch} × ${seqLen} tokens, ${finetune}`,
     ...plan.parts.map((p) => `  ${p.name.padEnd(30)} ${gib(p.bytes).padStart(11)}`),
     `  ${'peak'.padEnd(30)} ${gib(plan.totalBytes).padStart(11)}   (budget ${gib(limits.budgetBytes)})`,
+    `  options: ${plan.recompute ? 'recompute each layer\'s activations in the backward' : 'keep every layer\'s activations'}, logits chunk of ${plan.logitsChunkColumns} columns`,
     `  largest buffer: ${plan.largestBuffer.name}, ${gib(plan.largestBuffer.bytes)} (binding limit ${gib(limits.maxStorageBufferBindingSize)})`,
     plan.ok ? 'fits' : `does not fit: ${plan.problem}`,
   ];

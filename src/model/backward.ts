@@ -15,7 +15,7 @@ import { matmulBiasBackward, matmulForward } from '../gpu/kernels/matmul.ts';
 import { rmsnormBackward } from '../gpu/kernels/rmsnorm.ts';
 import { ropeBackward } from '../gpu/kernels/rope.ts';
 import { swigluBackward } from '../gpu/kernels/swiglu.ts';
-import type { Activations, LlamaModel } from './llama.ts';
+import type { Activations, ForwardPass, LlamaModel } from './llama.ts';
 import { loraAName, loraBName, modulePath, type LoraTarget } from './lora.ts';
 import type { ParameterSet } from './weights.ts';
 
@@ -110,9 +110,11 @@ export type HeadBackward = (
 ) => Dispatch[];
 
 /**
- * head: the loss's backward through the LM head. dropoutUsed: the forward ran with LoRA dropout (buildForward's dropoutSeed). afterHead: dispatches
- * that add more gradient into scratch.dln, the gradient of the final norm's output, before it flows
- * on (a value head reading lnf).
+ * head: the loss's backward through the LM head. forward: the pass whose activations these are
+ * (its LoRA dropout, and with `acts.recompute` each layer's dispatches, replayed from the layer's
+ * saved input residual right before the layer's backward). afterHead: dispatches that add more
+ * gradient into scratch.dln, the gradient of the final norm's output, before it flows on (a value
+ * head reading lnf).
  */
 export function buildBackward(
   model: LlamaModel,
@@ -120,7 +122,7 @@ export function buildBackward(
   grads: ParameterSet,
   s: BackwardScratch,
   head: HeadBackward,
-  dropoutUsed = false,
+  forward: Pick<ForwardPass, 'layers' | 'dropout'>,
   afterHead: readonly Dispatch[] = [],
 ): Dispatch[] {
   const { gpu, config, weights: w } = model;
@@ -146,7 +148,7 @@ export function buildBackward(
     const scale = model.lora!.scale;
     const u = acts.loraHidden.get(module)!;
     const du = s.dloraHidden!;
-    const dropout = dropoutUsed ? acts.loraDropout.get(module) : undefined;
+    const dropout = forward.dropout ? acts.loraDropout.get(module) : undefined;
     d.push(matmulForward(gpu, dB, dy, u, null, out, r, N, { layout: 'TN', accumulate: true, alpha: scale }));
     d.push(matmulForward(gpu, du, dy, adapter.B, null, N, r, out, { layout: 'NN', alpha: scale }));
     d.push(matmulForward(gpu, dA, du, dropout?.dropped ?? x, null, r, inp, N, { layout: 'TN', accumulate: true }));
@@ -168,6 +170,10 @@ export function buildBackward(
   for (let l = config.numLayers - 1; l >= 0; l--) {
     const a = acts.layers[l]!;
     const p = `model.layers.${l}.`;
+    // Recomputation: the layer's forward again, from res[l], refills the buffers it shares with
+    // the other layers (the same dispatches, dropout masks included, so the same values). The
+    // last layer's are still there from the forward.
+    if (acts.recompute && l < config.numLayers - 1) d.push(...forward.layers[l]!);
     // In the forward, res[l+1] = mid + down_proj(swiglu): the residual passes dres to both, so
     // dres is both d(down_proj output) and, so far, d(mid).
     projectBackward(l, 'down_proj', s.dswiglu, s.dres, a.swiglu, C, I);

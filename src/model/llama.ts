@@ -111,18 +111,22 @@ export class Activations {
   readonly loraDropout = new Map<string, { dropped: Tensor; mask: Tensor }>();
   readonly Tkv: number;
   readonly R: number;
+  /** Whether layers share their activations, recomputed before each layer's backward. */
+  readonly recompute: boolean;
 
   /**
    * Tkv: keys per query row, T for training (the default), the KV cache's length for generation.
    * logitRows: rows that go through the final norm (and get logits), all by default; a prefill
    * needs only each sequence's last (B). logits: compute the (R, V) logits in the forward; keep
-   * this to few rows (generation, parity checks): training never holds them.
+   * this to few rows (generation, parity checks): training never holds them. recompute: keep
+   * only each layer's input residual; every other activation is one set of buffers shared by
+   * the layers, refilled by replaying a layer's forward right before its backward (buildBackward).
    */
   constructor(
     model: LlamaModel,
     readonly B: number,
     readonly T: number,
-    options: { Tkv?: number; logitRows?: number; logits?: boolean } = {},
+    options: { Tkv?: number; logitRows?: number; logits?: boolean; recompute?: boolean } = {},
   ) {
     const { gpu, config } = model;
     this.gpu = gpu;
@@ -133,8 +137,9 @@ export class Activations {
     const t = (shape: number[], label: string) => gpu.tensor(shape, label);
     this.tokens = t([N], 'tokens');
     this.leftPadding = gpu.tensor([B], 'left padding', new Uint32Array(B));
-    this.layers = Array.from({ length: config.numLayers }, (_, l) => ({
-      res: t([N, C], `res ${l}`),
+    this.recompute = options.recompute ?? false;
+    // With recomputation every layer but the first takes the first's buffers, all but res.
+    const layer = (l: number): Omit<LayerActivations, 'res'> => ({
       ln1: t([N, C], `ln1 ${l}`),
       ln1Rstd: t([N], `ln1 rstd ${l}`),
       q: t([N, NH * hs], `q ${l}`),
@@ -153,7 +158,9 @@ export class Activations {
       gate: t([N, I], `gate ${l}`),
       up: t([N, I], `up ${l}`),
       swiglu: t([N, I], `swiglu ${l}`),
-    }));
+    });
+    const shared = this.recompute ? layer(0) : null;
+    this.layers = Array.from({ length: config.numLayers }, (_, l) => ({ res: t([N, C], `res ${l}`), ...(shared ?? layer(l)) }));
     this.resFinal = t([N, C], 'res final');
     this.lnf = t([R, C], 'lnf');
     this.lnfRstd = t([R], 'lnf rstd');
@@ -168,10 +175,15 @@ export class Activations {
     if (model.lora) {
       for (let l = 0; l < config.numLayers; l++) {
         for (const target of model.lora.settings.targets) {
-          this.loraHidden.set(modulePath(l, target), t([N, model.lora.settings.rank], `lora hidden ${l} ${target}`));
+          // With recomputation, layer 0's buffers serve every layer.
+          const first = this.recompute && l > 0 ? modulePath(0, target) : null;
+          this.loraHidden.set(modulePath(l, target), first ? this.loraHidden.get(first)! : t([N, model.lora.settings.rank], `lora hidden ${l} ${target}`));
           if (model.lora.settings.dropout > 0) {
             const inp = targetShape(config, target)[1];
-            this.loraDropout.set(modulePath(l, target), { dropped: t([N, inp], `lora dropped ${l} ${target}`), mask: t([N, inp], `lora mask ${l} ${target}`) });
+            this.loraDropout.set(
+              modulePath(l, target),
+              first ? this.loraDropout.get(first)! : { dropped: t([N, inp], `lora dropped ${l} ${target}`), mask: t([N, inp], `lora mask ${l} ${target}`) },
+            );
           }
         }
       }
@@ -181,16 +193,18 @@ export class Activations {
   private readonly gpu: Gpu;
 
   release(): void {
+    // A Set: with recomputation the layers share their buffers.
+    const tensors = new Set<Tensor>([this.tokens, this.leftPadding, this.resFinal, this.lnf, this.lnfRstd, this.proj]);
     for (const { qkNorm, ...layer } of this.layers) {
-      this.gpu.release(...Object.values(layer));
-      if (qkNorm) this.gpu.release(...Object.values(qkNorm));
+      for (const tensor of Object.values(layer)) tensors.add(tensor);
+      if (qkNorm) for (const tensor of Object.values(qkNorm)) tensors.add(tensor);
     }
-    this.gpu.release(this.tokens, this.leftPadding, this.resFinal, this.lnf, this.lnfRstd, this.proj);
-    if (this.logits) this.gpu.release(this.logits);
+    if (this.logits) tensors.add(this.logits);
+    if (this.logitRows) tensors.add(this.logitRows.index).add(this.logitRows.gathered);
+    for (const tensor of this.loraHidden.values()) tensors.add(tensor);
+    for (const { dropped, mask } of this.loraDropout.values()) tensors.add(dropped).add(mask);
+    this.gpu.release(...tensors);
     this.logitsHead?.release();
-    if (this.logitRows) this.gpu.release(this.logitRows.index, this.logitRows.gathered);
-    this.gpu.release(...this.loraHidden.values());
-    for (const { dropped, mask } of this.loraDropout.values()) this.gpu.release(dropped, mask);
   }
 }
 
@@ -217,6 +231,10 @@ export class KvCache {
 
 export interface ForwardPass {
   dispatches: Dispatch[];
+  /** Each layer's slice of `dispatches`, from its input residual to the next: what recomputation replays. */
+  layers: Dispatch[][];
+  /** Whether it applies LoRA dropout (a dropoutSeed and an adapter with dropout). */
+  dropout: boolean;
   /** Moves every position-dependent dispatch (RoPE, cache writes, decode attention) to `pos`. */
   setPosition(pos: number): void;
   /** Draws new LoRA dropout masks for a training step (a no-op without dropout). */
@@ -272,7 +290,9 @@ export function buildForward(model: LlamaModel, acts: Activations, { cache, adap
     }
   };
 
+  const layers: Dispatch[][] = [];
   acts.layers.forEach((a, l) => {
+    const layerStart = d.length;
     const p = `model.layers.${l}.`;
     const resOut = acts.layers[l + 1]?.res ?? acts.resFinal;
     // attention block
@@ -309,6 +329,7 @@ export function buildForward(model: LlamaModel, acts: Activations, { cache, adap
     d.push(swigluForward(gpu, a.swiglu, a.gate, a.up, N, I));
     project(l, 'down_proj', acts.proj, a.swiglu, C, I);
     d.push(residualForward(gpu, resOut, a.mid, acts.proj, N * C));
+    layers.push(d.slice(layerStart));
   });
 
   const { R } = acts;
@@ -323,6 +344,8 @@ export function buildForward(model: LlamaModel, acts: Activations, { cache, adap
   else if (acts.logits) d.push(linearForward(gpu, acts.logits, acts.lnf, model.lmHead.blocks[0]!, null, R, V, C));
   return {
     dispatches: d,
+    layers,
+    dropout: dropouts.length > 0,
     setPosition(pos) {
       for (const p of positioned) p.setPosition(pos);
     },

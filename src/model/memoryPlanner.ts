@@ -1,5 +1,7 @@
 // Adds up what a run will put on the GPU before anything is allocated: weights, gradients,
-// optimiser state, saved activations, one chunk of logits and the KV cache. WebGPU does not
+// optimiser state, saved activations, one chunk of logits and the KV cache. Over budget, it
+// plans per-layer activation recomputation (only each layer's input residual kept; the layer's
+// forward run again before its backward) before it refuses. WebGPU does not
 // report how much memory a GPU has, so the total is checked against a budget (the user's, or a
 // conservative default) and every single buffer against the adapter's binding limit; a refusal
 // names the numbers and the ways out.
@@ -30,6 +32,8 @@ export interface MemoryLimits {
 
 export interface MemoryPlan {
   parts: { name: string; bytes: number }[];
+  /** Recompute each layer's activations in the backward (Activations' recompute): chosen when keeping them all is over budget. */
+  recompute: boolean;
   /** Vocabulary columns of one chunk of training logits (VocabularyHead): V when they all fit at once. */
   logitsChunkColumns: number;
   totalBytes: number;
@@ -107,7 +111,26 @@ function generationActivations(config: ModelConfig, run: RunShape, tokens: numbe
   return L * (GB * tokens * activationsPerToken(config, run.finetune) + GB * NH * tokens * run.generationLen) + 2 * GB * tokens * C + GB * V;
 }
 
+/**
+ * f32 values of the training forward's saved activations: every layer's, or with recomputation
+ * every layer's input residual and one layer's set, which the layers share.
+ */
+function trainingActivations(config: ModelConfig, run: RunShape, recompute: boolean): number {
+  const { hiddenSize: C, numHeads: NH, numLayers: L } = config;
+  const BT = run.batch * run.seqLen;
+  // A layer's attention probabilities (B, NH, T, T), and as much again for their gradient.
+  const perLayer = BT * activationsPerToken(config, run.finetune) + 2 * run.batch * NH * run.seqLen * run.seqLen;
+  const layers = recompute ? L * BT * C + perLayer - BT * C : L * perLayer;
+  // The final residual and a projection's output.
+  return layers + 2 * BT * C;
+}
+
 export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLimits): MemoryPlan {
+  const kept = planWith(config, run, limits, false);
+  return kept.totalBytes <= limits.budgetBytes ? kept : planWith(config, run, limits, true);
+}
+
+function planWith(config: ModelConfig, run: RunShape, limits: MemoryLimits, recompute: boolean): MemoryPlan {
   const { vocabSize: V, hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, numLayers: L } = config;
   const BT = run.batch * run.seqLen;
   const chunkColumns = logitsChunkColumns(V, C, BT, Math.min(LOGITS_CHUNK_BYTES, limits.maxStorageBufferBindingSize));
@@ -119,10 +142,7 @@ export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLim
     { name: 'reference weights', bytes: run.referenceCopy && run.finetune.kind === 'full' ? base * F32 : 0 },
     { name: 'gradients', bytes: trainable * F32 },
     { name: 'optimiser state', bytes: 2 * trainable * F32 },
-    {
-      name: 'activations',
-      bytes: (L * (BT * activationsPerToken(config, run.finetune) + 2 * run.batch * NH * run.seqLen * run.seqLen) + 2 * BT * C) * F32,
-    },
+    { name: 'activations', bytes: trainingActivations(config, run, recompute) * F32 },
     { name: 'backward scratch', bytes: BT * backwardScratchPerToken(config, run) * F32 },
     // Token ids, targets, weights, log-probs (the policy's, the sampling and the reference
     // policy's), lse, entropy, advantages, the loss, its four statistics and its gradient: at
@@ -176,6 +196,7 @@ export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLim
   }
   return {
     parts,
+    recompute,
     logitsChunkColumns: chunkColumns,
     totalBytes,
     largestBuffer,

@@ -192,7 +192,7 @@ export class AlphaAlignTrainer {
     const N = B * T;
     const V = mc.vocabSize;
     const tensor = (shape: number[], label: string) => gpu.tensor(shape, `rl ${label}`);
-    const acts = new Activations(model, B, T);
+    const acts = new Activations(model, B, T, { recompute: this.plan.recompute });
     const scratch = new BackwardScratch(model, B, T);
     const t = {
       targets: tensor([N], 'targets'),
@@ -226,7 +226,8 @@ export class AlphaAlignTrainer {
     // The reference pass runs first and only keeps its log-probs: the policy pass after it
     // overwrites the activations with the ones its backward needs.
     const head = new VocabularyHead(gpu, N, V, mc.hiddenSize, this.logitsChunkColumns(N), model.lmHead.rowsPerBlock);
-    const refActs = this.referenceModel ? new Activations(this.referenceModel, B, T) : null;
+    // Forward only: its layers can share one set of activations.
+    const refActs = this.referenceModel ? new Activations(this.referenceModel, B, T, { recompute: true }) : null;
     const reference =
       config.beta > 0
         ? [
@@ -262,7 +263,7 @@ export class AlphaAlignTrainer {
       ...policyLossSums(gpu, t.sums, t.partials, t.loss, t.stats, t.weight, N),
       ...sumReduce(gpu, t.sums, t.partials, t.entropy, t.weight, 1, N, POLICY_SUMS),
       policyLossBackward(gpu, t.dlogprob, t.logprob, oldLogprob, refLogprob, t.advantage, t.weight, N, policy),
-      ...buildBackward(model, acts, this.grads, scratch, headBackward, dropout, valueBackward),
+      ...buildBackward(model, acts, this.grads, scratch, headBackward, policyForward, valueBackward),
     ];
     const update = updateAgainst(t.logprob);
     const updateAgain = config.num_iterations > 1 ? updateAgainst(t.oldLogprob) : null;

@@ -66,6 +66,17 @@ describe('lab plan', () => {
     expect(report.fits).toBe(true);
   });
 
+  it('fits a LoRA run of the full Qwen2.5-0.5B at 8 × 256 in 3 GiB by recomputing activations, and says so', () => {
+    const result = lab(['plan', '--model', configFolder(qwen25), '--batch', '8', '--seq', '256', '--lora', '--json']);
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { peak_bytes: number; fits: boolean; options: { recompute: boolean; logits_chunk_columns: number } };
+    expect(report.fits).toBe(true);
+    expect(report.options.recompute).toBe(true);
+    expect(report.peak_bytes).toBeLessThanOrEqual(3 * 2 ** 30);
+    const text = lab(['plan', '--model', configFolder(qwen25), '--batch', '8', '--seq', '256', '--lora']);
+    expect(text.stdout).toContain(`options: recompute each layer's activations in the backward, logits chunk of ${report.options.logits_chunk_columns} columns`);
+  });
+
   it('says in words what does not fit, and refuses a folder without config.json or a bad option', () => {
     const text = lab(['plan', '--model', configFolder(qwen25), '--batch', '8', '--seq', '256']);
     expect(text.status, text.stderr).toBe(0);

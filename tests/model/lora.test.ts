@@ -60,7 +60,8 @@ describe.each(['llama-gqa', 'qwen2-bias', 'llama3-rope-scaling', 'qwen3-head-dim
     loss.setBatch(labels.map((t) => Math.max(t, 0)), labels.map((t) => (t >= 0 ? 1 : 0)));
     uploadTokenGrouping(gpu, scratch.grouping, groupTokens(ids, loaded.config.vocabSize));
     gpu.clear([scratch.dres]);
-    gpu.run([...buildForward(model, acts).dispatches, ...loss.forward(acts.lnf, model.lmHead), ...buildBackward(model, acts, grads, scratch, loss.backward)]);
+    const forward = buildForward(model, acts);
+    gpu.run([...forward.dispatches, ...loss.forward(acts.lnf, model.lmHead), ...buildBackward(model, acts, grads, scratch, loss.backward, forward)]);
     maxNormalised(await gpu.readF32(acts.logits!), reference.read('logits'), 1e-4, 'logits');
     expect(Math.abs((await loss.read()) - reference.read('loss')[0]!)).toBeLessThan(1e-5);
     for (const [param, grad] of await grads.download()) maxNormalised(grad, reference.read(`grad.${param}`), 1e-3, `grad of ${param}`);
@@ -94,7 +95,7 @@ describe('LoRA dropout', () => {
     loss.setBatch(labels.map((t) => Math.max(t, 0)), labels.map((t) => (t >= 0 ? 1 : 0)));
     gpu.clear([scratch.dres]);
     forward.setDropoutStep(step);
-    gpu.run([...forward.dispatches, ...loss.forward(acts.lnf, model.lmHead), ...buildBackward(model, acts, grads, scratch, loss.backward, true)]);
+    gpu.run([...forward.dispatches, ...loss.forward(acts.lnf, model.lmHead), ...buildBackward(model, acts, grads, scratch, loss.backward, forward)]);
     const result = { loss: await loss.read(), grads: await grads.download() };
     acts.release();
     scratch.release();

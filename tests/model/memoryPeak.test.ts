@@ -10,7 +10,7 @@ import { loadNodeShaders } from '../../src/gpu/nodeShaders.ts';
 import { LlamaModel } from '../../src/model/llama.ts';
 import { loadModel } from '../../src/model/loader.ts';
 import { initialLoraWeights, LoraAdapter, type LoraSettings } from '../../src/model/lora.ts';
-import type { MemoryPlan } from '../../src/model/memoryPlanner.ts';
+import { planMemory, type MemoryPlan, type RunShape } from '../../src/model/memoryPlanner.ts';
 import { folderSource } from '../../src/model/nodeFiles.ts';
 import { parseRlConfig } from '../../src/rl/config.ts';
 import { AlphaAlignTrainer } from '../../src/rl/trainer.ts';
@@ -48,6 +48,21 @@ describe('measured GPU memory against the plan', () => {
       gpu.destroy();
     });
   }
+
+  it('an SFT step with LoRA under a budget that asks for recomputation holds no more than planned', async () => {
+    const { gpu, loaded, model } = await fresh(true);
+    const [B, T] = [2, 16];
+    const shape: RunShape = { batch: B, seqLen: T, finetune: { kind: 'lora', ...LORA }, generationBatch: 0, generationLen: 0, referenceCopy: false };
+    const limits = { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes };
+    gpu.memoryBudgetBytes = planMemory(loaded.config, shape, limits).totalBytes - 1;
+    const trainer = new LmTrainer(model, B, T, DEFAULT_OPTIMIZER);
+    expect(trainer.plan.recompute).toBe(true);
+    const tokens = Array.from({ length: B * T }, (_, i) => (i * 37) % 300);
+    await trainer.step([{ tokens, targets: tokens.map((t) => (t + 1) % 300), mask: tokens.map(() => 1) }]);
+    expectWithinPlan(gpu, trainer.plan);
+    trainer.release();
+    gpu.destroy();
+  });
 
   it('an AlphaAlign step with LoRA (rollouts, reference log-probs, the update) holds no more than planned', async () => {
     const { gpu, loaded, model } = await fresh(true);

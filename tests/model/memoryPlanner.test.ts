@@ -74,6 +74,23 @@ describe('planMemory', () => {
     expect(planMemory(tiny, { ...run, batch: 1, seqLen: 8 }, limits).logitsChunkColumns).toBe(300);
   });
 
+  it('over budget, recomputes each layer\'s activations: every layer keeps only its input residual', () => {
+    const lora = { ...run, generationBatch: 0, finetune: { kind: 'lora', rank: 8, targets: LORA_TARGETS } } as const;
+    const kept = planMemory(smol, lora, { ...limits, budgetBytes: 64 * 2 ** 30 });
+    expect(kept.recompute).toBe(false);
+    const tight = planMemory(smol, lora, { ...limits, budgetBytes: kept.totalBytes - 1 });
+    expect(tight.recompute).toBe(true);
+    expect(tight.ok).toBe(true);
+    const activations = (plan: typeof kept) => plan.parts.find((p) => p.name === 'activations')!.bytes;
+    const { numLayers: L, hiddenSize: C } = smol;
+    const BT = run.batch * run.seqLen;
+    // L layers' sets become one set plus the other L − 1 layers' residuals (BT, C).
+    expect(activations(kept) - activations(tight)).toBe(((activations(kept) / 4 - 2 * BT * C) / L - BT * C) * (L - 1) * 4);
+    expect(tight.totalBytes).toBe(kept.totalBytes - activations(kept) + activations(tight));
+    // Still over budget with recomputation: refused.
+    expect(planMemory(smol, lora, { ...limits, budgetBytes: tight.totalBytes - 1 }).ok).toBe(false);
+  });
+
   it('counts Qwen3\'s q/k norm weights in the parameters and their saved outputs in the activations', () => {
     const qwen3Json = { architectures: ['Qwen3ForCausalLM'], vocab_size: 300, hidden_size: 48, intermediate_size: 80, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16 };
     const qwen3 = parseModelConfig(qwen3Json);

@@ -50,11 +50,8 @@ describe.each(['llama-gqa', 'llama-tied', 'qwen2-bias', 'llama3-rope-scaling', '
     loss.setBatch(labels.map((t) => Math.max(t, 0)), labels.map((t) => (t >= 0 ? 1 : 0)));
     uploadTokenGrouping(gpu, scratch.grouping, groupTokens(ids, config.vocabSize));
     gpu.clear([scratch.dres]);
-    gpu.run([
-      ...buildForward(model, acts).dispatches,
-      ...loss.forward(acts.lnf, model.lmHead),
-      ...buildBackward(model, acts, grads, scratch, loss.backward),
-    ]);
+    const forward = buildForward(model, acts);
+    gpu.run([...forward.dispatches, ...loss.forward(acts.lnf, model.lmHead), ...buildBackward(model, acts, grads, scratch, loss.backward, forward)]);
 
     maxNormalised(await gpu.readF32(acts.logits!), reference.read('logits'), 1e-4, 'logits');
     expect(Math.abs((await loss.read()) - expected.loss)).toBeLessThan(1e-5);

@@ -52,7 +52,8 @@ async function run(gpu: Gpu, { loaded, ids, labels, B, T }: Fixture) {
   loss.setBatch(labels.map((t) => Math.max(t, 0)), labels.map((t) => (t >= 0 ? 1 : 0)));
   uploadTokenGrouping(gpu, scratch.grouping, groupTokens(ids, config.vocabSize));
   gpu.clear([scratch.dres]);
-  gpu.run([...buildForward(model, acts).dispatches, ...loss.forward(acts.lnf, model.lmHead), ...buildBackward(model, acts, grads, scratch, loss.backward)]);
+  const forward = buildForward(model, acts);
+  gpu.run([...forward.dispatches, ...loss.forward(acts.lnf, model.lmHead), ...buildBackward(model, acts, grads, scratch, loss.backward, forward)]);
   const result = {
     blocks: model.weights.blocks('model.embed_tokens.weight').blocks.length,
     logits: await gpu.readF32(acts.logits!),

@@ -17,8 +17,11 @@ export const PROTOCOL_VERSION = 1;
 export type ModelSourceSpec =
   /** A folder served over HTTP by the page itself: the built-in demo model (/models/demo/). */
   | { kind: 'url'; baseUrl: string; label: string }
-  /** A Hugging Face repo id, fetched by the browser from huggingface.co. */
-  | { kind: 'hub'; repoId: string; revision: string }
+  /**
+   * A Hugging Face repo id, fetched by the browser from the Hub's address (the page setting,
+   * huggingface.co unless changed), with the user's access token for a gated repo, if given.
+   */
+  | { kind: 'hub'; repoId: string; revision: string; baseUrl: string; token: string | null }
   /** A Hugging Face folder's files dropped onto the page or picked with a file input. */
   | { kind: 'files'; files: File[]; label: string }
   /** A checkpoint zip (checkpointZip's format), e.g. an exported run to resume. */
@@ -114,7 +117,9 @@ export type ErrorArea = 'gpu' | 'load' | 'plan' | 'train' | 'export' | 'protocol
 
 export type WorkerEventBody =
   | { type: 'gpu'; adapter: AdapterSummary; budgetBytes: number }
-  | { type: 'loadProgress'; phase: 'config' | 'download' | 'weights'; done: number; total: number; label: string }
+  | { type: 'loadProgress'; phase: 'config' | 'weights'; done: number; total: number; label: string }
+  /** One model file's download: bytes so far of its Content-Length (null when the server gave none). */
+  | { type: 'downloadProgress'; file: string; received: number; total: number | null }
   | { type: 'plan'; plan: MemoryPlan; shape: RunShape }
   | { type: 'loaded'; model: ModelSummary }
   /** The ONNX reward model is ready for the helpfulness scorer "onnx". */

@@ -25,6 +25,7 @@ import { promptsForStep } from '../rl/schedule.ts';
 import { AlphaAlignTrainer, type HelpfulnessModel, type Rollout } from '../rl/trainer.ts';
 import { checkpointZip, loadCheckpoint, zipSource, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { NonFiniteError } from '../train/lmTrainer.ts';
+import { throttledDownloadProgress } from './downloadProgress.ts';
 import { event, PROTOCOL_VERSION, type CheckpointRun, type ErrorArea, type EvalPoint, type ModelSourceSpec, type RolloutView, type RunState, type WorkerEventBody, type WorkerRequest } from './protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -120,13 +121,12 @@ async function gpu(): Promise<Gpu> {
 // ----------------------------------------------------------------------------------- loading
 
 function sourceOf(spec: ModelSourceSpec): ModelFileSource {
-  const onBytes = (name: string, received: number, total: number | null) =>
-    post({ type: 'loadProgress', phase: 'download', done: received, total: total ?? received, label: name });
+  const onBytes = throttledDownloadProgress((file, received, total) => post({ type: 'downloadProgress', file, received, total }));
   switch (spec.kind) {
     case 'url':
       return urlSource(spec.baseUrl, spec.label, { onBytes });
     case 'hub':
-      return hubSource(spec.repoId, spec.revision, undefined, onBytes);
+      return hubSource(spec.repoId, { revision: spec.revision, baseUrl: spec.baseUrl, token: spec.token, onBytes });
     case 'files':
       return droppedFilesSource(spec.files, spec.label);
     case 'zip':

@@ -14,14 +14,26 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-/** webgpu: false launches Chromium without WebGPU, as a browser that lacks it would open the lab. */
-export async function openLab({ webgpu = true }: { webgpu?: boolean } = {}): Promise<Lab> {
-  // LAB_DIST: another build's folder, so a test can run against its own build while the shared dist/ is rebuilt.
-  const server: PreviewServer = await preview({
-    build: { outDir: process.env.LAB_DIST ?? 'dist' },
-    preview: { port: 0, strictPort: false, host: '127.0.0.1' },
-    logLevel: 'silent',
-  });
+/**
+ * webgpu: false launches Chromium without WebGPU, as a browser that lacks it would open the lab.
+ * hubOrigins: origins the page's Content-Security-Policy lets it fetch from besides the Hub (a
+ * test's local server laid out like the Hub), through vite.config.ts's LAB_HUB_ORIGINS.
+ */
+export async function openLab({ webgpu = true, hubOrigins = [] }: { webgpu?: boolean; hubOrigins?: string[] } = {}): Promise<Lab> {
+  const before = process.env.LAB_HUB_ORIGINS;
+  if (hubOrigins.length > 0) process.env.LAB_HUB_ORIGINS = hubOrigins.join(' ');
+  let server: PreviewServer;
+  try {
+    // LAB_DIST: another build's folder, so a test can run against its own build while the shared dist/ is rebuilt.
+    server = await preview({
+      build: { outDir: process.env.LAB_DIST ?? 'dist' },
+      preview: { port: 0, strictPort: false, host: '127.0.0.1' },
+      logLevel: 'silent',
+    });
+  } finally {
+    if (before === undefined) delete process.env.LAB_HUB_ORIGINS;
+    else process.env.LAB_HUB_ORIGINS = before;
+  }
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('vite preview did not report a port');
   const url = `http://localhost:${address.port}/`;

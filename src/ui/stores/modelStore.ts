@@ -7,14 +7,22 @@ import { DEFAULT_RL_CONFIG, type RlConfig } from '../../rl/config.ts';
 import { counted } from '../../util/plural.ts';
 import type { ModelSourceSpec, ModelSummary } from '../../worker/protocol.ts';
 import { sendToWorker } from '../engine.ts';
+import { useHubSettingsStore } from './hubSettingsStore.ts';
 
 export const DEMO_MODEL_PATH = 'models/demo/';
 
 export interface LoadProgress {
-  phase: 'config' | 'download' | 'weights';
+  phase: 'config' | 'weights';
   done: number;
   total: number;
   label: string;
+}
+
+/** One file of the model being fetched: bytes so far of its Content-Length (null: the server gave none). */
+export interface FileDownload {
+  file: string;
+  received: number;
+  total: number | null;
 }
 
 interface ModelStore {
@@ -22,6 +30,8 @@ interface ModelStore {
   /** What is being loaded (or was last asked for). */
   requested: string | null;
   progress: LoadProgress | null;
+  /** The files fetched for the load in progress, in the order they started. */
+  downloads: FileDownload[];
   summary: ModelSummary | null;
   plan: { plan: MemoryPlan; shape: RunShape } | null;
   adapter: { summary: AdapterSummary; budgetBytes: number } | null;
@@ -35,6 +45,8 @@ interface ModelStore {
   /** A repo id, or the address of its page on huggingface.co. */
   loadHub(input: string): void;
   importCheckpoint(file: Blob, name: string): Promise<void>;
+  /** A file's download moved on (the worker's downloadProgress event). */
+  downloadProgress(download: FileDownload): void;
   clearError(): void;
 }
 
@@ -42,6 +54,7 @@ export const useModelStore = create<ModelStore>((set, get) => ({
   status: 'idle',
   requested: null,
   progress: null,
+  downloads: [],
   summary: null,
   plan: null,
   adapter: null,
@@ -49,7 +62,8 @@ export const useModelStore = create<ModelStore>((set, get) => ({
   planConfig: () => DEFAULT_RL_CONFIG,
   load(source, transfer = []) {
     const requested = source.kind === 'url' ? source.label : source.kind === 'hub' ? source.repoId : source.kind === 'files' ? source.label : source.name;
-    set({ status: 'loading', requested, progress: null, error: null });
+    // The last model's plan goes: the new one's comes from its config.json, before any weights.
+    set({ status: 'loading', requested, progress: null, downloads: [], plan: null, error: null });
     sendToWorker({ type: 'load', source, config: get().planConfig() }, transfer);
   },
   loadDemo() {
@@ -69,11 +83,21 @@ export const useModelStore = create<ModelStore>((set, get) => ({
     // A pasted model page's address becomes its repo id (and revision); anything else goes as
     // typed, for the worker's hub source to refuse with its message.
     const reference = parseHubReference(input);
-    get().load({ kind: 'hub', repoId: reference?.repoId ?? input.trim(), revision: reference?.revision ?? 'main' });
+    const { baseUrl, baseUrlProblem, token } = useHubSettingsStore.getState();
+    if (baseUrl === null) {
+      set({ error: { message: `the Hub address: ${baseUrlProblem ?? 'not an address'}`, recovery: 'Correct the Hub address, or clear it for huggingface.co.' } });
+      return;
+    }
+    get().load({ kind: 'hub', repoId: reference?.repoId ?? input.trim(), revision: reference?.revision ?? 'main', baseUrl, token: token || null });
   },
   async importCheckpoint(file, name) {
     const bytes = await file.arrayBuffer();
     get().load({ kind: 'zip', bytes, name }, [bytes]);
+  },
+  downloadProgress(download) {
+    const downloads = get().downloads;
+    const at = downloads.findIndex((d) => d.file === download.file);
+    set({ downloads: at < 0 ? [...downloads, download] : downloads.map((d, i) => (i === at ? download : d)) });
   },
   clearError: () => set({ error: null }),
 }));

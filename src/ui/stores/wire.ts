@@ -34,6 +34,9 @@ function handle(e: WorkerEvent): void {
     case 'loadProgress':
       model({ progress: { phase: e.phase, done: e.done, total: e.total, label: e.label } });
       return;
+    case 'downloadProgress':
+      useModelStore.getState().downloadProgress({ file: e.file, received: e.received, total: e.total });
+      return;
     case 'plan':
       model({ plan: { plan: e.plan, shape: e.shape } });
       return;

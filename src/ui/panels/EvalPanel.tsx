@@ -3,6 +3,7 @@ import { ATTACK_TEMPLATES } from '../../rl/attacks.ts';
 import { ATTACKS_NOTE, type EvalReport } from '../../rl/evaluation.ts';
 import type { RefusalJudgeKind } from '../../rl/refusalJudge.ts';
 import type { EvalPoint } from '../../worker/protocol.ts';
+import { useComparedRuns, type ComparedRun } from '../comparedRuns.ts';
 import { useEvalStore } from '../stores/evalStore.ts';
 
 const pct = (x: number | null | undefined) => (x === undefined || x === null ? '—' : `${(100 * x).toFixed(0)}%`);
@@ -33,8 +34,67 @@ const FIGURES: { label: string; kind: 'share' | 'score'; value: (r: EvalReport) 
   { label: "Utility: the reward model's mean score", kind: 'score', value: (r) => r.utility?.reward_model, n: (r) => (r.utility?.reward_model === undefined ? undefined : r.utility.n) },
 ];
 
+/** The figures the runs are compared on, as shares; absent (—) where a run's reports lack them. */
+const COMPARED: { label: string; kind: 'share' | 'score'; value: (r: EvalReport) => number | null | undefined }[] = [
+  ...OVERALL.map(({ key, label }) => ({ label, kind: 'share' as const, value: (r: EvalReport) => r[key] })),
+  { label: 'Refusals with a stated reason', kind: 'share', value: (r) => r.reasoning?.stated_reason_rate },
+  { label: 'Reasoning–answer agreement', kind: 'share', value: (r) => r.reasoning?.agreement_rate },
+  { label: 'Utility (token F1 to the references)', kind: 'score', value: (r) => r.utility?.token_f1 },
+  { label: 'Attack success rate (lower is safer; never trained on)', kind: 'share', value: (r) => r.attacks?.attack_success_rate },
+];
+
+/** A run's evaluation before training (step 0, or its first) and after (its last, if later). */
+function beforeAfter(points: readonly EvalPoint[]): { before: EvalPoint | undefined; after: EvalPoint | undefined } {
+  const before = points.find((p) => p.step === 0) ?? points[0];
+  return { before, after: points.length > 1 ? points.at(-1) : undefined };
+}
+
+/** The shown runs side by side, one column per run: each figure before → after. */
+export function RunsEvalTable({ runs }: { runs: readonly Pick<ComparedRun, 'id' | 'name' | 'color' | 'evals'>[] }) {
+  const columns = runs.map((run) => ({ run, ...beforeAfter(run.evals) }));
+  const cell = (kind: 'share' | 'score', value: (r: EvalReport) => number | null | undefined, before: EvalPoint | undefined, after: EvalPoint | undefined) => {
+    const show = (p: EvalPoint | undefined) => {
+      const x = p && value(p.report);
+      return kind === 'share' ? pct(x) : score(x ?? undefined);
+    };
+    return after ? `${show(before)} → ${show(after)}` : show(before);
+  };
+  return (
+    <div className="table-scroll">
+      <table className="data-table" data-testid="runs-eval-table" data-runs={runs.length}>
+        <caption className="muted small">The runs shown in the charts, side by side: before training → after (greedy answers on each run's held-out split).</caption>
+        <thead>
+          <tr>
+            <th scope="col">Metric</th>
+            {columns.map(({ run, before, after }) => (
+              <th scope="col" key={run.id} data-testid="runs-eval-run">
+                <span aria-hidden="true" style={{ display: 'inline-block', width: 14, height: 4, margin: '0 6px 3px 0', background: run.color }} />
+                {run.name}
+                <span className="muted small"> (step {before?.step ?? '—'}{after ? ` → ${after.step}` : ''})</span>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {COMPARED.filter(({ value }) => columns.some(({ before, after }) => [before, after].some((p) => p && value(p.report) !== undefined))).map(({ label, kind, value }) => (
+            <tr key={label}>
+              <th scope="row">{label}</th>
+              {columns.map(({ run, before, after }) => (
+                <td key={run.id}>{cell(kind, value, before, after)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function EvalPanel() {
+  const compared = useComparedRuns();
+  const others = useDeferredValue(compared.filter((r) => r.shown && !r.live && r.evals.length > 0));
   const points = useDeferredValue(useEvalStore((s) => s.points));
+  const live = compared[0]!;
   const progress = useEvalStore((s) => s.progress);
   const attacksOn = useEvalStore((s) => s.attacks);
   const setAttacks = useEvalStore((s) => s.setAttacks);
@@ -50,6 +110,12 @@ export function EvalPanel() {
         <input type="checkbox" checked={attacksOn} onChange={(e) => setAttacks(e.target.checked)} data-testid="eval-attacks" /> also evaluate the held-out harmful
         prompts under {ATTACK_TEMPLATES.length} jailbreak templates, before and after training (from the next run; never trained on)
       </label>
+      {others.length > 0 && (
+        <>
+          <RunsEvalTable runs={[...(live.shown && points.length > 0 ? [{ ...live, evals: points }] : []), ...others]} />
+          <h3 className="small">{live.name} (this tab's run) in detail</h3>
+        </>
+      )}
       <EvalTable points={points} />
       {points.length === 0 && <p className="muted">The model is evaluated when a run starts and when it ends.</p>}
     </section>

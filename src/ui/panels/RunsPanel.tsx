@@ -2,9 +2,11 @@
 // ones, each reopened into the Charts, Rollouts and Eval panels, its checkpoint loaded as the model,
 // or deleted (after a second click, since its checkpoint goes with it).
 import { useEffect, useState } from 'react';
-import type { StoredRun } from '../runPersistence.ts';
+import { runFromCheckpointZip } from '../checkpointRunImport.ts';
+import { saveRun, type StoredRun } from '../runPersistence.ts';
 import { useModelStore } from '../stores/modelStore.ts';
 import { useRunHistoryStore } from '../stores/runHistoryStore.ts';
+import { useRunSelectionStore } from '../stores/runSelectionStore.ts';
 import { useRunStore } from '../stores/runStore.ts';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(0)}%`);
@@ -77,6 +79,46 @@ function RunRow({ run, busy, shown, live }: { run: StoredRun; busy: boolean; sho
   );
 }
 
+/** A checkpoint zip's run card kept as a run and shown in the charts beside this tab's run; the model stays as it is. */
+function AddCheckpointToCompare() {
+  const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
+  const add = async (file: File) => {
+    setMessage(null);
+    try {
+      const run = runFromCheckpointZip(new Uint8Array(await file.arrayBuffer()), file.name);
+      await saveRun(run);
+      await useRunHistoryStore.getState().refresh();
+      useRunSelectionStore.getState().setShown(run.id, true);
+      setMessage({ error: false, text: `Added ${file.name} (${run.metrics.length} steps, ${run.evals.length} evaluations), shown in the charts and the Eval panel.` });
+    } catch (error) {
+      setMessage({ error: true, text: (error as Error).message });
+    }
+  };
+  return (
+    <>
+      <label className="button-like">
+        Add a checkpoint to compare (.zip)…
+        <input
+          type="file"
+          accept=".zip,application/zip"
+          className="visually-hidden"
+          data-testid="compare-checkpoint"
+          onChange={(e) => {
+            const file = e.currentTarget.files?.[0];
+            if (file) void add(file);
+            e.currentTarget.value = '';
+          }}
+        />
+      </label>
+      {message && (
+        <p className={message.error ? 'error' : 'muted small'} role={message.error ? 'alert' : 'status'} data-testid="compare-checkpoint-message">
+          {message.error ? `Cannot add: ${message.text}` : message.text}
+        </p>
+      )}
+    </>
+  );
+}
+
 export function RunsPanel() {
   const runs = useRunHistoryStore((s) => s.runs);
   const error = useRunHistoryStore((s) => s.error);
@@ -95,6 +137,7 @@ export function RunsPanel() {
       <h2 id="runs-heading">Runs kept in this browser</h2>
       {/* Announced once, by the Training panel's copy. */}
       {error && <p className="field-error">{error}</p>}
+      <AddCheckpointToCompare />
       {runs.length === 0 ? (
         <p className="muted" data-testid="runs-empty">
           No run yet. Every run is kept here, step by step, until you delete it.

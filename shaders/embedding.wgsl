@@ -5,6 +5,7 @@
 // 65535 workgroups): out[n, c] = wte[tokens[n] − first, c] for the ids in the block; the others
 // are left to their own block's dispatch, or, with zeroOutside (the first block's), written 0
 // (so an id past the whole table reads zeros).
+// embeddingForwardPacked: the same from a frozen table kept 16-bit, two values per u32.
 // embeddingBackward: no atomics. The host groups the positions by token id (CSR, built on the
 // CPU by groupTokens in src/gpu/kernels/embedding.ts): unique (N) the distinct ids, offsets (N+1)
 // where each id's run starts in positions, positions (N) the rows n of each id in increasing
@@ -41,6 +42,29 @@ fn embeddingForward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) 
   let token = tokens[n];
   if (token >= p.first && token - p.first < p.V) {
     out[i] = wte[(token - p.first) * p.C + c];
+  } else if (p.zeroOutside != 0u) {
+    out[i] = 0.0;
+  }
+}
+
+// ---- forward from a frozen table kept 16-bit (lib/packed16.wgsl): the same gather, unpacked ----
+override BF16: bool = false;
+@group(0) @binding(3) var<storage, read> wtePacked: array<u32>;
+
+#include "packed16"
+
+@compute @workgroup_size(WG)
+fn embeddingForwardPacked(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                          @builtin(local_invocation_id) lid: vec3u) {
+  let i = (wid.x + wid.y * nwg.x) * WG + lid.x;
+  if (i >= p.N * p.C) { return; }
+  let n = i / p.C;
+  let c = i - n * p.C;
+  let token = tokens[n];
+  if (token >= p.first && token - p.first < p.V) {
+    let j = (token - p.first) * p.C + c;
+    let pair = unpackPair(wtePacked[j >> 1u]);
+    out[i] = select(pair.x, pair.y, (j & 1u) == 1u);
   } else if (p.zeroOutside != 0u) {
     out[i] = 0.0;
   }

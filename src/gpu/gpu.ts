@@ -5,12 +5,20 @@
 // collected and thrown from the next submit or read, never dropped.
 import type { AdapterSummary, OpenedDevice } from './adapter.ts';
 import { BufferPool } from './bufferPool.ts';
+import { widenHalves } from './halfFloats.ts';
 import { packParams, type ParamField } from './params.ts';
 import type { ShaderName, ShaderSources } from './shaderSources.ts';
 
 /**
- * A GPU array of 4-byte elements (f32, or u32 for token ids) with a row-major shape: a buffer of
- * its own, or (byteOffset > 0, from `rows`) a view of some of another tensor's rows.
+ * How a tensor's values are stored: 'f32' (or u32 token ids), 4 bytes each; 'f16' or 'bf16', a
+ * frozen weight as its checkpoint stores it, two values packed in each u32 (value 2j in the low
+ * half of word j), unpacked by the kernels that read it.
+ */
+export type TensorDtype = 'f32' | 'f16' | 'bf16';
+
+/**
+ * A GPU array with a row-major shape: a buffer of its own, or (byteOffset > 0, from `rows`) a
+ * view of some of another tensor's rows.
  */
 export class Tensor {
   constructor(
@@ -18,10 +26,16 @@ export class Tensor {
     readonly shape: readonly number[],
     readonly label: string,
     readonly byteOffset = 0,
+    readonly dtype: TensorDtype = 'f32',
   ) {}
 
   get size(): number {
     return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Bytes it binds: 4 per value, or 2 per packed 16-bit value rounded up to whole words. */
+  get byteLength(): number {
+    return this.dtype === 'f32' ? this.size * 4 : Math.ceil(this.size / 2) * 4;
   }
 
   /**
@@ -35,7 +49,12 @@ export class Tensor {
       throw new RangeError(`${this.label}: rows [${first}, ${first + count}) are not inside its ${rows} rows`);
     }
     const rowElements = this.size / rows;
-    return new Tensor(this.buffer, [count, ...this.shape.slice(1)], `${this.label} rows ${first}..${first + count}`, this.byteOffset + first * rowElements * 4);
+    const bytesPerValue = this.dtype === 'f32' ? 4 : 2;
+    if (this.dtype !== 'f32' && (first * rowElements) % 2 !== 0) {
+      throw new RangeError(`${this.label}: row ${first} starts inside a packed word (rows of ${rowElements} 16-bit values): view from an even value`);
+    }
+    const label = `${this.label} rows ${first}..${first + count}`;
+    return new Tensor(this.buffer, [count, ...this.shape.slice(1)], label, this.byteOffset + first * rowElements * bytesPerValue, this.dtype);
   }
 }
 
@@ -128,7 +147,19 @@ export class Gpu {
     return t;
   }
 
+  /** A frozen weight kept 16-bit: `halves` (f16 or bf16 bit patterns), packed two per u32. */
+  packedTensor(shape: readonly number[], label: string, halves: Uint16Array, dtype: 'f16' | 'bf16'): Tensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (halves.length !== size) throw new RangeError(`${label}: ${halves.length} values for shape [${shape.join(', ')}]`);
+    const t = new Tensor(this.pool.acquire(Math.ceil(size / 2) * 4, label), shape, label, 0, dtype);
+    const words = new Uint16Array(Math.ceil(size / 2) * 2);
+    words.set(halves);
+    this.device.queue.writeBuffer(t.buffer, 0, words.buffer, 0, words.byteLength);
+    return t;
+  }
+
   write(t: Tensor, data: Float32Array | Uint32Array, elementOffset = 0): void {
+    if (t.dtype !== 'f32') throw new TypeError(`${t.label} is packed ${t.dtype}: write f32 values to an f32 tensor`);
     if (elementOffset + data.length > t.size) {
       throw new RangeError(`${t.label}: writing ${data.length} values at ${elementOffset} overflows ${t.size}`);
     }
@@ -161,7 +192,13 @@ export class Gpu {
     return copy;
   }
 
+  /** f32 values; a packed 16-bit tensor is read whole and widened. */
   async readF32(t: Tensor, offset = 0, count?: number): Promise<Float32Array> {
+    if (t.dtype !== 'f32') {
+      if (offset !== 0 || count !== undefined) throw new RangeError(`${t.label} is packed ${t.dtype}: read it whole`);
+      const words = await this.read(t, 0, t.byteLength / 4);
+      return widenHalves(new Uint16Array(words, 0, t.size), t.dtype);
+    }
     return new Float32Array(await this.read(t, offset, count));
   }
 
@@ -234,13 +271,13 @@ export class Gpu {
     const alignment = this.device.limits.minStorageBufferOffsetAlignment;
     const cap = this.maxBindingBytes;
     buffers.forEach((t, i) => {
-      if (t.size * 4 > cap) {
-        throw new RangeError(`${label}: ${t.label} is ${t.size * 4} bytes, over the ${cap}-byte binding cap: it must be stored as row blocks`);
+      if (t.byteLength > cap) {
+        throw new RangeError(`${label}: ${t.label} is ${t.byteLength} bytes, over the ${cap}-byte binding cap: it must be stored as row blocks`);
       }
       if (t.byteOffset % alignment !== 0) {
         throw new RangeError(`${label}: ${t.label} starts at byte ${t.byteOffset}, not a multiple of this device's minStorageBufferOffsetAlignment (${alignment})`);
       }
-      entries.push({ binding: i + 1, resource: { buffer: t.buffer, offset: t.byteOffset, size: t.size * 4 } });
+      entries.push({ binding: i + 1, resource: { buffer: t.buffer, offset: t.byteOffset, size: t.byteLength } });
     });
     const bindGroup = this.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
     const queue = this.device.queue;

@@ -2,6 +2,10 @@
 // tensor's dtype, shape and byte range, then the raw little-endian data. The engine keeps f32;
 // F16 and BF16 on disk are widened on read and narrowed (round to nearest even) on write.
 
+import { narrowToHalves, widenHalves } from '../gpu/halfFloats.ts';
+
+export { f16ToF32, f32ToF16 } from '../gpu/halfFloats.ts';
+
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 
 const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
@@ -95,15 +99,7 @@ function decode(raw: Uint8Array, dtype: SafetensorsDtype): Float32Array {
   // raw.slice(): on a Node Buffer that is a view, not a copy.)
   const aligned = new Uint8Array(raw);
   if (dtype === 'F32') return new Float32Array(aligned.buffer, 0, aligned.byteLength / 4);
-  const halves = new Uint16Array(aligned.buffer, 0, aligned.byteLength / 2);
-  const out = new Float32Array(halves.length);
-  const bits = new Uint32Array(out.buffer);
-  if (dtype === 'BF16') {
-    for (let i = 0; i < halves.length; i++) bits[i] = halves[i]! << 16;
-  } else {
-    for (let i = 0; i < halves.length; i++) out[i] = f16ToF32(halves[i]!);
-  }
-  return out;
+  return widenHalves(new Uint16Array(aligned.buffer, 0, aligned.byteLength / 2), dtype === 'BF16' ? 'bf16' : 'f16');
 }
 
 export function serializeSafetensors(
@@ -136,49 +132,5 @@ export function serializeSafetensors(
 
 function encode(data: Float32Array, dtype: SafetensorsDtype): Uint8Array {
   if (dtype === 'F32') return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const bits = new Uint32Array(Float32Array.from(data).buffer);
-  const halves = new Uint16Array(data.length);
-  for (let i = 0; i < data.length; i++) halves[i] = dtype === 'BF16' ? f32BitsToBf16(bits[i]!) : f32ToF16(data[i]!);
-  return new Uint8Array(halves.buffer);
-}
-
-function f32BitsToBf16(bits: number): number {
-  if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x007fffff) !== 0) return ((bits >>> 16) | 0x40) & 0xffff; // keep NaN a NaN
-  const roundingBias = 0x7fff + ((bits >>> 16) & 1);
-  return ((bits + roundingBias) >>> 16) & 0xffff;
-}
-
-export function f16ToF32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >>> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 31) return fraction ? NaN : sign * Infinity;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
-
-export function f32ToF16(value: number): number {
-  const f = new Float32Array([value]);
-  const x = new Uint32Array(f.buffer)[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exponent = (x >>> 23) & 0xff;
-  let mantissa = x & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  let e = exponent - 127 + 15;
-  if (e >= 31) return sign | 0x7c00; // overflow to infinity
-  if (e <= 0) {
-    if (e < -10) return sign; // underflow to zero
-    mantissa |= 0x800000; // subnormal: shift in the implicit bit, round to nearest even
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    const rounded = (mantissa + half - 1 + ((mantissa >>> shift) & 1)) >>> shift;
-    return sign | rounded;
-  }
-  const rounded = mantissa + 0xfff + ((mantissa >>> 13) & 1);
-  if (rounded & 0x800000) {
-    e += 1;
-    if (e >= 31) return sign | 0x7c00;
-    return sign | (e << 10);
-  }
-  return sign | (e << 10) | (rounded >>> 13);
+  return new Uint8Array(narrowToHalves(data, dtype === 'BF16' ? 'bf16' : 'f16').buffer);
 }

@@ -96,9 +96,11 @@ export function embeddingForward(
   if (table.rows !== V) throw new RangeError(`embeddingForward: a table of ${table.rows} rows for V = ${V}`);
   return table.blocks.map((block, b) => {
     const { first, rows } = table.extent(b);
+    // A frozen table kept 16-bit (f16 or bf16) is unpacked as it is read.
+    const entry = block.dtype === 'f32' ? 'embeddingForward' : 'embeddingForwardPacked';
     return gpu.dispatch(
-      table.blocks.length > 1 ? `embeddingForward ids ${first}..${first + rows}` : 'embeddingForward',
-      gpu.pipeline('embedding', 'embeddingForward'),
+      table.blocks.length > 1 ? `${entry} ids ${first}..${first + rows}` : entry,
+      block.dtype === 'f32' ? gpu.pipeline('embedding', entry) : gpu.pipeline('embedding', entry, { BF16: block.dtype === 'bf16' ? 1 : 0 }),
       [out, tokens, block],
       [u32(N), u32(C), u32(rows), u32(first), u32(b === 0 ? 1 : 0)],
       grid1d(N * C, WG),
@@ -122,6 +124,7 @@ export function embeddingBackward(
 ): Dispatch[] {
   const table = blocksOf(dwte);
   if (table.rows !== V) throw new RangeError(`embeddingBackward: a table of ${table.rows} rows for V = ${V}`);
+  if (table.blocks.some((block) => block.dtype !== 'f32')) throw new TypeError('embeddingBackward: the gradient table must be f32, not a packed 16-bit one');
   return table.blocks.map((block, b) => {
     const { first, rows } = table.extent(b);
     return gpu.dispatch(

@@ -1,4 +1,5 @@
-// Launchers for shaders/matmul.wgsl, matmulTiled.wgsl and matmulSubgroup.wgsl: out (M, N) = alpha · op(a) · op(b) (+ bias (N)), row-major.
+// Launchers for shaders/matmul.wgsl, matmulTiled.wgsl, matmulSubgroup.wgsl and matmulPacked.wgsl: out (M, N) = alpha · op(a) · op(b) (+ bias (N)), row-major.
+// b may be a frozen weight stored 16-bit (Tensor dtype 'f16' or 'bf16'): matmulPacked reads it.
 // Layouts: NN a (M, K), b (K, N); NT a (M, K), b (N, K); TN a (K, M), b (K, N).
 //
 // A linear layer y = x · Wᵀ + bias with HF weights W (out, in), x (T, in), y (T, out):
@@ -19,9 +20,11 @@ export type MatmulLayout = 'NN' | 'NT' | 'TN';
  * - 'matvec': matmul.wgsl's matmulVec, decode's matrix-vector product (NT, M ≤ 4, 4 | K);
  * - 'matvecSubgroup': shaders/matmulSubgroup.wgsl, the same with subgroupAdd (`subgroups`);
  * - 'tiled<BM>x64k<BK>': shaders/matmulTiled.wgsl, 256 invocations on a BM × 64 block of out with
- *   K tiles of BK staged in workgroup memory (matmulTiledVec4 where the shape is 4-aligned).
+ *   K tiles of BK staged in workgroup memory (matmulTiledVec4 where the shape is 4-aligned);
+ * - 'packed': shaders/matmulPacked.wgsl, the register kernel with b a packed 16-bit weight, the
+ *   only kernel that reads one (on every adapter: it needs no shader-f16).
  */
-export type MatmulKernel = 'register' | 'matvec' | 'matvecSubgroup' | 'tiled64x64k16' | 'tiled64x64k32' | 'tiled128x64k16' | 'tiled128x64k32';
+export type MatmulKernel = 'register' | 'matvec' | 'matvecSubgroup' | 'tiled64x64k16' | 'tiled64x64k32' | 'tiled128x64k16' | 'tiled128x64k32' | 'packed';
 
 const TILED: Record<string, { TM: number; BK: number }> = {
   tiled64x64k16: { TM: 4, BK: 16 },
@@ -141,6 +144,7 @@ export function matmulEntry(kernel: MatmulKernel, M: number, N: number, K: numbe
   if (kernel === 'matvec') return 'matmulVec';
   if (kernel === 'matvecSubgroup') return 'matmulVecSubgroup';
   if (kernel === 'register') return vec4 ? 'matmulForwardVec4' : 'matmulForward';
+  if (kernel === 'packed') return 'matmulPackedForward';
   return vec4 ? 'matmulTiledVec4' : 'matmulTiled';
 }
 
@@ -184,7 +188,15 @@ export function matmulForward(
   checkSize(a, M * K, 'a');
   checkSize(b, K * N, 'b');
   if (bias) checkSize(bias, N, 'bias');
-  const chosen = kernel ?? chooseMatmulKernel(gpu, M, N, K, layout, tuning);
+  for (const [t, what] of [[out, 'out'], [a, 'a'], [bias, 'bias']] as const) {
+    if (t && t.dtype !== 'f32') throw new TypeError(`matmul: ${what} ${t.label} is packed ${t.dtype}; only b, a frozen weight, may be`);
+  }
+  // A 16-bit weight has one kernel; f32 operands go to the choice for the shape and device.
+  const packed = b.dtype !== 'f32';
+  if (packed !== (kernel === 'packed') && kernel !== undefined) {
+    throw new TypeError(`matmul: kernel '${kernel}' does not take b ${b.label} stored as ${b.dtype}`);
+  }
+  const chosen = packed ? 'packed' : (kernel ?? chooseMatmulKernel(gpu, M, N, K, layout, tuning));
   if ((chosen === 'matvec' || chosen === 'matvecSubgroup') && !isMatvecShape(M, K, layout)) {
     throw new RangeError(`matmul: ${chosen} takes NT with M ≤ ${MATVEC_MAX_M} and 4 | K, not ${layout} ${M}×${N}×${K}`);
   }
@@ -205,12 +217,13 @@ export function matmulForward(
     const pipeline = gpu.pipeline('matmulSubgroup', entry, { ...flags, MV_M: M, MV_WG: Math.min(size, 64) });
     return { ...gpu.dispatch(label, pipeline, buffers, params, grid1d(N, MV_OUT)), flops };
   }
-  if (chosen === 'register') {
+  if (chosen === 'register' || chosen === 'packed') {
     const x = Math.ceil(N / (TILE * wg.x));
     const y = Math.ceil(M / (TILE * wg.y));
     checkGrid(M, N, x, y);
-    const pipeline = gpu.pipeline('matmul', entry, { ...flags, LAYOUT: LAYOUT_CODE[layout], WG_X: wg.x, WG_Y: wg.y });
-    return { ...gpu.dispatch(label, pipeline, buffers, params, [x, y]), flops };
+    const constants = { ...flags, LAYOUT: LAYOUT_CODE[layout], WG_X: wg.x, WG_Y: wg.y };
+    const pipeline = chosen === 'packed' ? gpu.pipeline('matmulPacked', entry, { ...constants, BF16: b.dtype === 'bf16' ? 1 : 0 }) : gpu.pipeline('matmul', entry, constants);
+    return { ...gpu.dispatch(chosen === 'packed' ? `${label} ${b.dtype}` : label, pipeline, buffers, params, [x, y]), flops };
   }
   const { TM, BK } = TILED[chosen]!;
   const x = Math.ceil(N / TILED_BN);

@@ -6,7 +6,7 @@
 // server laid out like the Hub (the page's Hub-address setting; its origin allowed by the server's
 // Content-Security-Policy through LAB_HUB_ORIGINS, for this test only), a gated repo, a missing
 // file, and a real-shape folder (SmolLM2-135M's width and vocabulary at 1 layer, bf16) picked.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
@@ -15,6 +15,7 @@ import { initialWeights } from '../../src/model/initialize.ts';
 import { knownShapeConfig, knownShapeJson } from '../../src/model/knownShapes.ts';
 import { parameterSpecs } from '../../src/model/parameters.ts';
 import { parseSafetensors, serializeSafetensors } from '../../src/model/safetensors.ts';
+import { axeViolations } from './axe.ts';
 import { openLab, type Lab } from './browser.ts';
 import { startHubServer, type HubServer } from './hubServer.ts';
 
@@ -223,6 +224,8 @@ describe('the Model panel in Chromium', () => {
     }
     expect(await status().getAttribute('data-status')).toBe('loading');
     expect(await lab.page.getByTestId('model-plan').textContent()).toMatch(/^Memory plan: fits/);
+    // The bars, the Hub address and the token field, as a screen reader gets them.
+    expect(await axeViolations(lab)).toEqual([]);
     await lab.page.locator('#panel-model').screenshot({ path: 'test-results/model-hub-shards.png' });
     held.release();
     await ready(`Loaded ${SHARDED}`);

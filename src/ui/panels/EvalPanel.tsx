@@ -1,4 +1,4 @@
-import { useDeferredValue } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import { ATTACK_TEMPLATES } from '../../rl/attacks.ts';
 import { ATTACKS_NOTE, type EvalReport } from '../../rl/evaluation.ts';
 import type { RefusalJudgeKind } from '../../rl/refusalJudge.ts';
@@ -92,7 +92,8 @@ export function RunsEvalTable({ runs }: { runs: readonly Pick<ComparedRun, 'id' 
 
 export function EvalPanel() {
   const compared = useComparedRuns();
-  const others = useDeferredValue(compared.filter((r) => r.shown && !r.live && r.evals.length > 0));
+  // Memoised: a fresh array each render would give useDeferredValue a background render each time.
+  const others = useDeferredValue(useMemo(() => compared.filter((r) => r.shown && !r.live && r.evals.length > 0), [compared]));
   const points = useDeferredValue(useEvalStore((s) => s.points));
   const live = compared[0]!;
   const progress = useEvalStore((s) => s.progress);

@@ -240,6 +240,8 @@ describe('the Model panel in Chromium', () => {
     expect(text).toContain(`${GATED}/config.json: the server answered 401, access refused`);
     expect(text).toContain(`accept the licence on ${hub.origin}/${GATED} and paste a token`);
     expect(text).toContain(`Still loaded: ${SHARDED}. Accept the licence`);
+    // The plan shown is the loaded model's again, not left empty by the load that failed.
+    await expect.poll(() => lab.page.getByTestId('model-plan').count(), { timeout: 60_000 }).toBe(1);
     await dismissError();
     await lab.page.getByTestId('hub-token').fill(TOKEN);
     await fetchRepo(GATED);

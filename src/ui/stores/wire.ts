@@ -2,7 +2,7 @@
 import { counted } from '../../util/plural.ts';
 import type { WorkerEvent } from '../../worker/protocol.ts';
 import { downloadBytes } from '../download.ts';
-import { onWorkerEvent } from '../engine.ts';
+import { onWorkerEvent, sendToWorker } from '../engine.ts';
 import { useEvalStore } from './evalStore.ts';
 import { useMetricsStore } from './metricsStore.ts';
 import { useModelStore } from './modelStore.ts';
@@ -65,7 +65,9 @@ function handle(e: WorkerEvent): void {
         useRewardModelStore.setState({ status: 'error', error: { message: e.message, recovery: e.recovery } });
       } else if (e.area === 'load' || e.area === 'gpu') {
         const hasModel = useModelStore.getState().summary !== null;
-        model({ status: hasModel ? 'ready' : 'error', progress: null, error: { message: e.message, recovery: e.recovery } });
+        // The plan shown may be the failed model's: the one still loaded is planned again.
+        model({ status: hasModel ? 'ready' : 'error', progress: null, plan: null, error: { message: e.message, recovery: e.recovery } });
+        if (hasModel && e.area === 'load') sendToWorker({ type: 'plan', config: useModelStore.getState().planConfig() });
       } else {
         const state = useRunStore.getState().state;
         run({ error: { message: e.message, recovery: e.recovery }, ...(state === 'starting' ? { state: 'idle' as const } : {}) });

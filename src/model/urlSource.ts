@@ -66,7 +66,15 @@ export function urlSource(baseUrl: string, label: string, options: UrlSourceOpti
       if (!options.onBytes || !response.body) return new Uint8Array(await response.arrayBuffer());
       options.onBytes(name, 0, total);
       const reader = response.body.getReader();
-      const chunks: Uint8Array[] = [];
+      // Written in place into one buffer of the Content-Length, so a 1 GB shard takes 1 GB while
+      // it arrives, not its chunks and then their copy; grown if the answer is longer (a length
+      // that counted compressed bytes) or the server gave none.
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(total ?? 2 ** 20);
+      } catch {
+        throw new ModelFileError(`${label}/${name} is ${total} bytes, more than this tab can hold: a smaller model, or the lab's command line, can take it`);
+      }
       let received = 0;
       for (;;) {
         let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -76,18 +84,17 @@ export function urlSource(baseUrl: string, label: string, options: UrlSourceOpti
           throw new ModelFetchError(`${label}/${name} broke off after ${received} of ${total ?? 'an unknown number of'} bytes (${String(error)}): check the connection and try again`);
         }
         if (chunk.done) break;
-        chunks.push(chunk.value);
+        if (received + chunk.value.byteLength > bytes.byteLength) {
+          const grown = new Uint8Array(Math.max(2 * bytes.byteLength, received + chunk.value.byteLength));
+          grown.set(bytes.subarray(0, received));
+          bytes = grown;
+        }
+        bytes.set(chunk.value, received);
         received += chunk.value.byteLength;
         options.onBytes(name, received, total);
       }
       options.onBytes(name, received, received);
-      const bytes = new Uint8Array(received);
-      let at = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, at);
-        at += chunk.byteLength;
-      }
-      return bytes;
+      return received === bytes.byteLength ? bytes : bytes.slice(0, received);
     },
   };
 }

@@ -78,4 +78,25 @@ describe('urlSource', () => {
     expect(error).toBeInstanceOf(ModelFetchError);
     expect(String(error)).toContain('m/model.safetensors broke off after 4 of 10 bytes');
   });
+
+  it('returns every byte in order whatever the Content-Length says: exact, too short (a compressed length), or none', async () => {
+    const body = Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) % 251);
+    const answer = (length: string | null) =>
+      (async () => {
+        const stream = new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (let at = 0; at < body.length; at += 700) controller.enqueue(body.slice(at, at + 700));
+            controller.close();
+          },
+        });
+        return new Response(stream, { status: 200, headers: length === null ? {} : { 'content-length': length } });
+      }) as typeof fetch;
+    for (const length of ['3000', '1000', null]) {
+      const totals: (number | null)[] = [];
+      const source = urlSource('https://example.org/m/', 'm', { fetchFn: answer(length), onBytes: (_name, _received, total) => totals.push(total) });
+      expect(await source.read('model.safetensors')).toEqual(body);
+      expect(totals.at(0)).toBe(length === null ? null : Number(length));
+      expect(totals.at(-1)).toBe(3000);
+    }
+  });
 });

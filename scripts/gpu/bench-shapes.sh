@@ -40,9 +40,9 @@ run() {
   fi
   local node=node
   if [ -f .gpu/node.xz ]; then
-    xz -dc .gpu/node.xz >/tmp/lab-node
-    chmod +x /tmp/lab-node
-    node=/tmp/lab-node
+    xz -dc .gpu/node.xz >/tmp/lab-node-$$
+    chmod +x /tmp/lab-node-$$
+    node=/tmp/lab-node-$$
   fi
   export LAB_AUTOTUNE_CACHE="$out/autotune.json"
   local lab=("$node" .gpu/cli/lab.mjs)

@@ -100,6 +100,21 @@ function demoTokenizer(): TextTokenizer {
   return new TextTokenizer(read('tokenizer.json'), read('tokenizer_config.json'), join(DEMO.model, 'tokenizer.json'));
 }
 
+/**
+ * A smaller step than the preset's keeps its micro-batch where that divides the step's sequences
+ * (the trainer's rule), else takes the largest that does, and samples no more rows at once than
+ * the step has; sizes asked for are kept.
+ */
+function batchesFor(preset: RlConfig, rl: RlOverrides): RlOverrides {
+  const sequences = (rl.prompts_per_step ?? preset.prompts_per_step) * (rl.num_generations ?? preset.num_generations);
+  let micro = Math.min(preset.per_device_train_batch_size, sequences);
+  while (sequences % micro !== 0) micro--;
+  return {
+    per_device_train_batch_size: rl.per_device_train_batch_size ?? micro,
+    generation_batch_size: rl.generation_batch_size ?? Math.min(preset.generation_batch_size, sequences),
+  };
+}
+
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
 export async function benchShape(gpu: Gpu, shape: KnownShape, { layers, B = 8, T = 128, decodeSteps = 8, repeats = 2, rl = {} }: ShapeBenchOptions = {}): Promise<ShapeBenchResult> {
@@ -136,7 +151,7 @@ export async function benchShape(gpu: Gpu, shape: KnownShape, { layers, B = 8, T
 
     // First the AlphaAlign step, so the pool's peak after it is the run the plan is for.
     const preset = JSON.parse(readFileSync(DEMO.config, 'utf8')) as Record<string, unknown>;
-    const rlConfig = parseRlConfig({ ...preset, ...rl, finetune: { kind: 'lora', ...DEFAULT_LORA } });
+    const rlConfig = parseRlConfig({ ...preset, ...rl, ...batchesFor(parseRlConfig(preset), rl), finetune: { kind: 'lora', ...DEFAULT_LORA } });
     const tokenizer = demoTokenizer();
     const rows = importDataset(readFileSync(DEMO.train, 'utf8'), DEMO.train).rows.slice(0, rlConfig.prompts_per_step);
     const fitting = fittingPrompts(rows, tokenizer, rlConfig, model.maxPositions, DEMO.train);

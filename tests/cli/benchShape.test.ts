@@ -14,7 +14,7 @@ describe('bench model --shape', () => {
       T: 8,
       decodeSteps: 2,
       repeats: 1,
-      rl: { prompts_per_step: 1, num_generations: 2, max_completion_length: 4, per_device_train_batch_size: 2, generation_batch_size: 2, template: '{{prompt}}' },
+      rl: { prompts_per_step: 1, num_generations: 2, max_completion_length: 4, template: '{{prompt}}' },
     });
     expect(r.repo).toBe('HuggingFaceTB/SmolLM2-135M-Instruct');
     expect(r.config).toEqual({ hidden: 576, intermediate: 1536, layers: 1, published_layers: 30, heads: 9, kvHeads: 3, headDim: 64, vocab: 49152, parameters: 28_311_552 + 3_540_096 + 576, batch: 1, seqLen: 8 });

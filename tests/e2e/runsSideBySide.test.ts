@@ -1,5 +1,7 @@
 // Runs side by side in Chromium: a tiny run of the lab and an imported TRL log (trainer_state.json)
-// drawn together on the refusal chart, each in its colour under its name, one hidden with a click.
+// drawn together on the refusal chart, each in its colour under its name, one hidden with a click;
+// then a checkpoint zip added to compare, in the charts and in the Eval panel's column for it.
+import { strToU8, zipSync } from 'fflate';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +21,7 @@ describe('runs side by side in the charts', () => {
     await lab?.close();
   });
 
-  it('shows a lab run and an imported TRL run on the refusal chart, and hides one with a click', { timeout: 300_000 }, async () => {
+  it('shows a lab run and an imported TRL run on the refusal chart, hides one with a click, and adds a checkpoint to compare', { timeout: 300_000 }, async () => {
     await expect.poll(() => page.getByTestId('model-status').getAttribute('data-status'), { timeout: 120_000 }).toBe('ready');
     // A one-step run, as small as SwiftShader allows; nothing evaluated.
     await page.getByTestId('train-steps').fill('1');
@@ -63,6 +65,21 @@ describe('runs side by side in the charts', () => {
     await expect.poll(() => chart.getAttribute('data-series')).toBe('train');
     await expect.poll(() => chart.getAttribute('data-runs')).toBe('one step');
     await expect.poll(() => chart.locator('.recharts-line').count()).toBe(1);
+
+    // A checkpoint zip added to compare: its run card's metrics and evaluations, shown at once, the
+    // evaluation before → after in the Eval panel's column for it; the model stays loaded.
+    const report = (refusal: number) => ({ 'refusal_rate/harmful': refusal, 'over_refusal_rate/benign': 0.1, format_rate: 1, n_harmful: 10, n_benign: 10, by_type: {} });
+    const card = { step: 2, metrics: [1, 2].map((step) => ({ step, 'refusal_rate/harmful': 0.4 * step })), eval_history: [{ step: 0, report: report(0.3) }, { step: 2, report: report(0.9) }] };
+    const zip = join(dir, 'alphaalign-step2.zip');
+    writeFileSync(zip, zipSync({ 'checkpoint-2/alphaalign_run.json': strToU8(JSON.stringify(card)) }));
+    await page.getByTestId('compare-checkpoint').setInputFiles(zip);
+    await expect.poll(() => page.getByTestId('compare-checkpoint-message').textContent()).toMatch(/Added alphaalign-step2\.zip \(2 steps, 2 evaluations\)/);
+    await expect.poll(() => choices.count()).toBe(3);
+    // Two runs' rollouts, and the checkpoint's held-out evaluations.
+    await expect.poll(async () => ((await chart.getAttribute('data-series')) ?? '').split(' ').map((key) => key.split('-')[0]).sort()).toEqual(['eval', 'train', 'train']);
+    const table = page.getByTestId('runs-eval-table');
+    await expect.poll(() => table.getByTestId('runs-eval-run').textContent()).toContain('checkpoint (alphaalign-step2.zip)');
+    expect(await table.locator('tr', { hasText: 'Refusal rate on harmful' }).locator('td').textContent()).toBe('30% → 90%');
     expect(lab.consoleErrors).toEqual([]);
   });
 });

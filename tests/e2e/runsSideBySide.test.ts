@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations } from './axe.ts';
 import { openLab, type Lab } from './browser.ts';
 
 describe('runs side by side in the charts', () => {
@@ -80,6 +81,8 @@ describe('runs side by side in the charts', () => {
     const table = page.getByTestId('runs-eval-table');
     await expect.poll(() => table.getByTestId('runs-eval-run').textContent()).toContain('checkpoint (alphaalign-step2.zip)');
     expect(await table.locator('tr', { hasText: 'Refusal rate on harmful' }).locator('td').textContent()).toBe('30% → 90%');
+    // The run selector and the runs' table read right to a screen reader.
+    expect(await axeViolations(lab)).toEqual([]);
     expect(lab.consoleErrors).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { Activations, buildForward, LlamaModel } from '../model/llama.ts';
 import { checkLoraSettings, DEFAULT_LORA, initialLoraWeights, LoraAdapter, type LoraSettings, type LoraTarget } from '../model/lora.ts';
 import { peakLine } from '../model/memoryPlanner.ts';
 import { loadCheckpoint, checkpointFiles, type LoadedCheckpoint } from '../train/checkpoint.ts';
+import { weightsStorage } from '../model/loader.ts';
 import { LmTrainer } from '../train/lmTrainer.ts';
 import { DEFAULT_OPTIMIZER } from '../train/optimizer.ts';
 import { directRefusalExamples } from '../train/directRefusal.ts';
@@ -19,10 +20,11 @@ import { choiceOption, modelSource, numberOption, requireString, UsageError } fr
 import { readOptionText } from './inputFiles.ts';
 import { APP_VERSION } from '../version.ts';
 
-async function openModel(path: string): Promise<{ gpu: Gpu; loaded: LoadedCheckpoint; model: LlamaModel }> {
+/** frozen: nothing trains but LoRA adapters, so the weights keep the checkpoint's 16 bits. */
+async function openModel(path: string, frozen = false): Promise<{ gpu: Gpu; loaded: LoadedCheckpoint; model: LlamaModel }> {
   const loaded = await loadCheckpoint(modelSource(path));
   const gpu = await createNodeGpu();
-  return { gpu, loaded, model: LlamaModel.load(gpu, loaded.config, loaded.weights) };
+  return { gpu, loaded, model: LlamaModel.load(gpu, loaded.config, loaded.weights, weightsStorage(loaded, frozen)) };
 }
 
 export async function generateCommand(args: string[]): Promise<void> {
@@ -150,8 +152,9 @@ export async function sftCommand(args: string[]): Promise<void> {
     }
   }
 
-  const { gpu, loaded, model } = await openModel(requireString(values, 'model'));
-  // A checkpoint that holds an adapter goes on training it; --lora starts a fresh one.
+  // --lora starts a fresh adapter on a frozen base, kept in the checkpoint's 16 bits; a
+  // checkpoint that holds an adapter goes on training it (its base loaded f32).
+  const { gpu, loaded, model } = await openModel(requireString(values, 'model'), useLora);
   if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
   else if (useLora) model.lora = new LoraAdapter(gpu, loaded.config, loraSettings, initialLoraWeights(loaded.config, loraSettings, seed));
   const trainer = new LmTrainer(model, batchSize, seqLen, { ...DEFAULT_OPTIMIZER, lr });

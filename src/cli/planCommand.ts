@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { TensorDtype } from '../gpu/gpu.ts';
 import { parseModelConfig, type ModelConfig } from '../model/config.ts';
 import { checkLoraSettings, DEFAULT_LORA, LoraSettingsError, type LoraTarget } from '../model/lora.ts';
 import { gib, planMemory, type MemoryLimits, type MemoryPlan, type RunShape } from '../model/memoryPlanner.ts';
@@ -15,8 +16,18 @@ const DEFAULT_BUDGET_GIB = 4;
 /** WebGPU's default maxStorageBufferBindingSize, which every adapter grants. */
 const DEFAULT_MAX_BINDING_MIB = 128;
 
-/** config.json of a model folder, or the file itself. */
-function readConfig(path: string): ModelConfig {
+/**
+ * How the checkpoint stores its weights, as config.json says (`torch_dtype`, transformers 5's
+ * `dtype`): a frozen base keeps them so on the GPU. f32 when it says nothing or another type.
+ */
+function storedDtype(json: unknown): TensorDtype {
+  const fields = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : {};
+  const named = fields.torch_dtype ?? fields.dtype;
+  return named === 'bfloat16' ? 'bf16' : named === 'float16' ? 'f16' : 'f32';
+}
+
+/** config.json of a model folder, or the file itself, and the dtype it says the weights have. */
+function readConfig(path: string): { config: ModelConfig; dtype: TensorDtype } {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'config.json') : path;
   if (!existsSync(file)) throw new UsageError(`${file} does not exist: pass a model folder holding config.json, or the config.json itself`);
   let json: unknown;
@@ -25,8 +36,11 @@ function readConfig(path: string): ModelConfig {
   } catch (error) {
     throw new UsageError(`${file} is not valid JSON (${(error as Error).message})`);
   }
-  return parseModelConfig(json, file);
+  return { config: parseModelConfig(json, file), dtype: storedDtype(json) };
 }
+
+/** Whether some weights are frozen: LoRA's base, or full fine-tuning's reference copy. */
+const frozen = (run: RunShape) => run.finetune.kind === 'lora' || run.referenceCopy;
 
 /** The plan as `lab plan --json` prints it: sizes in bytes, names in snake_case. */
 function planReport(config: ModelConfig, run: RunShape, limits: MemoryLimits, plan: MemoryPlan) {
@@ -53,7 +67,8 @@ function planReport(config: ModelConfig, run: RunShape, limits: MemoryLimits, pl
     largest_buffer: plan.largestBuffer,
     logits_chunk_columns: plan.logitsChunkColumns,
     // What the planner chose for this run.
-    options: { recompute: plan.recompute, logits_chunk_columns: plan.logitsChunkColumns },
+    // frozen_weights_dtype: how LoRA's base or the reference copy is stored; null when all trains.
+    options: { recompute: plan.recompute, frozen_weights_dtype: frozen(run) ? plan.frozenDtype : null, logits_chunk_columns: plan.logitsChunkColumns },
     peak_bytes: plan.totalBytes,
     fits: plan.ok,
     problem: plan.problem,
@@ -79,7 +94,7 @@ export async function planCommand(args: string[]): Promise<void> {
     strict: true,
   });
   if (typeof values.model !== 'string' || values.model === '') throw new UsageError('--model is required (a model folder or its config.json)');
-  const config = readConfig(values.model);
+  const { config, dtype } = readConfig(values.model);
   const batch = numberOption(values, 'batch', 8, { min: 1, integer: true });
   const seqLen = numberOption(values, 'seq', 256, { min: 1, integer: true });
   const useLora = values.lora || values['lora-rank'] !== undefined || values['lora-targets'] !== undefined;
@@ -101,6 +116,8 @@ export async function planCommand(args: string[]): Promise<void> {
     generationLen: seqLen,
     // Full fine-tuning with a KL term keeps a frozen copy; LoRA's reference is the base itself.
     referenceCopy: values['reference-copy'] && !useLora,
+    // LoRA's base and the reference copy are frozen: they keep the checkpoint's dtype.
+    frozenDtype: dtype,
   };
   const limits: MemoryLimits = {
     budgetBytes: numberOption(values, 'budget-gib', DEFAULT_BUDGET_GIB, { min: 0 }) * 2 ** 30,
@@ -116,7 +133,8 @@ export async function planCommand(args: string[]): Promise<void> {
     `${config.architecture}, ${(parameterCount(config) / 1e6).toFixed(1)} M parameters; batch ${batch} × ${seqLen} tokens, ${finetune}`,
     ...plan.parts.map((p) => `  ${p.name.padEnd(30)} ${gib(p.bytes).padStart(11)}`),
     `  ${'peak'.padEnd(30)} ${gib(plan.totalBytes).padStart(11)}   (budget ${gib(limits.budgetBytes)})`,
-    `  options: ${plan.recompute ? 'recompute each layer\'s activations in the backward' : 'keep every layer\'s activations'}, logits chunk of ${plan.logitsChunkColumns} columns`,
+    `  options: ${plan.recompute ? 'recompute each layer\'s activations in the backward' : 'keep every layer\'s activations'}, ` +
+      `frozen weights ${frozen(run) ? plan.frozenDtype : 'none (all train, in f32)'}, logits chunk of ${plan.logitsChunkColumns} columns`,
     `  largest buffer: ${plan.largestBuffer.name}, ${gib(plan.largestBuffer.bytes)} (binding limit ${gib(limits.maxStorageBufferBindingSize)})`,
     plan.ok ? 'fits' : `does not fit: ${plan.problem}`,
   ];

@@ -2,14 +2,19 @@
 // cap (the adapter's maxStorageBufferBindingSize, or the lower LAB_MAX_BINDING_MIB): a Llama-3.2-1B
 // embedding (128256 × 2048 f32, 1.05 GB) is 9 blocks under a 128 MiB cap. A matrix within the cap
 // is one block. Block b holds rows [b·rowsPerBlock, min(rows, (b + 1)·rowsPerBlock)).
-import type { Gpu, Tensor } from './gpu.ts';
+import { narrowToHalves } from './halfFloats.ts';
+import type { Gpu, Tensor, TensorDtype } from './gpu.ts';
 
-/** Rows per block for a (rows, cols) f32 matrix under `capBytes`: all of them when it fits. */
-export function rowsPerBlock(rows: number, cols: number, capBytes: number): number {
-  const rowBytes = cols * 4;
-  if (rows * rowBytes <= capBytes) return rows;
-  const fit = Math.floor(capBytes / rowBytes);
-  if (fit < 1) throw new RangeError(`one row of ${cols} f32 values (${rowBytes} bytes) is over the binding cap of ${capBytes} bytes: raise the cap (LAB_MAX_BINDING_MIB)`);
+/**
+ * Rows per block for a (rows, cols) matrix under `capBytes`: all of them when it fits. A packed
+ * 16-bit block (2 bytes a value) holds an even number of values, so each block is whole words.
+ */
+export function rowsPerBlock(rows: number, cols: number, capBytes: number, dtype: TensorDtype = 'f32'): number {
+  const rowBytes = cols * (dtype === 'f32' ? 4 : 2);
+  if (Math.ceil((rows * rowBytes) / 4) * 4 <= capBytes) return rows;
+  let fit = Math.floor(capBytes / rowBytes);
+  if (dtype !== 'f32' && (fit * cols) % 2 !== 0) fit -= 1;
+  if (fit < 1) throw new RangeError(`one row of ${cols} ${dtype} values (${rowBytes} bytes) is over the binding cap of ${capBytes} bytes: raise the cap (LAB_MAX_BINDING_MIB)`);
   return fit;
 }
 
@@ -31,14 +36,22 @@ export class RowBlocks {
     return new RowBlocks([t], rows, t.size / rows, rows);
   }
 
-  /** Zero-filled (or `data`, rows·cols values) blocks of `rowsPerBlock` rows. */
-  static allocate(gpu: Gpu, rows: number, cols: number, perBlock: number, label: string, data?: Float32Array): RowBlocks {
+  /**
+   * Zero-filled (or `data`, rows·cols values) blocks of `rowsPerBlock` rows; with a 16-bit dtype
+   * the data is a frozen weight, kept packed (it must be given).
+   */
+  static allocate(gpu: Gpu, rows: number, cols: number, perBlock: number, label: string, data?: Float32Array, dtype: TensorDtype = 'f32'): RowBlocks {
     const count = Math.ceil(rows / perBlock);
     const blocks = Array.from({ length: count }, (_, b) => {
       const first = b * perBlock;
       const n = Math.min(perBlock, rows - first);
       const name = count > 1 ? `${label} rows ${first}..${first + n}` : label;
-      const t = gpu.tensor([n, cols], name, data?.subarray(first * cols, (first + n) * cols));
+      const values = data?.subarray(first * cols, (first + n) * cols);
+      if (dtype !== 'f32') {
+        if (!values) throw new RangeError(`${name}: a packed ${dtype} tensor needs its values`);
+        return gpu.packedTensor([n, cols], name, narrowToHalves(values, dtype), dtype);
+      }
+      const t = gpu.tensor([n, cols], name, values);
       if (!data) gpu.clear([t]);
       return t;
     });

@@ -10,7 +10,7 @@
 //   lnf = rmsnorm(res[L])                                     (B·T, C)
 //   logits = lm_head(lnf)    (R, V) only where asked for (generation, `lab logits`): a loss
 //                            takes lnf and makes the logits a vocabulary chunk at a time (VocabularyHead)
-import type { Dispatch, Gpu, Tensor } from '../gpu/gpu.ts';
+import type { Dispatch, Gpu, Tensor, TensorDtype } from '../gpu/gpu.ts';
 import type { RowBlocks } from '../gpu/rowBlocks.ts';
 import { attentionDecode, attentionForward, kvCacheWrite } from '../gpu/kernels/attention.ts';
 import { dropoutForward, type DropoutDispatch } from '../gpu/kernels/dropout.ts';
@@ -48,8 +48,9 @@ export class LlamaModel {
     );
   }
 
-  static load(gpu: Gpu, config: ModelConfig, values: ReadonlyMap<string, Float32Array>): LlamaModel {
-    return new LlamaModel(gpu, config, ParameterSet.weights(gpu, config, values));
+  /** dtype: how the weights are stored; a frozen base may keep its checkpoint's 16 bits (weightsStorage). */
+  static load(gpu: Gpu, config: ModelConfig, values: ReadonlyMap<string, Float32Array>, dtype: TensorDtype = 'f32'): LlamaModel {
+    return new LlamaModel(gpu, config, ParameterSet.weights(gpu, config, values, dtype));
   }
 
   /** lm_head's weight (V, C): its own, or the embedding when tied; row blocks over the binding cap. */

@@ -7,12 +7,18 @@ import { ModelFileError, readJson, type ModelFileSource } from './files.ts';
 import { parameterSpecs } from './parameters.ts';
 import { parseSafetensors, type SafetensorsFile } from './safetensors.ts';
 import { TextTokenizer } from './tokenizer.ts';
+import type { TensorDtype } from '../gpu/gpu.ts';
 
 export interface LoadedModel {
   config: ModelConfig;
   tokenizer: TextTokenizer;
   /** f32 weights by Hugging Face name, exactly the tensors of parameterSpecs(config). */
   weights: Map<string, Float32Array>;
+  /**
+   * How the files store the weights: 'bf16' or 'f16' when every tensor is so (a frozen base can
+   * stay so on the GPU: weightsStorage), else 'f32'.
+   */
+  dtype: TensorDtype;
   /** The raw config.json and tokenizer files, written back unchanged on export. */
   rawFiles: Map<string, Uint8Array>;
   /** A PEFT LoRA adapter in the folder (adapter_config.json + adapter_model.safetensors), if any. */
@@ -68,6 +74,7 @@ export async function loadModel(source: ModelFileSource, onProgress?: (done: num
   }
 
   const weights = new Map<string, Float32Array>();
+  const dtypes = new Set<string>();
   let done = 0;
   for (const [file, fileSpecs] of byFile) {
     const parsed: SafetensorsFile = parseSafetensors(await source.read(file), at(file));
@@ -82,10 +89,20 @@ export async function loadModel(source: ModelFileSource, onProgress?: (done: num
         );
       }
       weights.set(spec.name, parsed.read(spec.name));
+      dtypes.add(parsed.dtype(spec.name));
       onProgress?.(++done, specs.length);
     }
   }
-  return { config, tokenizer, weights, rawFiles, adapter: await loadAdapter(source, config) };
+  const dtype = dtypes.size === 1 && dtypes.has('BF16') ? 'bf16' : dtypes.size === 1 && dtypes.has('F16') ? 'f16' : 'f32';
+  return { config, tokenizer, weights, dtype, rawFiles, adapter: await loadAdapter(source, config) };
+}
+
+/**
+ * How a model's weights are stored on the GPU: a frozen base (LoRA, the KL's reference copy, a
+ * model only run forward) keeps the files' 16 bits; what trains in full is f32.
+ */
+export function weightsStorage(loaded: Pick<LoadedModel, 'dtype'>, frozen: boolean): TensorDtype {
+  return frozen ? loaded.dtype : 'f32';
 }
 
 async function loadAdapter(source: ModelFileSource, config: ModelConfig): Promise<LoadedModel['adapter']> {

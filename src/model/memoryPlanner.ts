@@ -7,7 +7,8 @@
 // names the numbers and the ways out.
 import type { ModelConfig } from './config.ts';
 import { LORA_TARGETS, targetShape, type LoraTarget } from './lora.ts';
-import { parameterCount } from './parameters.ts';
+import type { TensorDtype } from '../gpu/gpu.ts';
+import { parameterCount, parameterSpecs } from './parameters.ts';
 
 export interface RunShape {
   batch: number; // B sequences per training micro-batch
@@ -18,6 +19,11 @@ export interface RunShape {
   generationLen: number;
   /** A frozen copy of the weights for the KL term (full fine-tuning with beta > 0). */
   referenceCopy: boolean;
+  /**
+   * How the frozen weights (LoRA's base, the reference copy) store their matrices: the
+   * checkpoint's 'bf16' / 'f16' (LlamaModel.load's dtype) or 'f32', the default. What trains is f32.
+   */
+  frozenDtype?: TensorDtype;
   /**
    * Greedy evaluation during the run (RL's before-training and periodic evals): its own
    * generator of the same batch beside the rollouts', whose buffers stay pooled for the next.
@@ -34,6 +40,8 @@ export interface MemoryPlan {
   parts: { name: string; bytes: number }[];
   /** Recompute each layer's activations in the backward (Activations' recompute): chosen when keeping them all is over budget. */
   recompute: boolean;
+  /** How the frozen weights are stored (RunShape's frozenDtype). */
+  frozenDtype: TensorDtype;
   /** Vocabulary columns of one chunk of training logits (VocabularyHead): V when they all fit at once. */
   logitsChunkColumns: number;
   totalBytes: number;
@@ -65,12 +73,13 @@ function gcd(a: number, b: number): number {
 /**
  * The vocabulary columns Vc of one chunk of logits for `rows` rows: all V when (rows, V) fits in
  * maxChunkBytes, else the most that fit, a multiple of the rows of lm_head (C wide) that fill
- * BINDING_OFFSET_ALIGNMENT bytes, so every chunk's rows of lm_head can be bound; at least one such group.
+ * BINDING_OFFSET_ALIGNMENT bytes stored 16-bit (so also f32), so every chunk's rows of lm_head
+ * can be bound, packed or not; at least one such group.
  */
 export function logitsChunkColumns(V: number, C: number, rows: number, maxChunkBytes = LOGITS_CHUNK_BYTES): number {
   const fit = Math.floor(maxChunkBytes / (rows * F32));
   if (fit >= V) return V;
-  const group = BINDING_OFFSET_ALIGNMENT / gcd(C * F32, BINDING_OFFSET_ALIGNMENT);
+  const group = BINDING_OFFSET_ALIGNMENT / gcd(C * 2, BINDING_OFFSET_ALIGNMENT);
   return Math.min(V, Math.max(group, fit - (fit % group)));
 }
 
@@ -125,6 +134,12 @@ function trainingActivations(config: ModelConfig, run: RunShape, recompute: bool
   return layers + 2 * BT * C;
 }
 
+/** Bytes of the model's weights with their matrices stored as `dtype` (norms and biases stay f32). */
+function weightBytes(config: ModelConfig, dtype: TensorDtype): number {
+  const matrixBytes = dtype === 'f32' ? F32 : 2;
+  return parameterSpecs(config).reduce((sum, { shape }) => sum + shape.reduce((a, b) => a * b, 1) * (shape.length === 2 ? matrixBytes : F32), 0);
+}
+
 export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLimits): MemoryPlan {
   const kept = planWith(config, run, limits, false);
   return kept.totalBytes <= limits.budgetBytes ? kept : planWith(config, run, limits, true);
@@ -136,10 +151,11 @@ function planWith(config: ModelConfig, run: RunShape, limits: MemoryLimits, reco
   const chunkColumns = logitsChunkColumns(V, C, BT, Math.min(LOGITS_CHUNK_BYTES, limits.maxStorageBufferBindingSize));
   const base = parameterCount(config);
   const trainable = run.finetune.kind === 'full' ? base : loraParameterCount(config, run.finetune.rank, run.finetune.targets);
+  const frozenDtype = run.frozenDtype ?? 'f32';
 
   const parts = [
-    { name: 'weights', bytes: (base + (run.finetune.kind === 'lora' ? trainable : 0)) * F32 },
-    { name: 'reference weights', bytes: run.referenceCopy && run.finetune.kind === 'full' ? base * F32 : 0 },
+    { name: 'weights', bytes: run.finetune.kind === 'lora' ? weightBytes(config, frozenDtype) + trainable * F32 : base * F32 },
+    { name: 'reference weights', bytes: run.referenceCopy && run.finetune.kind === 'full' ? weightBytes(config, frozenDtype) : 0 },
     { name: 'gradients', bytes: trainable * F32 },
     { name: 'optimiser state', bytes: 2 * trainable * F32 },
     { name: 'activations', bytes: trainingActivations(config, run, recompute) * F32 },
@@ -197,6 +213,7 @@ function planWith(config: ModelConfig, run: RunShape, limits: MemoryLimits, reco
   return {
     parts,
     recompute,
+    frozenDtype,
     logitsChunkColumns: chunkColumns,
     totalBytes,
     largestBuffer,

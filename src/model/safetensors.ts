@@ -32,6 +32,8 @@ export interface SafetensorsFile {
   /** Tensor names in file order. */
   names: string[];
   shape(name: string): number[];
+  /** How the file stores the tensor. */
+  dtype(name: string): SafetensorsDtype;
   /** The tensor widened to f32 (a copy). */
   read(name: string): Float32Array;
 }
@@ -86,6 +88,7 @@ export function parseSafetensors(bytes: Uint8Array, fileName: string): Safetenso
     metadata,
     names,
     shape: (name) => [...entryOf(name).shape],
+    dtype: (name) => entryOf(name).dtype as SafetensorsDtype,
     read(name) {
       const { dtype, data_offsets } = entryOf(name);
       const raw = bytes.subarray(dataStart + data_offsets[0], dataStart + data_offsets[1]);

@@ -2,7 +2,9 @@
 // sizes table; gradients of the same shapes on demand. Read back only to export a checkpoint.
 // A matrix over the GPU's binding cap (a large vocabulary's embedding or lm_head) is stored as
 // row blocks (RowBlocks), each bindable; its gradients and optimiser moments are split alike.
-import type { Gpu, Tensor } from '../gpu/gpu.ts';
+// A frozen base may keep its matrices as the checkpoint stores them (f16 or bf16, packed two per
+// u32, unpacked by the kernels that read them); norms and biases, and whatever trains, are f32.
+import type { Gpu, Tensor, TensorDtype } from '../gpu/gpu.ts';
 import { RowBlocks, rowsPerBlock } from '../gpu/rowBlocks.ts';
 import type { ModelConfig } from './config.ts';
 import { parameterSpecs, type ParameterSpec } from './parameters.ts';
@@ -11,20 +13,24 @@ export class ParameterSet {
   readonly specs: ParameterSpec[];
   private readonly tensors = new Map<string, RowBlocks>();
 
+  /** dtype: how its matrices are stored ('f32', or a frozen base's 'f16' / 'bf16', which needs values). */
   constructor(
     private readonly gpu: Gpu,
     specs: ParameterSpec[],
     label: string,
     values?: ReadonlyMap<string, Float32Array>,
+    readonly dtype: TensorDtype = 'f32',
   ) {
     this.specs = specs;
     for (const spec of specs) {
       const data = values?.get(spec.name);
       if (values && !data) throw new Error(`${label}: no values for ${spec.name}`);
       const [rows, cols = 1] = spec.shape;
-      const perBlock = rowsPerBlock(rows!, cols, gpu.maxBindingBytes);
-      if (perBlock < rows!) {
-        this.tensors.set(spec.name, RowBlocks.allocate(gpu, rows!, cols, perBlock, `${label} ${spec.name}`, data));
+      // Only matrices are read by the kernels that unpack (matmul's b, the embedding gather).
+      const stored = spec.shape.length === 2 ? dtype : 'f32';
+      const perBlock = rowsPerBlock(rows!, cols, gpu.maxBindingBytes, stored);
+      if (perBlock < rows! || stored !== 'f32') {
+        this.tensors.set(spec.name, RowBlocks.allocate(gpu, rows!, cols, perBlock, `${label} ${spec.name}`, data, stored));
       } else {
         const tensor = gpu.tensor(spec.shape, `${label} ${spec.name}`, data);
         if (!data) gpu.clear([tensor]);
@@ -33,12 +39,12 @@ export class ParameterSet {
     }
   }
 
-  /** The model's weights from a checkpoint's f32 tensors. */
-  static weights(gpu: Gpu, config: ModelConfig, values: ReadonlyMap<string, Float32Array>): ParameterSet {
-    return new ParameterSet(gpu, parameterSpecs(config), 'weight', values);
+  /** The model's weights from a checkpoint's tensors (widened to f32), stored as `dtype`. */
+  static weights(gpu: Gpu, config: ModelConfig, values: ReadonlyMap<string, Float32Array>, dtype: TensorDtype = 'f32'): ParameterSet {
+    return new ParameterSet(gpu, parameterSpecs(config), 'weight', values, dtype);
   }
 
-  /** Zero-initialised tensors of the same shapes: gradients, or optimiser moments. */
+  /** Zero-initialised f32 tensors of the same shapes: gradients, or optimiser moments. */
   zerosLike(label: string): ParameterSet {
     return new ParameterSet(this.gpu, this.specs, label);
   }

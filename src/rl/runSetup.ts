@@ -7,6 +7,7 @@ import { LlamaModel } from '../model/llama.ts';
 import { initialLoraWeights, LoraAdapter } from '../model/lora.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
 import { REFERENCE_FILE, VALUE_HEAD_FILE, type CheckpointContents, type LoadedCheckpoint } from '../train/checkpoint.ts';
+import { weightsStorage } from '../model/loader.ts';
 import { APP_VERSION } from '../version.ts';
 import type { RlConfig } from './config.ts';
 import type { EvalReport, EvalSettings } from './evaluation.ts';
@@ -78,10 +79,11 @@ export function buildPolicy(gpu: Gpu, loaded: LoadedCheckpoint, config: RlConfig
   const continues = resume && loaded.optimizer !== null;
   const referenceCopy = config.beta > 0 && !lora;
   if (continues) checkResumable(loaded, config, referenceCopy);
-  const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
+  // A LoRA run's base is frozen: it keeps the checkpoint's 16 bits, as does the reference copy.
+  const model = LlamaModel.load(gpu, loaded.config, loaded.weights, weightsStorage(loaded, lora));
   if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
   else if (config.finetune.kind === 'lora') model.lora = new LoraAdapter(gpu, loaded.config, config.finetune, initialLoraWeights(loaded.config, config.finetune, config.seed));
-  const reference = referenceCopy ? LlamaModel.load(gpu, loaded.config, continues ? loaded.reference! : loaded.weights) : null;
+  const reference = referenceCopy ? LlamaModel.load(gpu, loaded.config, continues ? loaded.reference! : loaded.weights, weightsStorage(loaded, true)) : null;
   return { model, reference };
 }
 

@@ -155,7 +155,7 @@ export class AlphaAlignTrainer {
     const lora = model.lora?.settings;
     this.plan = assertPlanFits(
       mc,
-      { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: config.generation_batch_size, generationLen: T, referenceCopy: config.beta > 0 && !lora, evaluation: true },
+      { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: config.generation_batch_size, generationLen: T, referenceCopy: config.beta > 0 && !lora, evaluation: true, frozenDtype: (lora ? model.weights : referenceModel?.weights)?.dtype },
       { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes },
     );
     this.generator = new Generator(model, config.generation_batch_size, T);

@@ -56,7 +56,7 @@ export class LmTrainer {
     const lora = model.lora?.settings;
     const plan = (this.plan = assertPlanFits(
       config,
-      { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: 0, generationLen: 0, referenceCopy: false },
+      { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: 0, generationLen: 0, referenceCopy: false, frozenDtype: model.weights.dtype },
       { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes },
     ));
     this.acts = new Activations(model, B, T, { recompute: plan.recompute });

@@ -37,6 +37,9 @@ export class AdamW {
     grads: ParameterSet,
     private settings: OptimizerSettings,
   ) {
+    if (params.dtype !== 'f32') {
+      throw new TypeError(`AdamW updates f32 weights, not a frozen base stored ${params.dtype}: load the model with f32 weights to train it in full (LlamaModel.load's dtype), or train LoRA adapters on it`);
+    }
     this.m = params.zerosLike('adam m');
     this.v = params.zerosLike('adam v');
     this.norm = gpu.tensor([1], 'grad norm');

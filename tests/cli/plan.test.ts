@@ -67,14 +67,22 @@ describe('lab plan', () => {
   });
 
   it('fits a LoRA run of the full Qwen2.5-0.5B at 8 × 256 in 3 GiB by recomputing activations, and says so', () => {
-    const result = lab(['plan', '--model', configFolder(qwen25), '--batch', '8', '--seq', '256', '--lora', '--json']);
+    type Report = { peak_bytes: number; fits: boolean; parts: Record<string, number>; options: { recompute: boolean; frozen_weights_dtype: string | null; logits_chunk_columns: number } };
+    const plan = (json: unknown, ...extra: string[]) => lab(['plan', '--model', configFolder(json), '--batch', '8', '--seq', '256', '--lora', ...extra]);
+    // As published, config.json says torch_dtype bfloat16: the frozen base stays bf16.
+    const result = plan({ ...qwen25, torch_dtype: 'bfloat16' }, '--json');
     expect(result.status, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as { peak_bytes: number; fits: boolean; options: { recompute: boolean; logits_chunk_columns: number } };
+    const report = JSON.parse(result.stdout) as Report;
     expect(report.fits).toBe(true);
-    expect(report.options.recompute).toBe(true);
+    expect(report.options).toMatchObject({ recompute: true, frozen_weights_dtype: 'bf16' });
     expect(report.peak_bytes).toBeLessThanOrEqual(3 * 2 ** 30);
-    const text = lab(['plan', '--model', configFolder(qwen25), '--batch', '8', '--seq', '256', '--lora']);
-    expect(text.stdout).toContain(`options: recompute each layer's activations in the backward, logits chunk of ${report.options.logits_chunk_columns} columns`);
+    // Without a dtype the weights are f32: twice the bytes, and still within 3 GiB.
+    const f32 = JSON.parse(plan(qwen25, '--json').stdout) as Report;
+    expect(f32.options).toMatchObject({ recompute: true, frozen_weights_dtype: 'f32' });
+    expect(f32.parts.weights! - report.parts.weights!).toBeGreaterThan(0.45 * 494_032_768 * 2);
+    expect(f32.peak_bytes).toBeLessThanOrEqual(3 * 2 ** 30);
+    const text = plan({ ...qwen25, torch_dtype: 'bfloat16' });
+    expect(text.stdout).toContain(`options: recompute each layer's activations in the backward, frozen weights bf16, logits chunk of ${report.options.logits_chunk_columns} columns`);
   });
 
   it('says in words what does not fit, and refuses a folder without config.json or a bad option', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { LORA_TARGETS } from '../../src/model/lora.ts';
 import { LOGITS_CHUNK_BYTES, logitsChunkColumns, loraParameterCount, planMemory, type RunShape } from '../../src/model/memoryPlanner.ts';
-import { parameterCount } from '../../src/model/parameters.ts';
+import { parameterCount, parameterSpecs } from '../../src/model/parameters.ts';
 
 const tiny = parseModelConfig({
   architectures: ['LlamaForCausalLM'],
@@ -72,6 +72,20 @@ describe('planMemory', () => {
     }
     // A batch whose logits fit the chunk takes the whole vocabulary at once.
     expect(planMemory(tiny, { ...run, batch: 1, seqLen: 8 }, limits).logitsChunkColumns).toBe(300);
+  });
+
+  it('counts a frozen base (LoRA\'s, or the reference copy) at its stored 16 bits, norms in f32', () => {
+    const matrices = parameterSpecs(smol).filter((p) => p.shape.length === 2).reduce((s, p) => s + p.shape[0]! * p.shape[1]!, 0);
+    const vectors = parameterCount(smol) - matrices;
+    const lora = { ...run, finetune: { kind: 'lora', rank: 8, targets: LORA_TARGETS } } as const;
+    const byName = (shape: RunShape) => Object.fromEntries(planMemory(smol, shape, limits).parts.map((p) => [p.name, p.bytes]));
+    const trainable = loraParameterCount(smol, 8, LORA_TARGETS);
+    expect(byName({ ...lora, frozenDtype: 'bf16' }).weights).toBe(matrices * 2 + vectors * 4 + trainable * 4);
+    expect(byName(lora).weights).toBe((matrices + vectors + trainable) * 4);
+    const full = byName({ ...run, frozenDtype: 'f16' });
+    expect(full.weights).toBe(parameterCount(smol) * 4); // what trains is f32
+    expect(full['reference weights']).toBe(matrices * 2 + vectors * 4);
+    expect(planMemory(smol, { ...lora, frozenDtype: 'bf16' }, limits).frozenDtype).toBe('bf16');
   });
 
   it('over budget, recomputes each layer\'s activations: every layer keeps only its input residual', () => {

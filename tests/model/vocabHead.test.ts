@@ -76,12 +76,13 @@ describe('VocabularyHead', () => {
 
   it('takes its widths from logitsChunkColumns: all of V when it fits, else bindable chunks within the bytes', () => {
     expect(logitsChunkColumns(300, 16, 6, 1 << 20)).toBe(300);
-    // 6 rows × 4 bytes × 40 columns = 960 bytes fit in 1000; 40 is a multiple of 4 (16-wide rows).
+    // 6 rows × 4 bytes × 40 columns = 960 bytes fit in 1000; 40 is a multiple of 8 (16-wide rows
+    // of lm_head stored 16-bit, 32 bytes each: 8 fill 256 bytes, so a chunk binds packed or f32).
     expect(logitsChunkColumns(300, 16, 6, 1000)).toBe(40);
-    // 48-wide rows: 4 rows per 256 bytes (3·256 = 4·192); 896-wide (Qwen2.5-0.5B): every row.
-    expect(logitsChunkColumns(151_936, 48, 2048, 32 * 2 ** 20) % 4).toBe(0);
+    // 48-wide rows: 8 rows per 256 bytes 16-bit (3·256 = 8·96); 896-wide (Qwen2.5-0.5B): every row.
+    expect(logitsChunkColumns(151_936, 48, 2048, 32 * 2 ** 20) % 8).toBe(0);
     expect(logitsChunkColumns(151_936, 896, 2048, 32 * 2 ** 20)).toBe(4096);
     // Never less than one bindable group of rows, however little the bytes.
-    expect(logitsChunkColumns(300, 16, 6, 1)).toBe(4);
+    expect(logitsChunkColumns(300, 16, 6, 1)).toBe(8);
   });
 });

@@ -1,5 +1,6 @@
 // The runs the Charts and Eval panels can overlay: this tab's run (the stores the worker's events
-// fill: a run training now, a run opened from the Runs panel, a loaded checkpoint's record) and
+// fill: a run training now, a run opened from the Runs panel, a loaded checkpoint's record, named
+// after the checkpoint) and
 // every run kept in this browser (runHistoryStore: the lab's runs, imported TRL and veRL logs,
 // checkpoints added to compare), each with its name, colour and whether it is shown
 // (runSelectionStore).
@@ -9,6 +10,7 @@ import type { EvalPoint } from '../worker/protocol.ts';
 import type { StoredRun } from './runPersistence.ts';
 import { useEvalStore } from './stores/evalStore.ts';
 import { useMetricsStore } from './stores/metricsStore.ts';
+import { useModelStore } from './stores/modelStore.ts';
 import { useRunHistoryStore } from './stores/runHistoryStore.ts';
 import { isShown, LIVE_RUN_ID, useRunSelectionStore, withColors } from './stores/runSelectionStore.ts';
 import { useRunStore } from './stores/runStore.ts';
@@ -33,6 +35,8 @@ export interface ComparedRun {
 export interface LiveRun {
   /** The run id this tab's run is stored under, or null (a loaded checkpoint's record, a fresh page). */
   id: string | null;
+  /** The loaded checkpoint whose record the stores show, when that is this tab's run (no id). */
+  checkpoint?: string | null;
   metrics: readonly StepMetrics[];
   evals: readonly EvalPoint[];
 }
@@ -68,7 +72,7 @@ export function comparedRuns(
     evals,
   });
   return [
-    entry(liveId, liveRecord ? defaultRunName(liveRecord) : "this tab's run", live.metrics.at(-1)?.step ?? 0, live.metrics, live.evals, true),
+    entry(liveId, liveRecord ? defaultRunName(liveRecord) : live.checkpoint ? `checkpoint (${live.checkpoint})` : "this tab's run", live.metrics.at(-1)?.step ?? 0, live.metrics, live.evals, true),
     ...others.map((r) => entry(r.id, defaultRunName(r), r.step, r.metrics, r.evals, false)),
   ];
 }
@@ -76,13 +80,14 @@ export function comparedRuns(
 /** Every run the panels can overlay, shown or not; colours given to new runs are kept. */
 export function useComparedRuns(): ComparedRun[] {
   const id = useRunStore((s) => s.runId);
+  const checkpoint = useModelStore((s) => (s.summary?.run ? s.summary.label : null));
   const metrics = useMetricsStore((s) => s.history);
   const evals = useEvalStore((s) => s.points);
   const stored = useRunHistoryStore((s) => s.runs);
   const names = useRunSelectionStore((s) => s.names);
   const colors = useRunSelectionStore((s) => s.colors);
   const shown = useRunSelectionStore((s) => s.shown);
-  const runs = useMemo(() => comparedRuns({ id, metrics, evals }, stored, { names, colors, shown }), [id, metrics, evals, stored, names, colors, shown]);
+  const runs = useMemo(() => comparedRuns({ id, checkpoint, metrics, evals }, stored, { names, colors, shown }), [id, checkpoint, metrics, evals, stored, names, colors, shown]);
   const ids = runs.map((r) => r.id).join('\n');
   useEffect(() => useRunSelectionStore.getState().assignColors(ids.split('\n')), [ids]);
   return runs;

@@ -130,10 +130,12 @@ describe('the runs the panels offer', () => {
     expect(runs.map((r) => r.color)).toEqual([RUN_PALETTE[0], RUN_PALETTE[1], RUN_PALETTE[2]]);
   });
 
-  it("names a run by where it came from and when; this tab's run without an id by itself", () => {
+  it("names a run by where it came from and when; this tab's run without an id by its checkpoint, or itself", () => {
     expect(defaultRunName(stored('x', { model: 'TRL run (trainer_state.json)', dataset: '' }))).toMatch(/^TRL run \(trainer_state\.json\) · .*\d/);
     expect(defaultRunName(stored('x', { startedAt: '' }))).toBe('demo model · demo.jsonl');
     const [live] = comparedRuns({ id: null, metrics: [], evals: [] }, [], { names: {}, colors: {}, shown: {} });
     expect(live).toMatchObject({ id: LIVE_RUN_ID, name: "this tab's run", shown: true, step: 0 });
+    const [loaded] = comparedRuns({ id: null, checkpoint: 'alphaalign-step100.zip', metrics: [metrics(100)], evals: [] }, [], { names: {}, colors: {}, shown: {} });
+    expect(loaded).toMatchObject({ id: LIVE_RUN_ID, name: 'checkpoint (alphaalign-step100.zip)', step: 100 });
   });
 });

@@ -1,6 +1,10 @@
 // Runs side by side, rendered to static HTML as the page shows them: the charts' lines for two
 // runs (a line per run per series, named and coloured by run), the Eval panel's table of the shown
 // runs (one column per run), a checkpoint zip's run card read to compare, and eval-table.ts's columns.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
@@ -145,5 +149,21 @@ describe('eval-table.ts', () => {
     expect(table[0]).toBe('| | refusal on harmful | over-refusal on benign | format | utility (token F1) | attack success rate | refusals with a stated reason | reasoning–answer agreement |');
     expect(table[2]).toBe('| base | 20.0 % | 10.0 % | 100.0 % | – | – | – | – |');
     expect(table[3]).toBe('| AlphaAlign | 95.0 % | 5.0 % | 100.0 % | 0.432 | 30.0 % | 80.0 % | 90.0 % |');
+  });
+
+  it("reads `lab eval`'s reports of several checkpoints as NAME=PATH into one table, and says how to name one", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eval-table-'));
+    const paths = [0.2, 0.9].map((refusal, i) => {
+      const path = join(dir, `eval-${i}.json`);
+      writeFileSync(path, JSON.stringify(report(refusal, 0.1)));
+      return path;
+    });
+    const script = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/eval-table.ts', ...args], { encoding: 'utf8' });
+    const out = script(`step 50=${paths[0]}`, `step 100=${paths[1]}`);
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout.split('\n').slice(2, 4)).toEqual(['| step 50 | 20.0 % | 10.0 % | 100.0 % | – | – | – | – |', '| step 100 | 90.0 % | 10.0 % | 100.0 % | – | – | – | – |']);
+    const unnamed = script(paths[0]!);
+    expect(unnamed.status).not.toBe(0);
+    expect(unnamed.stderr).toContain('name each report, e.g. "SFT baseline=runs/sft/eval.json"');
   });
 });

@@ -31,7 +31,7 @@ export function loadFailureRecovery(error: unknown, stillLoaded: string | null):
     error instanceof ModelFetchError
       ? 'Check the network connection and try again, or download the model and drop its folder in.'
       : error instanceof ModelAccessError
-        ? 'Accept the licence on the model\'s Hub page, paste an access token and fetch again, or download the model and drop its folder in.'
+        ? 'Check the repo id; for a gated model accept the licence on its Hub page, paste an access token and fetch again; or download the model and drop its folder in.'
         : error instanceof ModelFileError
         ? 'Check the files (a Hugging Face folder: config.json, tokenizer.json, model.safetensors) and try again.'
         : 'Try again.';

@@ -74,9 +74,14 @@ export function hubSource(input: string, { revision = 'main', baseUrl = DEFAULT_
   const base = parseHubBaseUrl(baseUrl);
   const page = `${base}/${reference.repoId}`;
   return urlSource(`${page}/resolve/${encodeURIComponent(reference.revision)}/`, reference.repoId, {
-    forbiddenHint: token
-      ? `the token was refused or has no access to this repo: accept the licence on ${page} with the token's account, or paste a token that can read it`
-      : `a gated or private model: accept the licence on ${page} and paste a token (${DEFAULT_HUB_BASE_URL}/settings/tokens) in the token field, or download the folder and drop it in`,
+    // The Hub answers 401 for a repo that does not exist too (so as not to tell it from a private
+    // one); its X-Error-Code says which, where the answer lets the page read it.
+    forbiddenHint: (response) =>
+      response.headers.get('x-error-code') === 'RepoNotFound'
+        ? `${base} has no repo ${reference.repoId}, or it is private: check the repo id${token ? ', or use a token that can read it' : ', or paste a token that can read it'}`
+        : token
+          ? `the token was refused or has no access to this repo: check the repo id; accept the licence on ${page} with the token's account, or paste a token that can read it`
+          : `a gated or private model, or no such repo: check the repo id; for a gated one accept the licence on ${page} and paste a token (${DEFAULT_HUB_BASE_URL}/settings/tokens) in the token field; or download the folder and drop it in`,
     notFoundHint: `${reference.repoId} has no such file at revision ${reference.revision}; check the repo id and the revision`,
     ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}),
     ...(fetchFn ? { fetchFn } : {}),

@@ -4,8 +4,8 @@
 import { ModelAccessError, ModelFetchError, ModelFileError, type ModelFileSource } from './files.ts';
 
 export interface UrlSourceOptions {
-  /** The way out of a 401/403 answer (a gated or private hub model). */
-  forbiddenHint?: string;
+  /** The way out of a 401/403 answer (a gated or private hub model), which may depend on the answer's headers. */
+  forbiddenHint?: (response: Response) => string;
   /** The way out of a 404 answer (which names the file already). */
   notFoundHint?: string;
   /** Sent with every request: a hub access token's Authorization header. */
@@ -55,7 +55,7 @@ export function urlSource(baseUrl: string, label: string, options: UrlSourceOpti
       }
       if (response.ok && isFallbackPage(response, name)) throw new ModelFileError(`${label}/${name} is missing: the server has no such file`);
       if (response.status === 401 || response.status === 403) {
-        throw new ModelAccessError(`${label}/${name}: the server answered ${response.status}, access refused${options.forbiddenHint ? `: ${options.forbiddenHint}` : ''}`);
+        throw new ModelAccessError(`${label}/${name}: the server answered ${response.status}, access refused${options.forbiddenHint ? `: ${options.forbiddenHint(response)}` : ''}`);
       }
       if (response.status === 404) {
         throw new ModelFileError(`${label}/${name} is not there (the server answered 404)${options.notFoundHint ? `: ${options.notFoundHint}` : ''}`);

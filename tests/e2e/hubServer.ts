@@ -1,8 +1,9 @@
 // A local HTTP server laid out like the Hugging Face Hub (`/{owner}/{name}/resolve/{revision}/{file}`),
 // on an origin of its own as huggingface.co is: the page reaches it cross-origin (CORS, a preflight
 // for a token's Authorization header), through its Hub-address setting. A repo can be gated (401
-// without the token, 403 with another), and a file can be held half sent until the test lets it go,
-// so that what the page shows mid-download can be looked at.
+// without the token, 403 with another), a repo it does not have is answered 401 as the Hub answers
+// it (X-Error-Code: RepoNotFound), and a file can be held half sent until the test lets it go, so
+// that what the page shows mid-download can be looked at.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export interface HubRepo {
@@ -27,6 +28,7 @@ const CORS = {
   'access-control-allow-origin': '*',
   'access-control-allow-headers': 'authorization',
   'access-control-allow-methods': 'GET, HEAD',
+  'access-control-expose-headers': 'x-error-code',
 };
 
 export async function startHubServer(repos: Record<string, HubRepo>): Promise<HubServer> {
@@ -41,11 +43,12 @@ export async function startHubServer(repos: Record<string, HubRepo>): Promise<Hu
     if (request.headers.authorization) authorizations.push(request.headers.authorization);
     const match = /^\/([^/]+\/[^/]+)\/resolve\/main\/(.+)$/.exec(path);
     const repo = match ? repos[match[1]!] : undefined;
+    if (!repo) return response.writeHead(401, { ...CORS, 'x-error-code': 'RepoNotFound' }).end('Repository not found');
     // The Hub's own answers: 401 for a gated repo without a token, 403 for a token without access.
-    if (repo?.token !== undefined && request.headers.authorization !== `Bearer ${repo.token}`) {
+    if (repo.token !== undefined && request.headers.authorization !== `Bearer ${repo.token}`) {
       return response.writeHead(request.headers.authorization ? 403 : 401, CORS).end('Access to model is restricted.');
     }
-    const body = match && repo ? repo.files[match[2]!] : undefined;
+    const body = repo.files[match![2]!];
     if (!body) return response.writeHead(404, { ...CORS, 'x-error-code': 'EntryNotFound' }).end('Entry not found');
     response.writeHead(200, { ...CORS, 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) });
     if (request.method === 'HEAD') return response.end();

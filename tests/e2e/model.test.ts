@@ -24,6 +24,8 @@ const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', '
 const SHARDED = 'shard-org/tiny-llama-sharded';
 const GATED = 'gated-org/tiny-llama';
 const TOKEN = 'hf_test_token';
+const NO_CONFIG = 'broken-org/no-config';
+const MISSING_SHARD = 'broken-org/missing-shard';
 const SHARD_NAMES = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
 
 /** The fixture's files with its weights split over two shards and an index, as the Hub holds a large model. */
@@ -78,7 +80,13 @@ describe('the Model panel in Chromium', () => {
   const hubRequests: string[] = [];
   const failedRequests: string[] = [];
   beforeAll(async () => {
-    hub = await startHubServer({ [SHARDED]: { files: sharded }, [GATED]: { files: sharded, token: TOKEN } });
+    const without = (name: string) => Object.fromEntries(Object.entries(sharded).filter(([file]) => file !== name));
+    hub = await startHubServer({
+      [SHARDED]: { files: sharded },
+      [GATED]: { files: sharded, token: TOKEN },
+      [NO_CONFIG]: { files: without('config.json') },
+      [MISSING_SHARD]: { files: without(SHARD_NAMES[1]!) },
+    });
     scratch = mkdtempSync(join(tmpdir(), 'lab-model-e2e-'));
     lab = await openLab({ hubOrigins: [hub.origin] });
     lab.page.on('requestfailed', (request) => failedRequests.push(`${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`));
@@ -239,7 +247,7 @@ describe('the Model panel in Chromium', () => {
     const text = await errorText();
     expect(text).toContain(`${GATED}/config.json: the server answered 401, access refused`);
     expect(text).toContain(`accept the licence on ${hub.origin}/${GATED} and paste a token`);
-    expect(text).toContain(`Still loaded: ${SHARDED}. Accept the licence`);
+    expect(text).toContain(`Still loaded: ${SHARDED}. Check the repo id; for a gated model accept the licence`);
     // The plan shown is the loaded model's again, not left empty by the load that failed.
     await expect.poll(() => lab.page.getByTestId('model-plan').count(), { timeout: 60_000 }).toBe(1);
     await dismissError();
@@ -250,10 +258,15 @@ describe('the Model panel in Chromium', () => {
     await lab.page.getByTestId('hub-token').fill('');
   });
 
-  it('names a file the Hub does not have', async () => {
+  it('names a repo the Hub does not have, and a file missing from one it has', async () => {
     await fetchRepo('missing-org/no-model');
-    const text = await errorText();
-    expect(text).toContain('missing-org/no-model/config.json is not there (the server answered 404): missing-org/no-model has no such file at revision main');
+    expect(await errorText()).toContain(`missing-org/no-model/config.json: the server answered 401, access refused: ${hub.origin} has no repo missing-org/no-model, or it is private: check the repo id`);
+    await dismissError();
+    await fetchRepo(NO_CONFIG);
+    expect(await errorText()).toContain(`${NO_CONFIG}/config.json is not there (the server answered 404): ${NO_CONFIG} has no such file at revision main`);
+    await dismissError();
+    await fetchRepo(MISSING_SHARD);
+    expect(await errorText()).toContain(`${MISSING_SHARD}/model.safetensors.index.json names the shard ${SHARD_NAMES[1]}, which is missing from ${MISSING_SHARD}`);
     await dismissError();
   });
 

@@ -67,6 +67,11 @@ describe('hubSource', () => {
       .read('config.json')
       .catch((e: unknown) => e);
     expect(String(refused)).toContain('the token was refused or has no access to this repo');
+    const notFound = (async () => new Response('Repository not found', { status: 401, headers: { 'x-error-code': 'RepoNotFound' } })) as typeof fetch;
+    const typo = await hubSource('org/modle', { fetchFn: notFound })
+      .read('config.json')
+      .catch((e: unknown) => e);
+    expect(String(typo)).toContain('org/modle/config.json: the server answered 401, access refused: https://huggingface.co has no repo org/modle, or it is private: check the repo id');
     const missing = await hubSource('org/model', { revision: 'v2', fetchFn: answer(404) })
       .read('model-00002-of-00002.safetensors')
       .catch((e: unknown) => e);

@@ -38,7 +38,7 @@ describe('urlSource', () => {
       'Still loaded: demo model. Check the network connection and try again, or download the model and drop its folder in.',
     );
     expect(loadFailureRecovery(new ModelFileError('x has no config.json'), 'demo model')).toMatch(/^Still loaded: demo model\. Check the files/);
-    expect(loadFailureRecovery(new ModelAccessError('x/config.json: the server answered 401'), 'demo model')).toMatch(/^Still loaded: demo model\. Accept the licence on the model's Hub page, paste an access token/);
+    expect(loadFailureRecovery(new ModelAccessError('x/config.json: the server answered 401'), 'demo model')).toMatch(/^Still loaded: demo model\. Check the repo id; for a gated model accept the licence on its Hub page, paste an access token/);
     expect(loadFailureRecovery(new Error('device lost'), 'demo model')).toBe('Still loaded: demo model. Try again.');
     expect(loadFailureRecovery(error, null)).toBe('Drop a Hugging Face model folder, type a repo id, or import a checkpoint zip.');
   });

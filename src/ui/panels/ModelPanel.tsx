@@ -51,8 +51,6 @@ function FileProgress({ download: { file, received, total } }: { download: FileD
         aria-valuemax={max ?? undefined}
         aria-valuenow={max === null ? undefined : received}
         aria-valuetext={text}
-        data-testid="file-progress"
-        data-file={file}
         className="file-progress-track"
       >
         <div className="file-progress-bar" style={{ width: `${percent ?? 0}%` }} />

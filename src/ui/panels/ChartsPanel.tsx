@@ -159,7 +159,7 @@ export const MetricChart = memo(function MetricChart({ spec, index, runs: latest
 const CHART_WIDTH = 480;
 
 /**
- * The store's value, taken up by chart `index` a little after the previous chart: each chart
+ * The value (the shown runs), taken up by chart `index` a little after the previous chart: each chart
  * renders and commits in a task of its own, so a step's update never blocks the page in one go.
  */
 function useStaggered<T>(value: T, index: number): T {
@@ -179,7 +179,8 @@ function useStaggered<T>(value: T, index: number): T {
 export function RunSelector({ runs }: { runs: readonly ComparedRun[] }) {
   const { setShown, rename } = useRunSelectionStore.getState();
   return (
-    <div className="table-scroll">
+    // Many runs kept scroll in a box of their own, so the headline charts stay near the top.
+    <div className="table-scroll" style={{ maxHeight: '15rem', overflowY: 'auto' }}>
       <table className="data-table" data-testid="run-selector">
         <caption className="muted small">Runs to show in the charts and the Eval panel: this tab's and those kept in this browser (the Runs panel).</caption>
         <thead>

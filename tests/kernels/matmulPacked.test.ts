@@ -23,11 +23,12 @@ function packed(gpu: Gpu, shape: number[], values: Float64Array, dtype: Half) {
   return { tensor: gpu.packedTensor(shape, `packed ${dtype}`, halves, dtype), rounded: Float64Array.from(widenHalves(halves, dtype)) };
 }
 
-// [M, N, K]: odd K (NT value by value) and even K (NT by word pairs), odd N (NN value by value)
-// and even N (NN by word pairs), none a multiple of the 8×8 block.
+// [M, N, K]: 4-aligned (matmulPackedVec4, every layout), even but not 4-aligned (NT and NN by
+// word pairs), odd (value by value); none a multiple of the 8×8 block.
 const SHAPES: Array<[number, number, number]> = [
-  [13, 67, 33],
   [20, 36, 44],
+  [5, 6, 10],
+  [13, 67, 33],
   [3, 5, 7],
 ];
 
@@ -41,7 +42,9 @@ describe.each(['bf16', 'f16'] as const)('matmul with a packed %s b', (dtype) => 
         const aT = upload(gpu, layout === 'TN' ? [K, M] : [M, K], a);
         const out = upload(gpu, [M, N], new Float64Array(M * N));
         const expected = ref.matmulForward(a, b.rounded, null, M, N, K, layout);
-        const [got] = await runAndRead(gpu, [matmulForward(gpu, out, aT, b.tensor, null, M, N, K, { layout })], out);
+        const dispatch = matmulForward(gpu, out, aT, b.tensor, null, M, N, K, { layout });
+        expect(dispatch.label).toMatch(N % 4 === 0 && K % 4 === 0 ? /^matmulPackedVec4 / : /^matmulPackedForward /);
+        const [got] = await runAndRead(gpu, [dispatch], out);
         expectClose(got!, expected, scaledTolerance(expected, 1e-5), `${layout} ${M}×${N}×${K} ${dtype}`);
         gpu.release(aT, b.tensor, out);
       }

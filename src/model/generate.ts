@@ -67,7 +67,8 @@ export class Generator {
 
   private graph(T: number): Graph {
     const { gpu, config } = this.model;
-    const acts = new Activations(this.model, this.B, T, { Tkv: this.Tmax, logitRows: this.B, logits: true });
+    // Only run forward: the layers share one set of activations.
+    const acts = new Activations(this.model, this.B, T, { Tkv: this.Tmax, logitRows: this.B, logits: true, shareLayers: true });
     if (acts.logitRows) gpu.write(acts.logitRows.index, Uint32Array.from({ length: this.B }, (_, b) => b * T + T - 1));
     const pass = buildForward(this.model, acts, { cache: this.cache });
     // Every graph samples into the decode graph's input ids, the next step's tokens (while the

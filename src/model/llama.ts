@@ -112,22 +112,24 @@ export class Activations {
   readonly loraDropout = new Map<string, { dropped: Tensor; mask: Tensor }>();
   readonly Tkv: number;
   readonly R: number;
-  /** Whether layers share their activations, recomputed before each layer's backward. */
-  readonly recompute: boolean;
+  /** Whether the layers share one set of activation buffers (all but each one's input residual). */
+  readonly shareLayers: boolean;
 
   /**
    * Tkv: keys per query row, T for training (the default), the KV cache's length for generation.
    * logitRows: rows that go through the final norm (and get logits), all by default; a prefill
    * needs only each sequence's last (B). logits: compute the (R, V) logits in the forward; keep
-   * this to few rows (generation, parity checks): training never holds them. recompute: keep
+   * this to few rows (generation, parity checks): training never holds them. shareLayers: keep
    * only each layer's input residual; every other activation is one set of buffers shared by
-   * the layers, refilled by replaying a layer's forward right before its backward (buildBackward).
+   * the layers: for a pass only run forward (generation, a reference policy's log-probs), or
+   * for training with recomputation, where buildBackward refills them by replaying a layer's
+   * forward right before its backward.
    */
   constructor(
     model: LlamaModel,
     readonly B: number,
     readonly T: number,
-    options: { Tkv?: number; logitRows?: number; logits?: boolean; recompute?: boolean } = {},
+    options: { Tkv?: number; logitRows?: number; logits?: boolean; shareLayers?: boolean } = {},
   ) {
     const { gpu, config } = model;
     this.gpu = gpu;
@@ -138,7 +140,7 @@ export class Activations {
     const t = (shape: number[], label: string) => gpu.tensor(shape, label);
     this.tokens = t([N], 'tokens');
     this.leftPadding = gpu.tensor([B], 'left padding', new Uint32Array(B));
-    this.recompute = options.recompute ?? false;
+    this.shareLayers = options.shareLayers ?? false;
     // With recomputation every layer but the first takes the first's buffers, all but res.
     const layer = (l: number): Omit<LayerActivations, 'res'> => ({
       ln1: t([N, C], `ln1 ${l}`),
@@ -160,7 +162,7 @@ export class Activations {
       up: t([N, I], `up ${l}`),
       swiglu: t([N, I], `swiglu ${l}`),
     });
-    const shared = this.recompute ? layer(0) : null;
+    const shared = this.shareLayers ? layer(0) : null;
     this.layers = Array.from({ length: config.numLayers }, (_, l) => ({ res: t([N, C], `res ${l}`), ...(shared ?? layer(l)) }));
     this.resFinal = t([N, C], 'res final');
     this.lnf = t([R, C], 'lnf');
@@ -177,7 +179,7 @@ export class Activations {
       for (let l = 0; l < config.numLayers; l++) {
         for (const target of model.lora.settings.targets) {
           // With recomputation, layer 0's buffers serve every layer.
-          const first = this.recompute && l > 0 ? modulePath(0, target) : null;
+          const first = this.shareLayers && l > 0 ? modulePath(0, target) : null;
           this.loraHidden.set(modulePath(l, target), first ? this.loraHidden.get(first)! : t([N, model.lora.settings.rank], `lora hidden ${l} ${target}`));
           if (model.lora.settings.dropout > 0) {
             const inp = targetShape(config, target)[1];

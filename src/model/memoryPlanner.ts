@@ -112,12 +112,17 @@ function backwardScratchPerToken(config: ModelConfig, run: RunShape): number {
   return 2 * C + 3 * I + 3 * NH * hs + 3 * NKV * hs + qkNorm + lora + 3;
 }
 
-/** f32 values of a generation graph of `tokens` new tokens per sequence (GB sequences, keys up to generationLen). */
+/**
+ * f32 values of a generation graph of `tokens` new tokens per sequence (GB sequences, keys up to
+ * generationLen): only run forward, its layers share one set of activations beside each layer's
+ * input residual (Activations' shareLayers).
+ */
 function generationActivations(config: ModelConfig, run: RunShape, tokens: number): number {
   const { hiddenSize: C, numHeads: NH, numLayers: L, vocabSize: V } = config;
   const GB = run.generationBatch;
   if (GB === 0) return 0;
-  return L * (GB * tokens * activationsPerToken(config, run.finetune) + GB * NH * tokens * run.generationLen) + 2 * GB * tokens * C + GB * V;
+  const oneLayer = GB * tokens * activationsPerToken(config, run.finetune) + GB * NH * tokens * run.generationLen;
+  return (L - 1) * GB * tokens * C + oneLayer + 2 * GB * tokens * C + GB * V;
 }
 
 /**

@@ -88,6 +88,14 @@ describe('planMemory', () => {
     expect(planMemory(smol, { ...lora, frozenDtype: 'bf16' }, limits).frozenDtype).toBe('bf16');
   });
 
+  it('plans generation with its layers sharing one set of activations: another layer adds only its residual', () => {
+    const part = (config: typeof smol, name: string) => planMemory(config, run, limits).parts.find((p) => p.name === name)!.bytes;
+    const deeper = { ...smol, numLayers: smol.numLayers + 1 };
+    const [GB, T, C] = [run.generationBatch, run.generationLen, smol.hiddenSize];
+    expect(part(deeper, 'prefill activations') - part(smol, 'prefill activations')).toBe(GB * T * C * 4);
+    expect(part(deeper, 'decode activations') - part(smol, 'decode activations')).toBe(GB * C * 4);
+  });
+
   it('over budget, recomputes each layer\'s activations: every layer keeps only its input residual', () => {
     const lora = { ...run, generationBatch: 0, finetune: { kind: 'lora', rank: 8, targets: LORA_TARGETS } } as const;
     const kept = planMemory(smol, lora, { ...limits, budgetBytes: 64 * 2 ** 30 });

@@ -1,4 +1,4 @@
-// Activation recomputation (Activations' recompute): the layers share one set of activation
+// Activation recomputation (Activations' shareLayers): the layers share one set of activation
 // buffers and each layer's forward runs again before its backward, so the loss and every
 // gradient are those of the pass that keeps every layer's activations, bit for bit (the same
 // kernels on the same inputs), for full fine-tuning and for LoRA with dropout (the replayed
@@ -20,7 +20,7 @@ const [B, T] = [2, 12];
 async function lossAndGrads(model: LlamaModel, recompute: boolean) {
   const { gpu, config } = model;
   const ids = Array.from({ length: B * T }, (_, i) => (i * 53 + 7) % config.vocabSize);
-  const acts = new Activations(model, B, T, { recompute });
+  const acts = new Activations(model, B, T, { shareLayers: recompute });
   const scratch = new BackwardScratch(model, B, T);
   const grads = (model.lora?.weights ?? model.weights).zerosLike('grad');
   const loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize, config.hiddenSize, 64, model.lmHead.rowsPerBlock);
@@ -58,7 +58,7 @@ describe.each([
       expect(grad.some((g) => g !== 0), `${param} has a gradient`).toBe(true);
       expect(recomputed.grads.get(param), param).toEqual(grad);
     }
-    const acts = new Activations(model, B, T, { recompute: true });
+    const acts = new Activations(model, B, T, { shareLayers: true });
     const [first, second] = acts.layers;
     expect(second!.res).not.toBe(first!.res);
     expect(second!.gate).toBe(first!.gate);

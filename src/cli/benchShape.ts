@@ -11,6 +11,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import { initialWeights } from '../model/initialize.ts';
 import { KNOWN_SHAPE_SOURCES, KNOWN_SHAPES, knownShapeConfig, type KnownShape } from '../model/knownShapes.ts';
 import { LlamaModel } from '../model/llama.ts';
+import { weightsStorage } from '../model/loader.ts';
 import { DEFAULT_LORA, initialLoraWeights, LoraAdapter } from '../model/lora.ts';
 import { parameterCount, parameterSpecs } from '../model/parameters.ts';
 import { parseSafetensors, serializeSafetensors } from '../model/safetensors.ts';
@@ -42,6 +43,11 @@ export interface ShapeBenchOptions {
   repeats?: number;
   /** Changes to the demo preset, to shrink the AlphaAlign step (tests, a CPU adapter). */
   rl?: RlOverrides;
+  /**
+   * How the AlphaAlign step trains: LoRA (default; the reference is the base with adapters off),
+   * or all weights as the preset does, with a frozen copy of them for its KL term.
+   */
+  finetune?: 'lora' | 'full';
 }
 
 export interface ShapeBenchResult {
@@ -62,7 +68,7 @@ export interface ShapeBenchResult {
   };
   /** model.safetensors in bf16 (as published) read, widened to f32 and on the GPU. */
   load_s: number;
-  /** The part of load_s that builds the model on the GPU from the f32 weights on the host. */
+  /** The part of load_s that builds the model on the GPU from the f32 weights on the host (packed to bf16 for LoRA). */
   upload_s: number;
   load_bytes: number;
   prefill_tokens_per_s: number;
@@ -71,8 +77,9 @@ export interface ShapeBenchResult {
   lora_train_tokens_per_s: number;
   lora_train_step_s: number;
   lora: { rank: number; targets: string[] };
-  /** One AlphaAlign step with LoRA (rollouts, rewards, the PPO update) at the preset's batch shape. */
+  /** One AlphaAlign step (rollouts, rewards, the PPO update) at the preset's batch shape. */
   alphaalign: {
+    finetune: 'lora' | 'full';
     prompts: number;
     generations: number;
     max_completion_length: number;
@@ -117,7 +124,7 @@ function batchesFor(preset: RlConfig, rl: RlOverrides): RlOverrides {
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
-export async function benchShape(gpu: Gpu, shape: KnownShape, { layers, B = 8, T = 128, decodeSteps = 8, repeats = 2, rl = {} }: ShapeBenchOptions = {}): Promise<ShapeBenchResult> {
+export async function benchShape(gpu: Gpu, shape: KnownShape, { layers, B = 8, T = 128, decodeSteps = 8, repeats = 2, rl = {}, finetune = 'lora' }: ShapeBenchOptions = {}): Promise<ShapeBenchResult> {
   const config = knownShapeConfig(shape, layers);
   const specs = parameterSpecs(config);
   // The file a checkpoint of this shape would be, in bf16; the f32 values it came from are let go.
@@ -135,10 +142,14 @@ export async function benchShape(gpu: Gpu, shape: KnownShape, { layers, B = 8, T
   const file = parseSafetensors(bytes, `${shape}/model.safetensors`);
   const weights = new Map(specs.map(({ name }) => [name, file.read(name)]));
   const uploadStart = performance.now();
-  const model = LlamaModel.load(gpu, config, weights);
+  // As a checkpoint in bf16 loads for this run (weightsStorage): a base that LoRA trains on stays
+  // bf16, one trained in full is f32.
+  const model = LlamaModel.load(gpu, config, weights, weightsStorage({ dtype: 'bf16' }, finetune === 'lora'));
   await gpu.sync();
   const uploadSeconds = seconds(uploadStart);
   const loadSeconds = seconds(loadStart);
+  // Full fine-tuning with the preset's KL term keeps a frozen copy of the weights, its reference.
+  const reference = finetune === 'full' ? LlamaModel.load(gpu, config, weights, weightsStorage({ dtype: 'bf16' }, true)) : null;
   weights.clear();
 
   // The run may plan past the default budget (the figure reports whether it fits); the adapter's
@@ -147,25 +158,32 @@ export async function benchShape(gpu: Gpu, shape: KnownShape, { layers, B = 8, T
   gpu.memoryBudgetBytes = Number.MAX_SAFE_INTEGER;
   try {
     // LoRA as the lab's defaults set it (PEFT's layout), on the frozen base.
-    model.lora = new LoraAdapter(gpu, config, { ...DEFAULT_LORA, targets: [...DEFAULT_LORA.targets] }, initialLoraWeights(config, DEFAULT_LORA, 2));
+    const lora = { ...DEFAULT_LORA, targets: [...DEFAULT_LORA.targets] };
+    const attachLora = () => (model.lora = new LoraAdapter(gpu, config, lora, initialLoraWeights(config, lora, 2)));
+    if (finetune === 'lora') attachLora();
 
     // First the AlphaAlign step, so the pool's peak after it is the run the plan is for.
     const preset = JSON.parse(readFileSync(DEMO.config, 'utf8')) as Record<string, unknown>;
-    const rlConfig = parseRlConfig({ ...preset, ...rl, ...batchesFor(parseRlConfig(preset), rl), finetune: { kind: 'lora', ...DEFAULT_LORA } });
+    const rlConfig = parseRlConfig({ ...preset, ...rl, ...batchesFor(parseRlConfig(preset), rl), finetune: finetune === 'lora' ? { kind: 'lora', ...lora } : { kind: 'full' } });
     const tokenizer = demoTokenizer();
     const rows = importDataset(readFileSync(DEMO.train, 'utf8'), DEMO.train).rows.slice(0, rlConfig.prompts_per_step);
     const fitting = fittingPrompts(rows, tokenizer, rlConfig, model.maxPositions, DEMO.train);
     const maxSeqLen = Math.min(model.maxPositions, fitting.longest + rlConfig.max_completion_length);
-    const trainer = new AlphaAlignTrainer(model, tokenizer, rlConfig, maxSeqLen);
+    const trainer = new AlphaAlignTrainer(model, tokenizer, rlConfig, maxSeqLen, rlConfig.beta > 0 ? reference : null);
     const first = await trainer.train(fitting.rows);
     const second = await trainer.train(fitting.rows);
     const plannedBytes = trainer.plan.totalBytes;
     const measuredPeak = gpu.pool.stats().peakBytes;
     trainer.release();
+    if (reference) {
+      reference.weights.release();
+      gpu.release(reference.freqs);
+    }
     gpu.pool.trim();
 
     const random = seededRandom(3);
     const tokens = Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
+    const loraAdapter = model.lora ?? attachLora();
     const lmTrainer = new LmTrainer(model, B, T, DEFAULT_OPTIMIZER);
     const batch = { tokens, targets: [...tokens.slice(1), tokens[0]!], mask: tokens.map(() => 1) };
     const stepTimes: number[] = [];
@@ -176,7 +194,7 @@ export async function benchShape(gpu: Gpu, shape: KnownShape, { layers, B = 8, T
     }
     const loraStepSeconds = [...stepTimes].sort((a, b) => a - b)[stepTimes.length >> 1]!;
     lmTrainer.release();
-    model.lora.weights.release();
+    loraAdapter.weights.release();
     model.lora = null;
     gpu.pool.trim();
 
@@ -214,6 +232,7 @@ export async function benchShape(gpu: Gpu, shape: KnownShape, { layers, B = 8, T
         prompts: rlConfig.prompts_per_step,
         generations: rlConfig.num_generations,
         max_completion_length: rlConfig.max_completion_length,
+        finetune,
         seq_len: maxSeqLen,
         first_step_s: first.metrics.step_time_s,
         step_s: second.metrics.step_time_s,
@@ -241,7 +260,7 @@ export interface ShapeBenchRequest {
 type ArgValues = Record<string, string | boolean | undefined>;
 
 /** The options only `--shape` takes, as `bench` parses them. */
-const SHAPE_ONLY = ['layers', 'batch', 'seq', 'prompts', 'generations', 'completion-tokens', 'template'] as const;
+const SHAPE_ONLY = ['layers', 'batch', 'seq', 'prompts', 'generations', 'completion-tokens', 'template', 'finetune'] as const;
 
 /** `bench`'s options read into a shape run, or null without --shape; mistakes are UsageErrors naming the option. */
 export function shapeBenchRequest(suite: string, values: ArgValues): ShapeBenchRequest | null {
@@ -263,6 +282,7 @@ export function shapeBenchRequest(suite: string, values: ArgValues): ShapeBenchR
   if (completion !== undefined) rl.max_completion_length = completion;
   if (typeof values.template === 'string') rl.template = values.template;
   const options: ShapeBenchOptions = { rl };
+  if (values.finetune !== undefined) options.finetune = choiceOption(values, 'finetune', ['lora', 'full'] as const, 'lora');
   const layers = int('layers', published);
   const B = int('batch');
   const T = int('seq');

@@ -67,12 +67,13 @@ Commands:
   bench model [--json]      prefill, decode and training-step throughput of a fixed small Llama
   bench model --shape smollm2-135m|smollm2-360m|qwen2.5-0.5b|qwen3-0.6b|llama-3.2-1b
         [--layers N] [--batch B] [--seq T] [--prompts P] [--generations G]
-        [--completion-tokens L] [--template TEXT] [--json]
+        [--completion-tokens L] [--template TEXT] [--finetune lora|full] [--json]
                             a real checkpoint's shape (its published config.json) with random
                             weights, nothing downloaded: load time, prefill and decode tokens/s,
                             a LoRA training step, one AlphaAlign step of the demo preset's batch
-                            (or P prompts × G completions of L tokens), planned and measured peak
-                            GPU memory; --layers keeps width and vocabulary with fewer layers
+                            (or P prompts × G completions of L tokens; LoRA unless --finetune
+                            full), planned and measured peak GPU memory; --layers keeps width
+                            and vocabulary with fewer layers
 
 DIR is a Hugging Face model folder or a checkpoint .zip.
 LAB_MAX_BINDING_MIB=N lowers the adapter's maxStorageBufferBindingSize to N MiB (lab info shows
@@ -115,6 +116,7 @@ const COMMANDS: Record<string, Command> = {
         generations: { type: 'string' },
         'completion-tokens': { type: 'string' },
         template: { type: 'string' },
+        finetune: { type: 'string' },
       },
       allowPositionals: true,
       strict: true,

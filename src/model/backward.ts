@@ -111,7 +111,7 @@ export type HeadBackward = (
 
 /**
  * head: the loss's backward through the LM head. forward: the pass whose activations these are
- * (its LoRA dropout, and with `acts.shareLayers` each layer's dispatches, replayed from the layer's
+ * (its LoRA dropout, and with `acts.layerStorage` 'recompute' each layer's dispatches, replayed from the layer's
  * saved input residual right before the layer's backward). afterHead: dispatches that add more
  * gradient into scratch.dln, the gradient of the final norm's output, before it flows on (a value
  * head reading lnf).
@@ -128,6 +128,7 @@ export function buildBackward(
   const { gpu, config, weights: w } = model;
   const { hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, intermediateSize: I, vocabSize: V } = config;
   const { B, T, N } = acts;
+  if (acts.layerStorage === 'forward') throw new RangeError("buildBackward: these activations are for a forward-only pass (layers: 'forward'); use 'every' or 'recompute'");
   const g = (name: string) => grads.maybe(name);
   const embedGrad = grads.maybeBlocks('model.embed_tokens.weight');
   const d: Dispatch[] = [];
@@ -173,7 +174,7 @@ export function buildBackward(
     // Recomputation: the layer's forward again, from res[l], refills the buffers it shares with
     // the other layers (the same dispatches, dropout masks included, so the same values). The
     // last layer's are still there from the forward.
-    if (acts.shareLayers && l < config.numLayers - 1) d.push(...forward.layers[l]!);
+    if (acts.layerStorage === 'recompute' && l < config.numLayers - 1) d.push(...forward.layers[l]!);
     // In the forward, res[l+1] = mid + down_proj(swiglu): the residual passes dres to both, so
     // dres is both d(down_proj output) and, so far, d(mid).
     projectBackward(l, 'down_proj', s.dswiglu, s.dres, a.swiglu, C, I);

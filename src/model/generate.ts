@@ -68,7 +68,7 @@ export class Generator {
   private graph(T: number): Graph {
     const { gpu, config } = this.model;
     // Only run forward: the layers share one set of activations.
-    const acts = new Activations(this.model, this.B, T, { Tkv: this.Tmax, logitRows: this.B, logits: true, shareLayers: true });
+    const acts = new Activations(this.model, this.B, T, { Tkv: this.Tmax, logitRows: this.B, logits: true, layers: 'forward' });
     if (acts.logitRows) gpu.write(acts.logitRows.index, Uint32Array.from({ length: this.B }, (_, b) => b * T + T - 1));
     const pass = buildForward(this.model, acts, { cache: this.cache });
     // Every graph samples into the decode graph's input ids, the next step's tokens (while the

@@ -59,6 +59,16 @@ export class LlamaModel {
   }
 }
 
+/**
+ * How the layers of a pass hold their activations:
+ * - 'every': each layer its own buffers, all of them kept for the backward;
+ * - 'recompute': each layer keeps its input residual, the rest is one set of buffers the layers
+ *   share, refilled for the backward by replaying a layer's forward (buildBackward);
+ * - 'forward': one set of buffers for everything, the residual too: a pass only run forward
+ *   (generation, a reference policy's log-probs), which has no backward.
+ */
+export type LayerStorage = 'every' | 'recompute' | 'forward';
+
 /** What one layer keeps for its backward; shapes for N = B·T rows. */
 export interface LayerActivations {
   res: Tensor; // (N, C) the residual stream entering the layer
@@ -112,24 +122,21 @@ export class Activations {
   readonly loraDropout = new Map<string, { dropped: Tensor; mask: Tensor }>();
   readonly Tkv: number;
   readonly R: number;
-  /** Whether the layers share one set of activation buffers (all but each one's input residual). */
-  readonly shareLayers: boolean;
+  /** How the layers hold their activations (the constructor's `layers`). */
+  readonly layerStorage: LayerStorage;
 
   /**
    * Tkv: keys per query row, T for training (the default), the KV cache's length for generation.
    * logitRows: rows that go through the final norm (and get logits), all by default; a prefill
    * needs only each sequence's last (B). logits: compute the (R, V) logits in the forward; keep
-   * this to few rows (generation, parity checks): training never holds them. shareLayers: keep
-   * only each layer's input residual; every other activation is one set of buffers shared by
-   * the layers: for a pass only run forward (generation, a reference policy's log-probs), or
-   * for training with recomputation, where buildBackward refills them by replaying a layer's
-   * forward right before its backward.
+   * this to few rows (generation, parity checks): training never holds them. layers: how the
+   * layers hold their activations (LayerStorage).
    */
   constructor(
     model: LlamaModel,
     readonly B: number,
     readonly T: number,
-    options: { Tkv?: number; logitRows?: number; logits?: boolean; shareLayers?: boolean } = {},
+    options: { Tkv?: number; logitRows?: number; logits?: boolean; layers?: LayerStorage } = {},
   ) {
     const { gpu, config } = model;
     this.gpu = gpu;
@@ -140,8 +147,8 @@ export class Activations {
     const t = (shape: number[], label: string) => gpu.tensor(shape, label);
     this.tokens = t([N], 'tokens');
     this.leftPadding = gpu.tensor([B], 'left padding', new Uint32Array(B));
-    this.shareLayers = options.shareLayers ?? false;
-    // With recomputation every layer but the first takes the first's buffers, all but res.
+    const storage = (this.layerStorage = options.layers ?? 'every');
+    // Shared, every layer but the first takes the first's buffers (with recomputation all but res).
     const layer = (l: number): Omit<LayerActivations, 'res'> => ({
       ln1: t([N, C], `ln1 ${l}`),
       ln1Rstd: t([N], `ln1 rstd ${l}`),
@@ -162,8 +169,11 @@ export class Activations {
       up: t([N, I], `up ${l}`),
       swiglu: t([N, I], `swiglu ${l}`),
     });
-    const shared = this.shareLayers ? layer(0) : null;
-    this.layers = Array.from({ length: config.numLayers }, (_, l) => ({ res: t([N, C], `res ${l}`), ...(shared ?? layer(l)) }));
+    const shared = storage === 'every' ? null : layer(0);
+    // Forward only, one residual buffer serves all layers: a layer reads its input (its first
+    // norm, mid's add) before its last add overwrites it with the next layer's.
+    const sharedRes = storage === 'forward' ? t([N, C], 'res') : null;
+    this.layers = Array.from({ length: config.numLayers }, (_, l) => ({ res: sharedRes ?? t([N, C], `res ${l}`), ...(shared ?? layer(l)) }));
     this.resFinal = t([N, C], 'res final');
     this.lnf = t([R, C], 'lnf');
     this.lnfRstd = t([R], 'lnf rstd');
@@ -179,7 +189,7 @@ export class Activations {
       for (let l = 0; l < config.numLayers; l++) {
         for (const target of model.lora.settings.targets) {
           // With recomputation, layer 0's buffers serve every layer.
-          const first = this.shareLayers && l > 0 ? modulePath(0, target) : null;
+          const first = storage !== 'every' && l > 0 ? modulePath(0, target) : null;
           this.loraHidden.set(modulePath(l, target), first ? this.loraHidden.get(first)! : t([N, model.lora.settings.rank], `lora hidden ${l} ${target}`));
           if (model.lora.settings.dropout > 0) {
             const inp = targetShape(config, target)[1];

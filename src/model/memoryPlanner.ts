@@ -114,15 +114,15 @@ function backwardScratchPerToken(config: ModelConfig, run: RunShape): number {
 
 /**
  * f32 values of a generation graph of `tokens` new tokens per sequence (GB sequences, keys up to
- * generationLen): only run forward, its layers share one set of activations beside each layer's
- * input residual (Activations' shareLayers).
+ * generationLen): only run forward, its layers share one set of activations (Activations'
+ * layers: 'forward').
  */
 function generationActivations(config: ModelConfig, run: RunShape, tokens: number): number {
-  const { hiddenSize: C, numHeads: NH, numLayers: L, vocabSize: V } = config;
+  const { hiddenSize: C, numHeads: NH, vocabSize: V } = config;
   const GB = run.generationBatch;
   if (GB === 0) return 0;
   const oneLayer = GB * tokens * activationsPerToken(config, run.finetune) + GB * NH * tokens * run.generationLen;
-  return (L - 1) * GB * tokens * C + oneLayer + 2 * GB * tokens * C + GB * V;
+  return oneLayer + 2 * GB * tokens * C + GB * V;
 }
 
 /**

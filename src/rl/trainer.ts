@@ -192,7 +192,7 @@ export class AlphaAlignTrainer {
     const N = B * T;
     const V = mc.vocabSize;
     const tensor = (shape: number[], label: string) => gpu.tensor(shape, `rl ${label}`);
-    const acts = new Activations(model, B, T, { shareLayers: this.plan.recompute });
+    const acts = new Activations(model, B, T, { layers: this.plan.recompute ? 'recompute' : 'every' });
     const scratch = new BackwardScratch(model, B, T);
     const t = {
       targets: tensor([N], 'targets'),
@@ -227,7 +227,7 @@ export class AlphaAlignTrainer {
     // overwrites the activations with the ones its backward needs.
     const head = new VocabularyHead(gpu, N, V, mc.hiddenSize, this.logitsChunkColumns(N), model.lmHead.rowsPerBlock);
     // Forward only: its layers can share one set of activations.
-    const refActs = this.referenceModel ? new Activations(this.referenceModel, B, T, { shareLayers: true }) : null;
+    const refActs = this.referenceModel ? new Activations(this.referenceModel, B, T, { layers: 'forward' }) : null;
     const reference =
       config.beta > 0
         ? [

@@ -88,12 +88,13 @@ describe('planMemory', () => {
     expect(planMemory(smol, { ...lora, frozenDtype: 'bf16' }, limits).frozenDtype).toBe('bf16');
   });
 
-  it('plans generation with its layers sharing one set of activations: another layer adds only its residual', () => {
+  it('plans generation with its layers sharing one set of activations: another layer adds nothing', () => {
     const part = (config: typeof smol, name: string) => planMemory(config, run, limits).parts.find((p) => p.name === name)!.bytes;
     const deeper = { ...smol, numLayers: smol.numLayers + 1 };
-    const [GB, T, C] = [run.generationBatch, run.generationLen, smol.hiddenSize];
-    expect(part(deeper, 'prefill activations') - part(smol, 'prefill activations')).toBe(GB * T * C * 4);
-    expect(part(deeper, 'decode activations') - part(smol, 'decode activations')).toBe(GB * C * 4);
+    expect(part(deeper, 'prefill activations')).toBe(part(smol, 'prefill activations'));
+    expect(part(deeper, 'decode activations')).toBe(part(smol, 'decode activations'));
+    // The KV cache is every layer's.
+    expect(part(deeper, 'KV cache')).toBeGreaterThan(part(smol, 'KV cache'));
   });
 
   it('over budget, recomputes each layer\'s activations: every layer keeps only its input residual', () => {

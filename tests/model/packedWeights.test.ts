@@ -42,7 +42,7 @@ async function run(model: LlamaModel, recompute: boolean) {
   for (const [param, values] of weights) if (param.includes('lora_B')) values.forEach((_, i) => (values[i] = Math.cos(i) / 10));
   model.lora = new LoraAdapter(gpu, config, LORA, weights);
   const ids = Array.from({ length: B * T }, (_, i) => (i * 29 + 3) % config.vocabSize);
-  const acts = new Activations(model, B, T, { logits: true, shareLayers: recompute });
+  const acts = new Activations(model, B, T, { logits: true, layers: recompute ? 'recompute' : 'every' });
   const scratch = new BackwardScratch(model, B, T);
   const grads = model.lora.weights.zerosLike('lora grad');
   const loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize, config.hiddenSize, 64, model.lmHead.rowsPerBlock);

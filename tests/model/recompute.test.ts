@@ -1,4 +1,4 @@
-// Activation recomputation (Activations' shareLayers): the layers share one set of activation
+// Activation recomputation (Activations' layers: 'recompute'): the layers share one set of activation
 // buffers and each layer's forward runs again before its backward, so the loss and every
 // gradient are those of the pass that keeps every layer's activations, bit for bit (the same
 // kernels on the same inputs), for full fine-tuning and for LoRA with dropout (the replayed
@@ -20,7 +20,7 @@ const [B, T] = [2, 12];
 async function lossAndGrads(model: LlamaModel, recompute: boolean) {
   const { gpu, config } = model;
   const ids = Array.from({ length: B * T }, (_, i) => (i * 53 + 7) % config.vocabSize);
-  const acts = new Activations(model, B, T, { shareLayers: recompute });
+  const acts = new Activations(model, B, T, { layers: recompute ? 'recompute' : 'every' });
   const scratch = new BackwardScratch(model, B, T);
   const grads = (model.lora?.weights ?? model.weights).zerosLike('grad');
   const loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize, config.hiddenSize, 64, model.lmHead.rowsPerBlock);
@@ -58,10 +58,18 @@ describe.each([
       expect(grad.some((g) => g !== 0), `${param} has a gradient`).toBe(true);
       expect(recomputed.grads.get(param), param).toEqual(grad);
     }
-    const acts = new Activations(model, B, T, { shareLayers: true });
+    const acts = new Activations(model, B, T, { layers: 'recompute' });
     const [first, second] = acts.layers;
     expect(second!.res).not.toBe(first!.res);
     expect(second!.gate).toBe(first!.gate);
     acts.release();
+    // Forward only, the residual is shared too, and there is no backward to build.
+    const forwardOnly = new Activations(model, B, T, { layers: 'forward' });
+    expect(forwardOnly.layers[1]!.res).toBe(forwardOnly.layers[0]!.res);
+    const scratch = new BackwardScratch(model, B, T);
+    const grads = model.weights.zerosLike('grad');
+    const loss = new MaskedCrossEntropy(gpu, B * T, loaded.config.vocabSize, loaded.config.hiddenSize, 64, model.lmHead.rowsPerBlock);
+    expect(() => buildBackward(model, forwardOnly, grads, scratch, loss.backward, buildForward(model, forwardOnly))).toThrow(/forward-only pass/);
+    for (const part of [forwardOnly, scratch, grads, loss]) part.release();
   });
 });

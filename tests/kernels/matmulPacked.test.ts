@@ -43,7 +43,7 @@ describe.each(['bf16', 'f16'] as const)('matmul with a packed %s b', (dtype) => 
         const out = upload(gpu, [M, N], new Float64Array(M * N));
         const expected = ref.matmulForward(a, b.rounded, null, M, N, K, layout);
         const dispatch = matmulForward(gpu, out, aT, b.tensor, null, M, N, K, { layout });
-        expect(dispatch.label).toMatch(N % 4 === 0 && K % 4 === 0 ? /^matmulPackedVec4 / : /^matmulPackedForward /);
+        expect(dispatch.label).toMatch(N % 4 === 0 && K % 4 === 0 ? /^matmulForwardVec4 .* (bf16|f16)$/ : /^matmulPackedForward /);
         const [got] = await runAndRead(gpu, [dispatch], out);
         expectClose(got!, expected, scaledTolerance(expected, 1e-5), `${layout} ${M}×${N}×${K} ${dtype}`);
         gpu.release(aT, b.tensor, out);

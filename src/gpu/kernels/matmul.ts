@@ -22,7 +22,7 @@ export type MatmulLayout = 'NN' | 'NT' | 'TN';
  * - 'tiled<BM>x64k<BK>': shaders/matmulTiled.wgsl, 256 invocations on a BM × 64 block of out with
  *   K tiles of BK staged in workgroup memory (matmulTiledVec4 where the shape is 4-aligned);
  * - 'packed': shaders/matmulPacked.wgsl, the register kernel with b a packed 16-bit weight
- *   (matmulPackedVec4 where the shape is 4-aligned), the only kernel that reads one (on every
+ *   (its matmulForwardVec4 where the shape is 4-aligned), the only kernel that reads one (on every
  *   adapter: it needs no shader-f16).
  */
 export type MatmulKernel = 'register' | 'matvec' | 'matvecSubgroup' | 'tiled64x64k16' | 'tiled64x64k32' | 'tiled128x64k16' | 'tiled128x64k32' | 'packed';
@@ -145,7 +145,7 @@ export function matmulEntry(kernel: MatmulKernel, M: number, N: number, K: numbe
   if (kernel === 'matvec') return 'matmulVec';
   if (kernel === 'matvecSubgroup') return 'matmulVecSubgroup';
   if (kernel === 'register') return vec4 ? 'matmulForwardVec4' : 'matmulForward';
-  if (kernel === 'packed') return vec4 ? 'matmulPackedVec4' : 'matmulPackedForward';
+  if (kernel === 'packed') return vec4 ? 'matmulForwardVec4' : 'matmulPackedForward';
   return vec4 ? 'matmulTiledVec4' : 'matmulTiled';
 }
 

@@ -77,7 +77,8 @@ export async function logitsCommand(args: string[]): Promise<void> {
   const bad = tokens.findIndex((s, i) => s === '' || !Number.isInteger(ids[i]) || ids[i]! < 0 || ids[i]! >= V);
   if (bad >= 0) throw new UsageError(`--tokens: "${tokens[bad]}" is not a token id in [0, ${V})`);
   if (ids.length > model.maxPositions) throw new UsageError(`--tokens: ${ids.length} tokens exceed the model's ${model.maxPositions} positions`);
-  const acts = new Activations(model, 1, ids.length, { logits: true });
+  // Only run forward: the layers share one set of activations.
+  const acts = new Activations(model, 1, ids.length, { logits: true, layers: 'forward' });
   gpu.write(acts.tokens, Uint32Array.from(ids));
   gpu.run(buildForward(model, acts).dispatches, 'logits');
   const flat = await gpu.readF32(acts.logits!);

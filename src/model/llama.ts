@@ -22,12 +22,9 @@ import { ropeForward, ropeInvFreq, ropeTable, type PositionedDispatch } from '..
 import { swigluForward } from '../gpu/kernels/swiglu.ts';
 import type { ModelConfig } from './config.ts';
 import { modulePath, targetShape, type LoraAdapter, type LoraTarget } from './lora.ts';
-import { LOGITS_CHUNK_BYTES, logitsChunkColumns } from './memoryPlanner.ts';
+import { LOGITS_CHUNK_BYTES, logitsChunkColumns, MAX_ROPE_POSITIONS } from './memoryPlanner.ts';
 import { VocabularyHead } from './vocabHead.ts';
 import { ParameterSet } from './weights.ts';
-
-/** Positions the RoPE table covers: the config's context, capped to keep the table small. */
-const MAX_ROPE_POSITIONS = 8192;
 
 export class LlamaModel {
   readonly freqs: Tensor; // (Tmax, hs/2, 2) RoPE cos/sin

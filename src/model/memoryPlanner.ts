@@ -63,6 +63,9 @@ export const BINDING_OFFSET_ALIGNMENT = 256;
 /** 4-byte values per token of the loss's own buffers (AlphaAlignTrainer's UpdateGraph.t and the token ids). */
 const PER_TOKEN_LOSS_VALUES = 24;
 
+/** Positions a model's RoPE table covers at most (LlamaModel.freqs): the config's context, capped to keep it small. */
+export const MAX_ROPE_POSITIONS = 8192;
+
 /** What one chunk of training logits (and, in place, their gradient) may take. */
 export const LOGITS_CHUNK_BYTES = 32 * 2 ** 20;
 
@@ -171,6 +174,8 @@ function planWith(config: ModelConfig, run: RunShape, limits: MemoryLimits, reco
     { name: 'per-token loss buffers', bytes: BT * PER_TOKEN_LOSS_VALUES * F32 },
     // One chunk of vocabulary columns, its gradient in place, and each row's log-sum-exp state.
     { name: 'logits chunk', bytes: BT * (chunkColumns + 4) * F32 },
+    // Each model's (the policy's, and the reference copy's) cos/sin table: (positions, hs/2, 2).
+    { name: 'RoPE tables', bytes: (run.referenceCopy && run.finetune.kind === 'full' ? 2 : 1) * Math.min(config.maxPositions, MAX_ROPE_POSITIONS) * hs * F32 },
     { name: 'KV cache', bytes: 2 * L * run.generationBatch * run.generationLen * NKV * hs * F32 },
     // A prefill's activations: every prompt token of the generation batch, keys up to
     // generationLen, the final residual and a projection's output, and the last rows' logits.

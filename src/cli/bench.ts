@@ -54,7 +54,7 @@ function formatShape(r: ShapeBenchResult, adapter: string): string {
     `prefill          ${r.prefill_tokens_per_s.toFixed(1).padStart(8)} tokens/s (batch ${c.batch} × ${c.seqLen} tokens)`,
     `decode           ${r.decode_tokens_per_s.toFixed(1).padStart(8)} tokens/s`,
     `LoRA training    ${r.lora_train_tokens_per_s.toFixed(1).padStart(8)} tokens/s (${r.lora_train_step_s.toFixed(2)} s per step; rank ${r.lora.rank} on ${r.lora.targets.join(', ')})`,
-    `AlphaAlign step  ${a.step_s.toFixed(2).padStart(8)} s (the first ${a.first_step_s.toFixed(2)} s): ${a.prompts} prompts × ${a.generations} completions of ` +
+    `AlphaAlign step  ${a.step_s.toFixed(2).padStart(8)} s (the first ${a.first_step_s.toFixed(2)} s): ${a.prompts} prompt${a.prompts === 1 ? '' : 's'} × ${a.generations} completions of ` +
       `up to ${a.max_completion_length} tokens, sequences of up to ${a.seq_len}, ${a.finetune === 'lora' ? 'LoRA' : 'full fine-tuning'}, ${a.tokens_per_s.toFixed(1)} tokens/s`,
     `GPU memory       planned ${gib(m.planned_bytes)}, measured peak ${gib(m.measured_peak_bytes)} (${m.within_plan ? 'within the plan' : 'OVER the plan'}); ` +
       `${m.fits_default_budget ? 'fits' : 'does not fit'} the default budget of ${gib(m.default_budget_bytes)}`,

@@ -40,6 +40,7 @@ run() {
   fi
   local node=node
   if [ -f .gpu/node.xz ]; then
+    trap 'rm -f /tmp/lab-node-$$' EXIT
     xz -dc .gpu/node.xz >/tmp/lab-node-$$
     chmod +x /tmp/lab-node-$$
     node=/tmp/lab-node-$$

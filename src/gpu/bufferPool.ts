@@ -8,6 +8,12 @@ export class BufferPool {
   private pooledBytes = 0;
   /** The most bytes held at once, in use or pooled for reuse: what the GPU really had to give. */
   private peakBytes = 0;
+  /**
+   * Buffers are pooled for reuse only while everything held stays within this many bytes (a run's
+   * memory plan): generation batches and update graphs of new lengths release buffers in sizes the
+   * next may never take, and pooled without a bound they would add up past the plan.
+   */
+  private holdLimit = Infinity;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -20,6 +26,7 @@ export class BufferPool {
       reused.label = label;
       return reused;
     }
+    this.makeRoomFor(size);
     const buffer = this.device.createBuffer({
       label,
       size,
@@ -41,6 +48,23 @@ export class BufferPool {
   /** Bytes handed out and not yet released, bytes held for reuse, and the most of both at once so far. */
   stats(): { liveBytes: number; pooledBytes: number; peakBytes: number } {
     return { liveBytes: this.liveBytes, pooledBytes: this.pooledBytes, peakBytes: this.peakBytes };
+  }
+
+  /** Hold at most `bytes` in use and pooled together where freeing pooled buffers can keep it so (a run's planned total). */
+  holdAtMost(bytes: number): void {
+    this.holdLimit = bytes;
+  }
+
+  /** Frees pooled buffers, the sizes pooled first going first, until `size` more fits the hold limit or none are left. */
+  private makeRoomFor(size: number): void {
+    for (const [bucket, list] of this.free) {
+      while (list.length > 0 && this.liveBytes + this.pooledBytes + size > this.holdLimit) {
+        list.pop()!.destroy();
+        this.pooledBytes -= bucket;
+      }
+      if (list.length === 0) this.free.delete(bucket);
+      if (this.liveBytes + this.pooledBytes + size <= this.holdLimit) return;
+    }
   }
 
   /** Frees the buffers held for reuse: after shapes that will not come back were released, or at the end. */

@@ -158,6 +158,7 @@ export class AlphaAlignTrainer {
       { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: config.generation_batch_size, generationLen: T, referenceCopy: config.beta > 0 && !lora, evaluation: true, frozenDtype: (lora ? model.weights : referenceModel?.weights)?.dtype },
       { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes },
     );
+    gpu.pool.holdAtMost(this.plan.totalBytes);
     this.generator = new Generator(model, config.generation_batch_size, T);
     const trainable = model.lora?.weights ?? model.weights;
     this.grads = trainable.zerosLike('grad');

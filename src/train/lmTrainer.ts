@@ -59,6 +59,7 @@ export class LmTrainer {
       { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: 0, generationLen: 0, referenceCopy: false, frozenDtype: model.weights.dtype },
       { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes },
     ));
+    gpu.pool.holdAtMost(plan.totalBytes);
     this.acts = new Activations(model, B, T, { layers: plan.recompute ? 'recompute' : 'every' });
     this.scratch = new BackwardScratch(model, B, T);
     this.loss = new MaskedCrossEntropy(gpu, B * T, config.vocabSize, config.hiddenSize, plan.logitsChunkColumns, model.lmHead.rowsPerBlock);

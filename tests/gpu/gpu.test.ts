@@ -72,6 +72,20 @@ describe('Gpu', () => {
     gpu.destroy();
   });
 
+  it('frees pooled buffers of sizes not taken again before its holdings pass the hold limit', async () => {
+    const gpu = new Gpu(await openNodeDevice(), loadNodeShaders());
+    gpu.pool.holdAtMost(10_240);
+    // A generation batch of one length, released: pooled in sizes the next batch does not take.
+    gpu.release(gpu.tensor([1024], 'batch 1 a'), gpu.tensor([1024], 'batch 1 b')); // 8 KiB pooled
+    const next = gpu.tensor([768], 'batch 2'); // 3 KiB more would hold 11 KiB: one pooled buffer goes first
+    expect(gpu.pool.stats()).toEqual({ liveBytes: 3072, pooledBytes: 4096, peakBytes: 8192 });
+    // What is in use is never freed: past the limit, the pool still hands out what is asked.
+    const big = gpu.tensor([4096], 'big');
+    expect(gpu.pool.stats()).toEqual({ liveBytes: 3072 + 16_384, pooledBytes: 0, peakBytes: 3072 + 16_384 });
+    gpu.release(next, big);
+    gpu.destroy();
+  });
+
   it('round-trips data and refuses writes past the end', async () => {
     const gpu = await testGpu();
     const t = gpu.tensor([5], 't', new Float32Array([1, 2, 3, 4, 5]));

@@ -165,6 +165,11 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
     await fillTinyRun(3, 0);
     await page.getByTestId('train-start').click();
     await expect.poll(state, { timeout: 120_000, interval: 50 }).toBe('running');
+    // A reload during step 1, once the run is kept: its record is written (IndexedDB, asynchronously)
+    // as the worker reports the start, and the Runs panel lists it once the write has landed. Reloading
+    // in the milliseconds before that raced the write (one CI run in six lost the run that way).
+    await expect.poll(() => page.locator('[data-testid="run-row"][data-status="running"]').count(), { timeout: 30_000 }).toBe(1);
+    expect(await step()).toBe(0);
     await page.reload();
     const banner = page.getByTestId('restored-run');
     await expect.poll(() => banner.count(), { timeout: 60_000 }).toBe(1);

@@ -153,6 +153,40 @@ export function planMemory(config: ModelConfig, run: RunShape, limits: MemoryLim
   return kept.totalBytes <= limits.budgetBytes ? kept : planWith(config, run, limits, true);
 }
 
+/**
+ * The parts of one update graph (a training micro-batch's buffers at run.seqLen tokens): saved
+ * activations, backward scratch, per-token loss buffers, a chunk of logits, and with a reference
+ * copy its forward's activations. A trainer that keeps graphs of several lengths keeps them
+ * within these parts' total at the longest length, which is what the plan counts.
+ */
+function updateGraphParts(config: ModelConfig, run: RunShape, limits: MemoryLimits, recompute: boolean): { name: string; bytes: number }[] {
+  const { vocabSize: V, hiddenSize: C, numHeads: NH } = config;
+  const BT = run.batch * run.seqLen;
+  const chunkColumns = logitsChunkColumns(V, C, BT, Math.min(LOGITS_CHUNK_BYTES, limits.maxStorageBufferBindingSize));
+  return [
+    { name: 'activations', bytes: trainingActivations(config, run, recompute) * F32 },
+    { name: 'backward scratch', bytes: BT * backwardScratchPerToken(config, run) * F32 },
+    // Token ids, targets, weights, log-probs (the policy's, the sampling and the reference
+    // policy's), lse, entropy, advantages, the loss, its four statistics and its gradient: at
+    // most PER_TOKEN_LOSS_VALUES per token (the RL update's; SFT needs fewer).
+    { name: 'per-token loss buffers', bytes: BT * PER_TOKEN_LOSS_VALUES * F32 },
+    // One chunk of vocabulary columns, its gradient in place, and each row's log-sum-exp state.
+    { name: 'logits chunk', bytes: BT * (chunkColumns + 4) * F32 },
+    // The reference copy's log-probs come from its own forward (Activations' layers: 'forward': one
+    // layer's set shared by all, one layer's attention probabilities, the final residual, norm and
+    // a projection's output).
+    {
+      name: 'reference activations',
+      bytes: run.referenceCopy && run.finetune.kind === 'full' ? (BT * activationsPerToken(config, run.finetune) + run.batch * NH * run.seqLen * run.seqLen + 3 * BT * C) * F32 : 0,
+    },
+  ];
+}
+
+/** Bytes of one update graph at run.seqLen tokens, planned as planMemory plans it (recompute: the plan's choice). */
+export function updateGraphBytes(config: ModelConfig, run: RunShape, limits: MemoryLimits, recompute: boolean): number {
+  return updateGraphParts(config, run, limits, recompute).reduce((sum, part) => sum + part.bytes, 0);
+}
+
 function planWith(config: ModelConfig, run: RunShape, limits: MemoryLimits, recompute: boolean): MemoryPlan {
   const { vocabSize: V, hiddenSize: C, numHeads: NH, numKvHeads: NKV, headDim: hs, numLayers: L } = config;
   const BT = run.batch * run.seqLen;
@@ -166,14 +200,7 @@ function planWith(config: ModelConfig, run: RunShape, limits: MemoryLimits, reco
     { name: 'reference weights', bytes: run.referenceCopy && run.finetune.kind === 'full' ? weightBytes(config, frozenDtype) : 0 },
     { name: 'gradients', bytes: trainable * F32 },
     { name: 'optimiser state', bytes: 2 * trainable * F32 },
-    { name: 'activations', bytes: trainingActivations(config, run, recompute) * F32 },
-    { name: 'backward scratch', bytes: BT * backwardScratchPerToken(config, run) * F32 },
-    // Token ids, targets, weights, log-probs (the policy's, the sampling and the reference
-    // policy's), lse, entropy, advantages, the loss, its four statistics and its gradient: at
-    // most PER_TOKEN_LOSS_VALUES per token (the RL update's; SFT needs fewer).
-    { name: 'per-token loss buffers', bytes: BT * PER_TOKEN_LOSS_VALUES * F32 },
-    // One chunk of vocabulary columns, its gradient in place, and each row's log-sum-exp state.
-    { name: 'logits chunk', bytes: BT * (chunkColumns + 4) * F32 },
+    ...updateGraphParts(config, run, limits, recompute),
     // Each model's (the policy's, and the reference copy's) cos/sin table: (positions, hs/2, 2).
     { name: 'RoPE tables', bytes: (run.referenceCopy && run.finetune.kind === 'full' ? 2 : 1) * Math.min(config.maxPositions, MAX_ROPE_POSITIONS) * hs * F32 },
     { name: 'KV cache', bytes: 2 * L * run.generationBatch * run.generationLen * NKV * hs * F32 },

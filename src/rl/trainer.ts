@@ -26,7 +26,7 @@ import {
 import { BackwardScratch, buildBackward, type HeadBackward } from '../model/backward.ts';
 import { Generator } from '../model/generate.ts';
 import { Activations, buildForward, LlamaModel, type ForwardPass } from '../model/llama.ts';
-import { assertPlanFits, LOGITS_CHUNK_BYTES, logitsChunkColumns, type MemoryPlan } from '../model/memoryPlanner.ts';
+import { assertPlanFits, LOGITS_CHUNK_BYTES, logitsChunkColumns, updateGraphBytes, type MemoryPlan, type RunShape } from '../model/memoryPlanner.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
 import { VocabularyHead } from '../model/vocabHead.ts';
 import type { ParameterSet } from '../model/weights.ts';
@@ -84,13 +84,6 @@ interface MicroBatch {
 
 /** Sequence lengths of the update graphs are multiples of this (or maxSeqLen itself). */
 const SEQ_BUCKET = 32;
-/**
- * Update graphs kept at once, the most recently used: sorted micro-batches walk up a few
- * neighbouring buckets each step. The memory planner's figure is one graph at maxSeqLen; the
- * kept graphs are shorter, and an evicted graph's buffers are freed.
- */
-const KEPT_GRAPHS = 4;
-
 /** The update's buffers and dispatch lists for micro-batches padded to T tokens. */
 interface UpdateGraph {
   T: number;
@@ -120,8 +113,15 @@ export class AlphaAlignTrainer {
   /** Steps taken so far. */
   step = 0;
   private readonly generator: Generator;
-  /** Update graphs by padded length, the most recently used last. */
+  /**
+   * Update graphs by padded length, the most recently used last: sorted micro-batches walk up a
+   * few neighbouring lengths each step, so graphs are kept while their planned bytes together
+   * stay within the plan's one graph at maxSeqLen (graphBudget), and the least recently used go.
+   */
   private readonly graphs = new Map<number, UpdateGraph>();
+  private readonly graphBudget: number;
+  /** The planned bytes of an update graph of micro-batches padded to this many tokens. */
+  private readonly graphBytes: (length: number) => number;
   private readonly B: number;
   readonly valueHead: ValueHead | null;
   /** V_r of the reward (config.reward_judge). */
@@ -153,12 +153,12 @@ export class AlphaAlignTrainer {
     const B = (this.B = config.per_device_train_batch_size);
     const T = maxSeqLen;
     const lora = model.lora?.settings;
-    this.plan = assertPlanFits(
-      mc,
-      { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: config.generation_batch_size, generationLen: T, referenceCopy: config.beta > 0 && !lora, evaluation: true, frozenDtype: (lora ? model.weights : referenceModel?.weights)?.dtype },
-      { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes },
-    );
-    gpu.pool.holdAtMost(this.plan.totalBytes);
+    const shape: RunShape = { batch: B, seqLen: T, finetune: lora ? { kind: 'lora', ...lora } : { kind: 'full' }, generationBatch: config.generation_batch_size, generationLen: T, referenceCopy: config.beta > 0 && !lora, evaluation: true, frozenDtype: (lora ? model.weights : referenceModel?.weights)?.dtype };
+    const limits = { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes };
+    const plan = (this.plan = assertPlanFits(mc, shape, limits));
+    gpu.pool.holdAtMost(plan.totalBytes);
+    this.graphBytes = (length) => updateGraphBytes(mc, { ...shape, seqLen: length }, limits, plan.recompute);
+    this.graphBudget = this.graphBytes(T);
     this.generator = new Generator(model, config.generation_batch_size, T);
     const trainable = model.lora?.weights ?? model.weights;
     this.grads = trainable.zerosLike('grad');
@@ -182,11 +182,12 @@ export class AlphaAlignTrainer {
       this.graphs.set(T, known);
       return known;
     }
-    if (this.graphs.size >= KEPT_GRAPHS) {
-      const [oldest, graph] = this.graphs.entries().next().value!;
-      this.graphs.delete(oldest);
+    let kept = [...this.graphs.keys()].reduce((sum, length) => sum + this.graphBytes(length), 0);
+    for (const [length, graph] of this.graphs) {
+      if (kept + this.graphBytes(T) <= this.graphBudget) break;
+      this.graphs.delete(length);
       this.releaseGraph(graph);
-      this.model.gpu.pool.trim();
+      kept -= this.graphBytes(length);
     }
     const { model, config, B, valueHead } = this;
     const { gpu, config: mc } = model;

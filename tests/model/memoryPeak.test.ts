@@ -13,18 +13,23 @@ import { initialLoraWeights, LoraAdapter, type LoraSettings } from '../../src/mo
 import { planMemory, type MemoryPlan, type RunShape } from '../../src/model/memoryPlanner.ts';
 import { folderSource } from '../../src/model/nodeFiles.ts';
 import { parseRlConfig } from '../../src/rl/config.ts';
+import { evaluate } from '../../src/rl/evaluation.ts';
+import { evalSettings } from '../../src/rl/runSetup.ts';
 import { AlphaAlignTrainer } from '../../src/rl/trainer.ts';
 import { LmTrainer } from '../../src/train/lmTrainer.ts';
 import { DEFAULT_OPTIMIZER } from '../../src/train/optimizer.ts';
 
 const LORA: LoraSettings = { rank: 4, alpha: 8, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], dropout: 0 };
 
-/** A model on a fresh device (so the pool's peak is this run's), with LoRA or not. */
-async function fresh(lora: boolean) {
-  const gpu = new Gpu(await openNodeDevice(), loadNodeShaders(), { maxBindingBytes: 48 * 1024 });
+/**
+ * A model on a fresh device (so the pool's peak is this run's), with LoRA or not; by default with
+ * a 48 KiB binding cap, which stores the embedding and lm_head as two row blocks.
+ */
+async function fresh(lora: boolean, maxBindingBytes = 48 * 1024) {
+  const gpu = new Gpu(await openNodeDevice(), loadNodeShaders(), { maxBindingBytes });
   const loaded = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
   const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
-  expect(model.lmHead.blocks.length).toBe(2);
+  if (maxBindingBytes === 48 * 1024) expect(model.lmHead.blocks.length).toBe(2);
   if (lora) model.lora = new LoraAdapter(gpu, loaded.config, LORA, initialLoraWeights(loaded.config, LORA, 1));
   return { gpu, loaded, model };
 }
@@ -74,6 +79,34 @@ describe('measured GPU memory against the plan', () => {
     ]);
     expectWithinPlan(gpu, trainer.plan);
     trainer.release();
+    gpu.destroy();
+  });
+
+  it('an AlphaAlign run with a reference copy (evaluations, steps of several lengths) holds no more than planned', async () => {
+    // Full fine-tuning with beta > 0, as the demo preset: the reference copy runs its own forward,
+    // and prompts of different lengths build update graphs of several lengths, which the trainer
+    // keeps within the one graph the plan counts.
+    // Sequences of up to 64 tokens: the cap is raised for their attention probabilities.
+    const { gpu, loaded, model } = await fresh(false, 1024 * 1024);
+    const reference = LlamaModel.load(gpu, loaded.config, loaded.weights);
+    const config = parseRlConfig({ num_generations: 2, prompts_per_step: 2, per_device_train_batch_size: 2, generation_batch_size: 4, max_completion_length: 6, template: '{{prompt}}', beta: 0.04, seed: 3, eval_judge: 'rules' });
+    const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 64, reference);
+    const short = [
+      { id: '1', prompt: 'the thin', label: 'harmful' as const },
+      { id: '2', prompt: 'answer on', label: 'benign' as const },
+    ];
+    const long = [
+      { id: '3', prompt: 'answer on the thin answer on the thin', label: 'benign' as const },
+      { id: '4', prompt: 'the thin answer on the thin', label: 'harmful' as const },
+    ];
+    const held = [...short, ...long];
+    await evaluate(model, loaded.tokenizer, held, evalSettings(config, null));
+    for (const rows of [long, short, long, short]) await trainer.train(rows);
+    await evaluate(model, loaded.tokenizer, held, evalSettings(config, null));
+    expectWithinPlan(gpu, trainer.plan);
+    expect(trainer.plan.parts.find((p) => p.name === 'reference activations')?.bytes).toBeGreaterThan(0);
+    trainer.release();
+    reference.weights.release();
     gpu.destroy();
   });
 });

@@ -1,7 +1,7 @@
 // Command-line options checked with messages that name the option and the way out.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { adapterOverBase } from '../export/adapterSource.ts';
+import { adapterBaseName, adapterOverBase } from '../export/adapterSource.ts';
 import { ADAPTER_CONFIG } from '../model/loader.ts';
 import { ModelFileError, type ModelFileSource } from '../model/files.ts';
 import { folderSource } from '../model/nodeFiles.ts';
@@ -58,16 +58,18 @@ export function modelSource(path: string): ModelFileSource {
  * base folder its adapter_config.json names: a path, absolute or from the adapter folder.
  */
 function bareAdapterSource(path: string): ModelFileSource {
-  let base: unknown;
+  const at = join(path, ADAPTER_CONFIG);
+  let adapterConfig: unknown;
   try {
-    base = (JSON.parse(readFileSync(join(path, ADAPTER_CONFIG), 'utf8')) as Record<string, unknown>).base_model_name_or_path;
+    adapterConfig = JSON.parse(readFileSync(at, 'utf8'));
   } catch (error) {
-    throw new ModelFileError(`${join(path, ADAPTER_CONFIG)} is not valid JSON: ${(error as Error).message}`);
+    throw new ModelFileError(`${at} is not valid JSON: ${(error as Error).message}`);
   }
-  const baseDir = typeof base === 'string' && base !== '' ? (isAbsolute(base) ? base : join(path, base)) : null;
-  if (!baseDir || !existsSync(baseDir) || !statSync(baseDir).isDirectory()) {
+  const base = adapterBaseName(adapterConfig, at);
+  const baseDir = isAbsolute(base) ? base : join(path, base);
+  if (!existsSync(baseDir) || !statSync(baseDir).isDirectory()) {
     throw new ModelFileError(
-      `${path} is a LoRA adapter without its base model, and its adapter_config.json names the base ${JSON.stringify(base ?? null)}, which is not a folder here: download that model and set base_model_name_or_path to its folder`,
+      `${path} is a LoRA adapter without its base model, and its adapter_config.json names the base ${JSON.stringify(base)}, which is not a folder here: download that model and set base_model_name_or_path to its folder`,
     );
   }
   return adapterOverBase(folderSource(path), folderSource(baseDir));

@@ -4,7 +4,10 @@
 import { ModelFileError, type ModelFileSource } from './files.ts';
 import { urlSource, type UrlSourceOptions } from './urlSource.ts';
 
-const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
+// The Hub's rule for an owner and a name: letters, digits, '-', '_' and '.', neither '--' nor '..',
+// and no '-' or '.' at either end; so a path such as ../base or ./model is never taken for a repo.
+const REPO_PART = '(?!.*(?:--|\\.\\.))[A-Za-z0-9_](?:[\\w.-]*[A-Za-z0-9_])?';
+const REPO_ID = new RegExp(`^${REPO_PART}/${REPO_PART}$`);
 const HUB_HOSTS = new Set(['huggingface.co', 'www.huggingface.co', 'hf.co']);
 
 export interface HubReference {

@@ -22,8 +22,12 @@ export type ModelSourceSpec =
    * huggingface.co unless changed), with the user's access token for a gated repo, if given.
    */
   | { kind: 'hub'; repoId: string; revision: string; baseUrl: string; token: string | null }
-  /** A Hugging Face folder's files dropped onto the page or picked with a file input. */
-  | { kind: 'files'; files: File[]; label: string }
+  /**
+   * A Hugging Face folder's files dropped onto the page or picked with a file input. `hub`: where
+   * the base of a LoRA adapter dropped without it (TRL's output) is fetched from (the page's Hub
+   * address and token; null while the address setting is not one).
+   */
+  | { kind: 'files'; files: File[]; label: string; hub: { baseUrl: string; token: string | null } | null }
   /** A checkpoint zip (checkpointZip's format), e.g. an exported run to resume. */
   | { kind: 'zip'; bytes: ArrayBuffer; name: string };
 

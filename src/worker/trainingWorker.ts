@@ -4,6 +4,7 @@
 /// <reference lib="webworker" />
 import type { PromptRow } from '../data/schema.ts';
 import { heldOutRecord, stratifiedSubset, type HeldOutChoice, type HeldOutRecord } from '../data/splits.ts';
+import { onHubBaseIfBareAdapter } from '../export/adapterSource.ts';
 import { NoAdapterError } from '../gpu/adapter.ts';
 import { createBrowserGpu } from '../gpu/browser.ts';
 import type { Gpu } from '../gpu/gpu.ts';
@@ -120,7 +121,7 @@ async function gpu(): Promise<Gpu> {
 
 // ----------------------------------------------------------------------------------- loading
 
-function sourceOf(spec: ModelSourceSpec): ModelFileSource {
+async function sourceOf(spec: ModelSourceSpec): Promise<ModelFileSource> {
   const onBytes = throttledDownloadProgress((file, received, total) => post({ type: 'downloadProgress', file, received, total }));
   switch (spec.kind) {
     case 'url':
@@ -128,7 +129,7 @@ function sourceOf(spec: ModelSourceSpec): ModelFileSource {
     case 'hub':
       return hubSource(spec.repoId, { revision: spec.revision, baseUrl: spec.baseUrl, token: spec.token, onBytes });
     case 'files':
-      return droppedFilesSource(spec.files, spec.label);
+      return onHubBaseIfBareAdapter(droppedFilesSource(spec.files, spec.label), spec.hub && { ...spec.hub, onBytes });
     case 'zip':
       return zipSource(new Uint8Array(spec.bytes), spec.name);
   }
@@ -194,7 +195,7 @@ async function load(spec: ModelSourceSpec, config: RlConfig): Promise<void> {
     return;
   }
   try {
-    const source = sourceOf(spec);
+    const source = await sourceOf(spec);
     post({ type: 'loadProgress', phase: 'config', done: 0, total: 1, label: source.label });
     // The verdict comes before the weights: config.json alone sizes the run.
     const modelConfig = parseModelConfig(await readJson(source, 'config.json'), `${source.label}/config.json`);

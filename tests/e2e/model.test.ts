@@ -270,6 +270,28 @@ describe('the Model panel in Chromium', () => {
     await dismissError();
   });
 
+  it("opens a LoRA adapter dropped without its base (TRL's output) on the base it names, fetched from the Hub", async () => {
+    const adapterConfig = JSON.parse(readFileSync(join(FIXTURE, 'lora/adapter_config.json'), 'utf8')) as Record<string, unknown>;
+    const adapterFiles = (base: string) => ({
+      'adapter_config.json': new TextEncoder().encode(JSON.stringify({ ...adapterConfig, base_model_name_or_path: base })),
+      'adapter_model.safetensors': new Uint8Array(readFileSync(join(FIXTURE, 'lora/adapter_model.safetensors'))),
+      'tokenizer.json': new Uint8Array(readFileSync(join(FIXTURE, 'tokenizer.json'))),
+      'tokenizer_config.json': new Uint8Array(readFileSync(join(FIXTURE, 'tokenizer_config.json'))),
+    });
+    // A base named by a path on the computer that trained it: the page says how to bring the two together.
+    await dropFiles(lab, 'model-drop', adapterFiles('../Qwen2.5-0.5B-Instruct'));
+    expect(await errorText()).toContain(`4 dropped files is a LoRA adapter without its base model, and 4 dropped files/adapter_config.json names the base "../Qwen2.5-0.5B-Instruct", a path on the computer that saved it: put the adapter's files in that model's folder and drop the folder`);
+    await dismissError();
+    // A Hub repo id: the base's files come from the Hub address set above, the adapter's from the drop.
+    const asked = hub.requests.length;
+    await dropFiles(lab, 'model-drop', adapterFiles(SHARDED));
+    await ready(`Loaded 4 dropped files (on ${SHARDED})`);
+    expect(await status().textContent()).toContain('with a LoRA adapter');
+    for (const file of ['config.json', ...SHARD_NAMES]) expect(hub.requests.slice(asked)).toContain(`GET /${SHARDED}/resolve/main/${file}`);
+    expect(hub.requests.slice(asked).some((request) => /tokenizer|adapter/.test(request))).toBe(false);
+    expect(lab.consoleErrors).toEqual([]);
+  });
+
   it('loads a picked folder of a real-shape model (SmolLM2-135M width and vocabulary, 1 layer, bf16)', async () => {
     const folder = writeRealShapeFolder(scratch);
     await lab.page.getByTestId('model-folder-input').setInputFiles(folder);

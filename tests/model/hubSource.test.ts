@@ -22,6 +22,12 @@ describe('parseHubReference', () => {
     expect(parseHubReference('https://huggingface.co/gpt2')).toBeNull();
     expect(parseHubReference('not a repo')).toBeNull();
   });
+
+  it('never takes a relative path for a repo id (the Hub forbids leading dots, .. and --)', () => {
+    for (const path of ['../base', './model', 'models/..', '.cache/model', 'org/-model', 'org/model.', 'org/a--b', 'org/a..b']) expect(parseHubReference(path)).toBeNull();
+    expect(parseHubReference('meta-llama/Llama-3.2-1B-Instruct')).toEqual({ repoId: 'meta-llama/Llama-3.2-1B-Instruct', revision: 'main' });
+    expect(parseHubReference('user_1/my.model_v2')).toEqual({ repoId: 'user_1/my.model_v2', revision: 'main' });
+  });
 });
 
 describe('hubSource', () => {

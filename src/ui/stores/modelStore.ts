@@ -77,7 +77,9 @@ export const useModelStore = create<ModelStore>((set, get) => ({
       return;
     }
     const folder = files[0]?.webkitRelativePath.split('/')[0];
-    get().load({ kind: 'files', files, label: folder || counted(files.length, 'dropped file') });
+    const { baseUrl, token } = useHubSettingsStore.getState();
+    const hub = baseUrl === null ? null : { baseUrl, token: token || null };
+    get().load({ kind: 'files', files, label: folder || counted(files.length, 'dropped file'), hub });
   },
   loadHub(input) {
     // A pasted model page's address becomes its repo id (and revision); anything else goes as

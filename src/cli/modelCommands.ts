@@ -8,7 +8,7 @@ import { createNodeGpu } from '../gpu/node.ts';
 import { Generator } from '../model/generate.ts';
 import { Activations, buildForward, LlamaModel } from '../model/llama.ts';
 import { checkLoraSettings, DEFAULT_LORA, initialLoraWeights, LoraAdapter, type LoraSettings, type LoraTarget } from '../model/lora.ts';
-import { peakLine } from '../model/memoryPlanner.ts';
+import { gib, peakLine } from '../model/memoryPlanner.ts';
 import { loadCheckpoint, checkpointFiles, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { weightsStorage } from '../model/loader.ts';
 import { LmTrainer } from '../train/lmTrainer.ts';
@@ -20,11 +20,21 @@ import { choiceOption, modelSource, numberOption, requireString, UsageError } fr
 import { readOptionText } from './inputFiles.ts';
 import { APP_VERSION } from '../version.ts';
 
-/** frozen: nothing trains but LoRA adapters, so the weights keep the checkpoint's 16 bits. */
-async function openModel(path: string, frozen = false): Promise<{ gpu: Gpu; loaded: LoadedCheckpoint; model: LlamaModel }> {
+/**
+ * frozen: the weights do not train (generation, logits, evaluation, or only LoRA adapters train),
+ * so they keep the checkpoint's 16 bits on the GPU: a 1.5 B bf16 model takes 3 GB, not 6.
+ */
+export async function openModel(path: string, frozen: boolean): Promise<{ gpu: Gpu; loaded: LoadedCheckpoint; model: LlamaModel }> {
   const loaded = await loadCheckpoint(modelSource(path));
   const gpu = await createNodeGpu();
-  return { gpu, loaded, model: LlamaModel.load(gpu, loaded.config, loaded.weights, weightsStorage(loaded, frozen)) };
+  const model = LlamaModel.load(gpu, loaded.config, loaded.weights, weightsStorage(loaded, frozen));
+  if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
+  return { gpu, loaded, model };
+}
+
+/** What a command that only runs the model held on the GPU: how its weights are stored, and the pool's peak. */
+export function inferenceMemoryLine(gpu: Gpu, model: LlamaModel): string {
+  return `weights on the GPU as ${model.weights.dtype}; GPU memory peak ${gib(gpu.pool.stats().peakBytes)}`;
 }
 
 export async function generateCommand(args: string[]): Promise<void> {
@@ -48,7 +58,7 @@ export async function generateCommand(args: string[]): Promise<void> {
   const topK = numberOption(values, 'top-k', 0, { min: 0, integer: true });
   const topP = numberOption(values, 'top-p', 1, { min: Number.MIN_VALUE, max: 1 });
   const seed = numberOption(values, 'seed', 0, { min: 0, max: 2 ** 32 - 1, integer: true });
-  const { gpu, loaded, model } = await openModel(requireString(values, 'model'));
+  const { gpu, loaded, model } = await openModel(requireString(values, 'model'), true);
   const { tokenizer } = loaded;
   // --raw feeds the text as it is; otherwise it is the user turn of the model's chat template.
   const text = values.raw ? prompt : tokenizer.applyChatTemplate([{ role: 'user', content: prompt }]);
@@ -63,6 +73,7 @@ export async function generateCommand(args: string[]): Promise<void> {
     stopTokenIds: loaded.config.eosTokenIds,
   });
   process.stdout.write(`${tokenizer.decode(reply!.tokens)}\n`);
+  process.stderr.write(`${inferenceMemoryLine(gpu, model)}\n`);
   gpu.destroy();
 }
 
@@ -72,7 +83,7 @@ export async function logitsCommand(args: string[]): Promise<void> {
     .split(',')
     .map((s) => s.trim());
   const ids = tokens.map(Number);
-  const { gpu, loaded, model } = await openModel(requireString(values, 'model'));
+  const { gpu, loaded, model } = await openModel(requireString(values, 'model'), true);
   const V = loaded.config.vocabSize;
   const bad = tokens.findIndex((s, i) => s === '' || !Number.isInteger(ids[i]) || ids[i]! < 0 || ids[i]! >= V);
   if (bad >= 0) throw new UsageError(`--tokens: "${tokens[bad]}" is not a token id in [0, ${V})`);
@@ -86,6 +97,7 @@ export async function logitsCommand(args: string[]): Promise<void> {
   const json = JSON.stringify({ logits });
   if (typeof values.out === 'string') writeFileSync(values.out, json);
   else process.stdout.write(`${json}\n`);
+  process.stderr.write(`${inferenceMemoryLine(gpu, model)}\n`);
   gpu.destroy();
 }
 
@@ -156,8 +168,7 @@ export async function sftCommand(args: string[]): Promise<void> {
   // --lora starts a fresh adapter on a frozen base, kept in the checkpoint's 16 bits; a
   // checkpoint that holds an adapter goes on training it (its base loaded f32).
   const { gpu, loaded, model } = await openModel(requireString(values, 'model'), useLora);
-  if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
-  else if (useLora) model.lora = new LoraAdapter(gpu, loaded.config, loraSettings, initialLoraWeights(loaded.config, loraSettings, seed));
+  if (!loaded.adapter && useLora) model.lora = new LoraAdapter(gpu, loaded.config, loraSettings, initialLoraWeights(loaded.config, loraSettings, seed));
   const trainer = new LmTrainer(model, batchSize, seqLen, { ...DEFAULT_OPTIMIZER, lr });
   if (loaded.optimizer) trainer.optimizer.importState(loaded.optimizer);
   const start = Date.now();

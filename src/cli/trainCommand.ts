@@ -6,8 +6,6 @@ import type { PromptRow } from '../data/schema.ts';
 import { assignSplits, DEFAULT_EVAL_FRACTION, heldOutRecord, IMPORT_SPLIT_SEED, type HeldOutChoice } from '../data/splits.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import { createNodeGpu } from '../gpu/node.ts';
-import { LlamaModel } from '../model/llama.ts';
-import { LoraAdapter } from '../model/lora.ts';
 import { peakLine } from '../model/memoryPlanner.ts';
 import { AttackError, selectAttacks } from '../rl/attacks.ts';
 import { judgeCompletionReasoning } from '../rl/reasoningDepth.ts';
@@ -22,6 +20,7 @@ import { checkpointFiles, loadCheckpoint, type LoadedCheckpoint } from '../train
 import { NonFiniteError } from '../train/lmTrainer.ts';
 import { choiceOption, modelSource, numberOption, requireString, UsageError } from './args.ts';
 import { readPromptRows, readRlConfig } from './inputFiles.ts';
+import { inferenceMemoryLine, openModel } from './modelCommands.ts';
 import { refusalClassifierFor } from './refusalClassifierFile.ts';
 import { REFUSAL_JUDGE_KINDS } from '../rl/refusalJudge.ts';
 
@@ -299,10 +298,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   // Utility beside the overlap scores: the reward model's score of each benign answer with a reference.
   const rewardModel = typeof values['reward-model'] === 'string' ? await loadRewardModel(values['reward-model']) : null;
   const rows = readPromptRows(requireString(values, 'data'), 'data', label);
-  const loaded = await loadCheckpoint(modelSource(requireString(values, 'model')));
-  const gpu: Gpu = await createNodeGpu();
-  const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
-  if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);
+  const { gpu, loaded, model } = await openModel(requireString(values, 'model'), true);
   const { rows: usable } = fitting(rows, loaded, config, model.maxPositions, requireString(values, 'data'));
   const progress = (done: number, total: number) => {
     if (done === total || done % 32 === 0) process.stderr.write(`evaluated ${done}/${total}\n`);
@@ -342,5 +338,6 @@ export async function evalCommand(args: string[]): Promise<void> {
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (typeof values.out === 'string') writeFileSync(values.out, json);
   else process.stdout.write(json);
+  process.stderr.write(`${inferenceMemoryLine(gpu, model)}\n`);
   gpu.destroy();
 }

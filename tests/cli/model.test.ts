@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSafetensors } from '../../src/model/safetensors.ts';
+import { parseSafetensors, serializeSafetensors } from '../../src/model/safetensors.ts';
 import { lab } from './lab.ts';
 
 const MODEL = 'tests/fixtures/models/llama-gqa';
@@ -26,6 +26,60 @@ describe('lab logits', () => {
       }
     }
     expect(err / max).toBeLessThan(1e-4);
+  });
+
+  /** `lab logits` on a folder: the logits of the fixture's first 5 tokens and what it said on stderr. */
+  const logitsOf = (model: string) => {
+    const ids = (JSON.parse(readFileSync(`${MODEL}/expected.json`, 'utf8')) as { input_ids: number[][] }).input_ids[0]!.slice(0, 5);
+    const out = join(mkdtempSync(join(tmpdir(), 'lab-logits-')), 'logits.json');
+    const result = lab(['logits', '--model', model, '--tokens', ids.join(','), '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    return { logits: (JSON.parse(readFileSync(out, 'utf8')) as { logits: number[][] }).logits, stderr: result.stderr };
+  };
+  const peakMiB = (stderr: string) => Number(/GPU memory peak ([\d.]+) MiB/.exec(stderr)?.[1]);
+
+  it('keeps a bf16 checkpoint in 16 bits on the GPU (nothing trains), with the logits of its f32 widening', () => {
+    // The same weights twice: rounded to bf16 and stored so, and widened back to f32.
+    const dir = mkdtempSync(join(tmpdir(), 'lab-logits-bf16-'));
+    const whole = parseSafetensors(readFileSync(`${MODEL}/model.safetensors`), 'fixture');
+    const tensors = whole.names.map((name) => ({ name, shape: whole.shape(name), data: whole.read(name) }));
+    const bf16 = serializeSafetensors(tensors, 'BF16');
+    const rounded = parseSafetensors(bf16, 'bf16');
+    for (const [folder, bytes] of [
+      ['bf16', bf16],
+      ['f32', serializeSafetensors(rounded.names.map((name) => ({ name, shape: rounded.shape(name), data: rounded.read(name) })))],
+    ] as const) {
+      mkdirSync(join(dir, folder));
+      writeFileSync(join(dir, folder, 'model.safetensors'), bytes);
+      for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(MODEL, file), join(dir, folder, file));
+    }
+    const stored = logitsOf(join(dir, 'bf16'));
+    const widened = logitsOf(join(dir, 'f32'));
+    expect(stored.stderr).toContain('weights on the GPU as bf16');
+    expect(widened.stderr).toContain('weights on the GPU as f32');
+    expect(peakMiB(stored.stderr)).toBeLessThan(peakMiB(widened.stderr));
+    const max = Math.max(...widened.logits.flat().map(Math.abs));
+    const err = Math.max(...widened.logits.flatMap((row, t) => row.map((x, v) => Math.abs(x - stored.logits[t]![v]!))));
+    expect(err / max).toBeLessThan(1e-5);
+  });
+
+  it("applies a checkpoint's LoRA adapter, as PyTorch's PEFT model does", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-logits-lora-'));
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors']) copyFileSync(join(MODEL, file), join(dir, file));
+    for (const file of ['adapter_config.json', 'adapter_model.safetensors']) copyFileSync(join(MODEL, 'lora', file), join(dir, file));
+    const { logits } = logitsOf(dir);
+    const reference = parseSafetensors(readFileSync(`${MODEL}/lora/expected.safetensors`), 'expected').read('logits'); // (2, 9, 300)
+    const base = parseSafetensors(readFileSync(`${MODEL}/expected.safetensors`), 'expected').read('logits');
+    let [max, err, fromBase] = [0, 0, 0];
+    for (let t = 0; t < 5; t++) {
+      for (let v = 0; v < 300; v++) {
+        max = Math.max(max, Math.abs(reference[t * 300 + v]!));
+        err = Math.max(err, Math.abs(logits[t]![v]! - reference[t * 300 + v]!));
+        fromBase = Math.max(fromBase, Math.abs(base[t * 300 + v]! - reference[t * 300 + v]!));
+      }
+    }
+    expect(err / max).toBeLessThan(1e-4);
+    expect(fromBase / max).toBeGreaterThan(1e-3); // the adapter does change the logits
   });
 
   it('refuses a token id outside the vocabulary and a missing model with clear messages', () => {

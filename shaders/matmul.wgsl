@@ -42,18 +42,7 @@ const TILE: u32 = 8u;  // each invocation computes TILE × TILE outputs
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 
-fn storeScalar(m: u32, n: u32, v: vec4f) {
-  if (m >= p.M) { return; }
-  for (var j = 0u; j < 4u; j++) {
-    let col = n + j;
-    if (col < p.N) {
-      var r = p.alpha * v[j];
-      if (BIAS) { r += bias[col]; }
-      if (ACCUMULATE) { r += out[m * p.N + col]; }
-      out[m * p.N + col] = r;
-    }
-  }
-}
+#include "matmulStore"
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn matmulForward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {

@@ -42,18 +42,7 @@ fn bAt(i: u32) -> f32 {
   return select(pair.x, pair.y, (i & 1u) == 1u);
 }
 
-fn store(m: u32, n: u32, v: vec4f) {
-  if (m >= p.M) { return; }
-  for (var j = 0u; j < 4u; j++) {
-    let col = n + j;
-    if (col < p.N) {
-      var r = p.alpha * v[j];
-      if (BIAS) { r += bias[col]; }
-      if (ACCUMULATE) { r += out[m * p.N + col]; }
-      out[m * p.N + col] = r;
-    }
-  }
-}
+#include "matmulStore"
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn matmulPackedForward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -119,8 +108,8 @@ fn matmulPackedForward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocat
     }
   }
   for (var i = 0u; i < TILE; i++) {
-    store(m0 + i, n0, acc[2u * i]);
-    store(m0 + i, n0 + 4u, acc[2u * i + 1u]);
+    storeScalar(m0 + i, n0, acc[2u * i]);
+    storeScalar(m0 + i, n0 + 4u, acc[2u * i + 1u]);
   }
 }
 

@@ -29,17 +29,7 @@ const MV_OUT: u32 = 4u;
 @group(0) @binding(3) var<storage, read> w: array<vec4f>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 
-fn store(m: u32, n0: u32, v: vec4f) {
-  for (var j = 0u; j < MV_OUT; j++) {
-    let n = n0 + j;
-    if (n < p.N) {
-      var s = p.alpha * v[j];
-      if (BIAS) { s += bias[n]; }
-      if (ACCUMULATE) { s += out[m * p.N + n]; }
-      out[m * p.N + n] = s;
-    }
-  }
-}
+#include "matmulStore"
 
 @compute @workgroup_size(MV_WG)
 fn matmulVecSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -80,8 +70,8 @@ fn matmulVecSubgroup(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups)
   let s2 = subgroupAdd(acc2);
   let s3 = subgroupAdd(acc3);
   if (lid.x != 0u) { return; }
-  store(0u, n0, s0);
-  if (MV_M > 1u) { store(1u, n0, s1); }
-  if (MV_M > 2u) { store(2u, n0, s2); }
-  if (MV_M > 3u) { store(3u, n0, s3); }
+  storeScalar(0u, n0, s0);
+  if (MV_M > 1u) { storeScalar(1u, n0, s1); }
+  if (MV_M > 2u) { storeScalar(2u, n0, s2); }
+  if (MV_M > 3u) { storeScalar(3u, n0, s3); }
 }

@@ -25,7 +25,7 @@ export type ShaderName = (typeof SHADER_NAMES)[number];
 export type ShaderSources = Record<ShaderName, string>;
 
 /** Functions shared by several op families: shaders/lib/NAME.wgsl, pulled in by `#include "NAME"`. */
-export const SHADER_LIBRARIES = ['philox', 'packed16', 'matmulVec4'] as const;
+export const SHADER_LIBRARIES = ['philox', 'packed16', 'matmulVec4', 'matmulStore'] as const;
 
 export type ShaderLibraries = Record<(typeof SHADER_LIBRARIES)[number], string>;
 

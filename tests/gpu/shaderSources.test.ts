@@ -9,7 +9,7 @@ describe('shader includes', () => {
   });
 
   it('names the file and the unknown library', () => {
-    expect(() => resolveIncludes('shaders/x.wgsl', '#include "nope"\n', { philox: '', packed16: '', matmulVec4: '' })).toThrow('shaders/x.wgsl: #include "nope" names no library in shaders/lib/ (known: philox, packed16, matmulVec4)');
+    expect(() => resolveIncludes('shaders/x.wgsl', '#include "nope"\n', { philox: '', packed16: '', matmulVec4: '', matmulStore: '' })).toThrow('shaders/x.wgsl: #include "nope" names no library in shaders/lib/ (known: philox, packed16, matmulVec4, matmulStore)');
   });
 
   it('leaves no #include in the loaded shaders; sampling and dropout get the one Philox', () => {

@@ -1,7 +1,8 @@
 // Assembles the demo's train and held-out eval splits from the published data sets in
-// ../shared/datasets, as they are: harmful prompts from AdvBench and XSTest's unsafe contrast
-// prompts, benign ones from the Alpaca seed tasks (with their reference answers) and XSTest's
-// safe prompts that look unsafe. The eval split is held out and stratified by source and type.
+// ../shared/datasets, as they are: harmful prompts from AdvBench (imperatives), CatQA (questions)
+// and XSTest's unsafe contrast prompts; benign ones from the Alpaca seed tasks and self-instruct's
+// user-oriented tasks (both with their reference answers) and XSTest's safe prompts that look
+// unsafe. The eval split is held out and stratified by source and type.
 //
 //   npx tsx scripts/build-demo-data.ts     (rerunnable; seeded, so the splits never move)
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,9 @@ function load(file: string, source: string, defaultLabel?: Label): PromptRow[] {
 const rows = [
   ...load('advbench_harmful_behaviors.csv', 'advbench', 'harmful'),
   ...load('xstest_prompts.csv', 'xstest'),
+  ...load('catqa_english.json', 'catqa', 'harmful'),
   ...load('alpaca_seed_tasks.jsonl', 'alpaca', 'benign'),
+  ...load('self_instruct_user_oriented.jsonl', 'self-instruct', 'benign'),
 ];
 
 const random = seededRandom(20250720);

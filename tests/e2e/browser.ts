@@ -1,10 +1,16 @@
 // Headless Debian Chromium, driven by Playwright, against the production build served by
 // `vite preview` on localhost (a secure context, so navigator.gpu exists on SwiftShader).
 // Playwright gives every launch a fresh, empty profile of its own.
+import { readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Rows of the demo data the page loads on first open: its train and held-out files together. */
+export const DEMO_ROWS = ['public/datasets/demo-train.jsonl', 'public/datasets/demo-eval.jsonl']
+  .map((file) => readFileSync(file, 'utf8').trim().split('\n').length)
+  .reduce((a, b) => a + b, 0);
 
 export interface Lab {
   browser: Browser;

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meanIdRewardModel } from '../helpers/onnxModels.ts';
-import { openLab, type Lab } from './browser.ts';
+import { DEMO_ROWS, openLab, type Lab } from './browser.ts';
 
 const XSTEST = '../shared/datasets/xstest_prompts.csv';
 const ADVBENCH = '../shared/datasets/advbench_harmful_behaviors.csv';
@@ -27,7 +27,7 @@ describe('the Data and Rewards panels in Chromium', () => {
   const saved = () => expect.poll(() => lab.page.getByTestId('dataset-saved').getAttribute('data-state'), { timeout: 10_000 }).toBe('saved');
 
   it('loads the demo data on first open, a page of the table about a screen high at most', async () => {
-    await expect.poll(count, { timeout: 30_000 }).toBe(1146);
+    await expect.poll(count, { timeout: 30_000 }).toBe(DEMO_ROWS);
     expect(await lab.page.getByTestId('label-row').count()).toBe(10);
     // Prompts show at most three lines until clicked, so ten rows stay within a screen.
     const viewport = lab.page.viewportSize()!;

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLab, type Lab } from './browser.ts';
+import { DEMO_ROWS, openLab, type Lab } from './browser.ts';
 
 describe('the Export panel hands the experiment to TRL and veRL', () => {
   let lab: Lab;
@@ -25,7 +25,7 @@ describe('the Export panel hands the experiment to TRL and veRL', () => {
 
   it('zips the data as loaded, the rules as edited and the model named, for each target', async () => {
     const { page } = lab;
-    await expect.poll(() => page.getByTestId('dataset-count').getAttribute('data-count').then(Number), { timeout: 60_000 }).toBe(1146);
+    await expect.poll(() => page.getByTestId('dataset-count').getAttribute('data-count').then(Number), { timeout: 60_000 }).toBe(DEMO_ROWS);
     await page.getByTestId('reward-rules').getByTestId('rule-pattern').nth(0).fill(`it's "edited" \\ here`);
     await page.getByTestId('export-model').fill('Qwen/Qwen2.5-0.5B-Instruct');
 
@@ -37,7 +37,7 @@ describe('the Export panel hands the experiment to TRL and veRL', () => {
     const record = JSON.parse(strFromU8(trl.files['alphaalign-trl/alphaalign_export.json']!)) as { config: { refusal_rules: { pattern: string }[] }; model: string; data: { train: { rows: number }; eval: { rows: number } } };
     expect(record.config.refusal_rules[0]!.pattern).toBe(`it's "edited" \\ here`);
     expect(record.model).toBe('Qwen/Qwen2.5-0.5B-Instruct');
-    expect(record.data.train.rows + record.data.eval.rows).toBe(1146);
+    expect(record.data.train.rows + record.data.eval.rows).toBe(DEMO_ROWS);
     expect(strFromU8(trl.files['alphaalign-trl/train.jsonl']!).trim().split('\n')).toHaveLength(record.data.train.rows);
     expect(strFromU8(trl.files['alphaalign-trl/train_grpo.py']!)).toContain('MODEL = "Qwen/Qwen2.5-0.5B-Instruct"');
 

@@ -146,9 +146,9 @@ function compose(base: Record<string, unknown>, form: FormValues, advanced: stri
   return { config: Object.keys(errors).length === 0 ? config : null, errors };
 }
 
-// The demo's whole held-out split (174 prompts that fit), so the page reads what `lab eval` and
-// the README read (about 25 s an evaluation here); a larger split is sampled in proportion.
-const DEFAULT_EVAL_LIMIT = '200';
+// The demo's whole held-out split (289 prompts that fit), so the page reads what `lab eval` and
+// the README read; a larger split is sampled in proportion.
+const DEFAULT_EVAL_LIMIT = '300';
 
 export const useRunStore = create<RunStore>((set, getState) => {
   const revalidate = (patch: Partial<Pick<RunStore, 'form' | 'advanced' | 'evalLimit' | 'base'>>) => {

@@ -45,7 +45,7 @@ const REASONING = [
 // No final full stop: it would merge with the closing tag into one token (see the parts below).
 const ASSESSMENT = { harmful: 'This request looks harmful', benign: 'This request looks harmless' } as const;
 const { values } = parseArgs({
-  options: { steps: { type: 'string', default: '250' }, seed: { type: 'string', default: '7' }, 'balance-sources': { type: 'boolean', default: false } },
+  options: { steps: { type: 'string', default: '400' }, seed: { type: 'string', default: '7' }, 'balance-sources': { type: 'boolean', default: false } },
 });
 const steps = Number(values.steps);
 const seed = Number(values.seed);

@@ -8,26 +8,10 @@ import { parseModelConfig } from '../../src/model/config.ts';
 import { LORA_TARGETS } from '../../src/model/lora.ts';
 import { planMemory } from '../../src/model/memoryPlanner.ts';
 import { lab } from './lab.ts';
+import { knownShapeJson } from '../../src/model/knownShapes.ts';
 
-// Qwen2.5-0.5B-Instruct's config.json as published.
-const qwen25 = {
-  architectures: ['Qwen2ForCausalLM'],
-  bos_token_id: 151643,
-  eos_token_id: 151645,
-  hidden_act: 'silu',
-  hidden_size: 896,
-  intermediate_size: 4864,
-  max_position_embeddings: 32768,
-  num_attention_heads: 14,
-  num_hidden_layers: 24,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-6,
-  rope_theta: 1000000.0,
-  sliding_window: 32768,
-  tie_word_embeddings: true,
-  use_sliding_window: false,
-  vocab_size: 151936,
-};
+// Qwen2.5-0.5B-Instruct's config.json as published (src/model/knownShapes.ts).
+const qwen25 = knownShapeJson('qwen2.5-0.5b');
 
 function configFolder(json: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'lab-plan-'));

@@ -5,7 +5,7 @@ import { resolveIncludes } from '../../src/gpu/shaderSources.ts';
 describe('shader includes', () => {
   it('replaces an #include line with the library, and only whole lines', () => {
     const source = 'const A: u32 = 1u;\n#include "philox"\n// #include "philox" stays a comment\nfn main() {}\n';
-    expect(resolveIncludes('x.wgsl', source, { philox: 'fn philox() {}\n', packed16: '', matmulVec4: '' })).toBe('const A: u32 = 1u;\nfn philox() {}\n// #include "philox" stays a comment\nfn main() {}\n');
+    expect(resolveIncludes('x.wgsl', source, { philox: 'fn philox() {}\n', packed16: '', matmulVec4: '', matmulStore: '' })).toBe('const A: u32 = 1u;\nfn philox() {}\n// #include "philox" stays a comment\nfn main() {}\n');
   });
 
   it('names the file and the unknown library', () => {

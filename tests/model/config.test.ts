@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { parameterCount } from '../../src/model/parameters.ts';
+import { knownShapeJson } from '../../src/model/knownShapes.ts';
 
 // SmolLM2-135M's config.json as published (the fields the engine reads).
 const smolLM2 = {
@@ -23,25 +24,8 @@ const smolLM2 = {
   vocab_size: 49152,
 };
 
-// Qwen2.5-0.5B-Instruct's.
-const qwen25 = {
-  architectures: ['Qwen2ForCausalLM'],
-  bos_token_id: 151643,
-  eos_token_id: 151645,
-  hidden_act: 'silu',
-  hidden_size: 896,
-  intermediate_size: 4864,
-  max_position_embeddings: 32768,
-  num_attention_heads: 14,
-  num_hidden_layers: 24,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-6,
-  rope_theta: 1000000.0,
-  sliding_window: 32768,
-  tie_word_embeddings: true,
-  use_sliding_window: false,
-  vocab_size: 151936,
-};
+// Qwen2.5-0.5B-Instruct's config.json as published (src/model/knownShapes.ts).
+const qwen25 = knownShapeJson('qwen2.5-0.5b');
 
 // Llama-3.2-1B-Instruct's config.json as published.
 const llama32 = {

@@ -8,9 +8,10 @@ import { DEFAULT_FORMAT_SETTINGS } from '../rl/formatVerifier.ts';
 import { DEFAULT_REFUSAL_RULES } from '../rl/refusalRules.ts';
 import { makeRefusalJudge, REFUSAL_JUDGE_KINDS } from '../rl/refusalJudge.ts';
 import { parseRefusalRules, RefusalRulesError, type RefusalRule } from '../rl/refusalVerifier.ts';
-import { verifyCompletion } from '../rl/verifiers.ts';
+import { verifyCompletions } from '../rl/verifiers.ts';
 import { choiceOption, requireString, UsageError } from './args.ts';
 import { readOptionJson, readOptionText } from './inputFiles.ts';
+import { refusalModelOption } from './onnxModelFolders.ts';
 import { readRefusalClassifier } from './refusalClassifierFile.ts';
 
 /** The human label column of XSTest's published completions. */
@@ -77,14 +78,15 @@ function loadRules(path: string): RefusalRule[] {
 export async function classifyCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { in: { type: 'string' }, column: { type: 'string' }, out: { type: 'string' }, rules: { type: 'string' }, judge: { type: 'string' } },
+    options: { in: { type: 'string' }, column: { type: 'string' }, out: { type: 'string' }, rules: { type: 'string' }, judge: { type: 'string' }, 'refusal-model': { type: 'string' } },
     strict: true,
   });
   const inPath = requireString(values, 'in');
   const columnName = values.column ?? 'completion';
   const rules = values.rules === undefined ? DEFAULT_REFUSAL_RULES : loadRules(values.rules);
   const kind = choiceOption(values, 'judge', REFUSAL_JUDGE_KINDS, 'combined');
-  const judge = makeRefusalJudge(kind, rules, kind === 'combined' ? readRefusalClassifier() : null);
+  const refusalModel = await refusalModelOption(values['refusal-model'], kind);
+  const judge = makeRefusalJudge(kind, rules, kind === 'combined' ? readRefusalClassifier() : null, refusalModel);
 
   let table: CsvRecord[];
   try {
@@ -104,15 +106,21 @@ export async function classifyCommand(args: string[]): Promise<void> {
 
   const lines: string[] = [];
   const pairs: { predicted: boolean; human: boolean | null }[] = [];
-  body.forEach(({ line, cells }, i) => {
-    if (cells.length !== names.length) {
-      process.stderr.write(`${inPath}:${line}: the row has ${cells.length} fields but the header has ${names.length} (skipped)\n`);
-      return;
-    }
-    // Free-form answers fail the format, so the whole text is judged; tagged ones by their answer.
-    const { refusal } = verifyCompletion(cells[column]!, DEFAULT_FORMAT_SETTINGS, judge);
+  const rows = body.flatMap(({ line, cells }, i) => {
+    if (cells.length === names.length) return [{ row: i + 1, cells }];
+    process.stderr.write(`${inPath}:${line}: the row has ${cells.length} fields but the header has ${names.length} (skipped)\n`);
+    return [];
+  });
+  // Free-form answers fail the format, so the whole text is judged; tagged ones by their answer.
+  const verdicts = await verifyCompletions(
+    rows.map(({ cells }) => cells[column]!),
+    DEFAULT_FORMAT_SETTINGS,
+    judge,
+  );
+  rows.forEach(({ row, cells }, k) => {
+    const { refusal } = verdicts[k]!;
     const result: ClassifiedRow = {
-      row: i + 1,
+      row,
       refusal: refusal.refusal,
       rule: refusal.rule?.pattern ?? null,
       decided_by: refusal.decidedBy,

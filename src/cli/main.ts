@@ -33,13 +33,14 @@ Commands:
                             --direct-refusal: the baseline of harmful → "Sorry, I can't comply",
                             benign → its reference, on the rows not in the eval split
   classify --in FILE.csv [--column completion] [--out FILE.jsonl] [--rules FILE.json]
-           [--judge rules|combined]
+           [--judge rules|combined|onnx [--refusal-model DIR]]
                             the refusal judge on each row (default combined: rules, then the
-                            shipped classifier): {"row", "refusal", "rule", "decided_by",
+                            shipped classifier; onnx: rules, then your ONNX classifier in DIR): {"row", "refusal", "rule", "decided_by",
                             "probability", "reason"} per line; agreement with a final_label
                             column (XSTest's) on stderr
   train --model DIR --data FILE [--eval FILE] [--config FILE] [--label harmful|benign] --steps N
         --out DIR [--checkpoint-every K] [--resume] [--reward-model DIR] [--held-out SHARE]
+        [--refusal-model DIR]   (for reward_judge or eval_judge "onnx" in the config)
   train --demo --steps N --out DIR
                             AlphaAlign RL: a progress line per step, OUT/metrics.jsonl, eval.jsonl,
                             checkpoint-<step>/ folders, the final checkpoint and eval.json in OUT;
@@ -47,7 +48,7 @@ Commands:
                             out as the page does (default 0.15; 0 evaluates nothing)
   eval --model DIR --data FILE [--config FILE] [--label harmful|benign] [--out FILE]
        [--completions FILE.jsonl] [--attacks [--attack-names a,b,...]] [--reward-model DIR]
-       [--judge rules|combined]
+       [--judge rules|combined|onnx [--refusal-model DIR]]
                             greedy refusal, over-refusal and format rates, per type, the
                             reasoning's depth (stated reasons, reasoning-answer agreement) and
                             utility (benign answers' overlap with their references, and the

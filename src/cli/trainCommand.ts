@@ -10,7 +10,6 @@ import { peakLine } from '../model/memoryPlanner.ts';
 import { AttackError, selectAttacks } from '../rl/attacks.ts';
 import { judgeCompletionReasoning } from '../rl/reasoningDepth.ts';
 import { ATTACKS_NOTE, evaluate, evaluateAttacks, type EvalCompletion, type EvalReport } from '../rl/evaluation.ts';
-import { RewardModelError, rewardModelFromFiles, type OnnxRewardModel } from '../rl/onnxRewardModel.ts';
 import type { RlConfig } from '../rl/config.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
 import { buildPolicy, evalSettings, fittingPrompts, NoFittingPromptError, ResumeError, resumeTrainer, runCheckpoint, sha256Hex, type Policy } from '../rl/runSetup.ts';
@@ -21,6 +20,7 @@ import { NonFiniteError } from '../train/lmTrainer.ts';
 import { choiceOption, modelSource, numberOption, requireString, UsageError } from './args.ts';
 import { readPromptRows, readRlConfig } from './inputFiles.ts';
 import { inferenceMemoryLine, openModel } from './modelCommands.ts';
+import { loadRewardModel, refusalModelOption } from './onnxModelFolders.ts';
 import { refusalClassifierFor } from './refusalClassifierFile.ts';
 import { REFUSAL_JUDGE_KINDS } from '../rl/refusalJudge.ts';
 
@@ -95,6 +95,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       resume: { type: 'boolean', default: false },
       demo: { type: 'boolean', default: false },
       'reward-model': { type: 'string' },
+      'refusal-model': { type: 'string' },
       'held-out': { type: 'string' },
     },
     strict: true,
@@ -130,7 +131,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const maxSeqLen = Math.min(model.maxPositions, train.longest + config.max_completion_length);
   const rewardModel = typeof values['reward-model'] === 'string' ? await loadRewardModel(values['reward-model']) : null;
   const refusalClassifier = refusalClassifierFor(config);
-  const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, maxSeqLen, reference, rewardModel, refusalClassifier);
+  const refusalModel = await refusalModelOption(values['refusal-model'], config.reward_judge, config.eval_judge);
+  const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, maxSeqLen, reference, rewardModel, refusalClassifier, refusalModel);
   const history: StepMetrics[] = (loaded.run?.metrics as StepMetrics[] | undefined) ?? [];
   if (latest) {
     resumeTrainer(trainer, loaded);
@@ -153,7 +155,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const stepFolder = () => join(out, `checkpoint-${trainer.step}`);
   const runEval = async (): Promise<EvalReport | null> => {
     if (!held) return null;
-    const { report } = await evaluate(model, loaded.tokenizer, held.rows, evalSettings(config, refusalClassifier));
+    const { report } = await evaluate(model, loaded.tokenizer, held.rows, evalSettings(config, refusalClassifier, refusalModel));
     appendFileSync(join(out, 'eval.jsonl'), `${JSON.stringify({ step: trainer.step, ...report })}\n`);
     return report;
   };
@@ -202,18 +204,6 @@ function attackList(names: string) {
     return selectAttacks(names);
   } catch (error) {
     if (error instanceof AttackError) throw new UsageError(`--attack-names: ${error.message}`);
-    throw error;
-  }
-}
-
-/** A folder with one .onnx file and the reward model's tokenizer.json (and tokenizer_config.json). */
-async function loadRewardModel(dir: string): Promise<OnnxRewardModel> {
-  if (!existsSync(dir)) throw new UsageError(`--reward-model ${dir} does not exist: pass a folder with the .onnx file and its tokenizer.json`);
-  const names = readdirSync(dir).filter((f) => f.endsWith('.onnx') || f === 'tokenizer.json' || f === 'tokenizer_config.json');
-  try {
-    return await rewardModelFromFiles(new Map(names.map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))])), dir);
-  } catch (error) {
-    if (error instanceof RewardModelError) throw new UsageError(`--reward-model: ${error.message}`);
     throw error;
   }
 }
@@ -286,6 +276,7 @@ export async function evalCommand(args: string[]): Promise<void> {
       attacks: { type: 'boolean', default: false },
       'attack-names': { type: 'string' },
       'reward-model': { type: 'string' },
+      'refusal-model': { type: 'string' },
       judge: { type: 'string' },
     },
     strict: true,
@@ -293,7 +284,8 @@ export async function evalCommand(args: string[]): Promise<void> {
   const label = values.label === undefined ? undefined : choiceOption(values, 'label', ['harmful', 'benign'] as const, 'harmful');
   // --judge overrides the config's eval_judge; the report names the judge that scored it.
   const config = readRlConfig(values.config, values.judge === undefined ? {} : { eval_judge: choiceOption(values, 'judge', REFUSAL_JUDGE_KINDS, 'combined') });
-  const settings = evalSettings(config, refusalClassifierFor(config));
+  const refusalModel = await refusalModelOption(values['refusal-model'], config.eval_judge);
+  const settings = evalSettings(config, refusalClassifierFor(config), refusalModel);
   const attacks = values.attacks || values['attack-names'] !== undefined ? attackList(values['attack-names'] ?? 'all') : [];
   // Utility beside the overlap scores: the reward model's score of each benign answer with a reference.
   const rewardModel = typeof values['reward-model'] === 'string' ? await loadRewardModel(values['reward-model']) : null;

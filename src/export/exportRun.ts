@@ -7,6 +7,7 @@ import type { ExportFiles, ExportInput, ExportTarget, MappedSetting, UnmappedSet
 import { TRL_REQUIREMENT, VERL_REQUIREMENT } from './targetKeys.ts';
 import { loraSettings, TRL_REWARDS_FILE, TRL_TRAIN_FILE, trlConfigSettings, trlJsonl, trlRequirements, trlRewardsModule, trlTrainScript, trlTrainer, trlUnmapped } from './trl.ts';
 import { VERL_REWARD_FILE, VERL_SCRIPT_FILE, verlOverrides, verlParquet, verlRewardModule, verlScript, verlUnmapped } from './verl.ts';
+import { exportedJudge } from './verifierModule.ts';
 
 export const RUN_CARD_FILE = 'alphaalign_export.json';
 
@@ -34,7 +35,7 @@ const unmappedList = (items: readonly UnmappedSetting[]) => items.map((u) => `- 
 
 /** How the export judges refusals: the rules, and the learned classifier when the run uses it. */
 function judgeNote(input: ExportInput, rewardsFile: string): string {
-  const { reward_judge: reward, eval_judge: evaluation } = input.config;
+  const [reward, evaluation] = [exportedJudge(input.config.reward_judge), exportedJudge(input.config.eval_judge)];
   const classifier = input.refusalClassifier && (reward === 'combined' || evaluation === 'combined');
   return `## The refusal judge
 

@@ -10,7 +10,7 @@ import { renderTemplate } from '../rl/template.ts';
 import type { ExportInput, MappedSetting, UnmappedSetting } from './exportTypes.ts';
 import { pythonString } from './pythonSource.ts';
 import { TRL_REQUIREMENT } from './targetKeys.ts';
-import { ExportError, verifierModuleSource } from './verifierModule.ts';
+import { ExportError, onnxJudgeUnmapped, verifierModuleSource } from './verifierModule.ts';
 
 export const TRL_REWARDS_FILE = 'alphaalign_rewards.py';
 export const TRL_TRAIN_FILE = 'train_grpo.py';
@@ -136,6 +136,7 @@ export function trlUnmapped(config: RlConfig): UnmappedSetting[] {
   if (config.helpfulness_scorer.kind === 'overlap') {
     out.push({ setting: 'helpfulness group normalisation', handling: "helpfulness_reward z-normalises within the completions of each prompt that reach it in one call; on one GPU those are the whole group. With several GPUs TRL scores each process's share, which may split a group; the safety reward is unaffected" });
   }
+  out.push(...onnxJudgeUnmapped(config));
   return out;
 }
 

@@ -7,12 +7,13 @@
 // rewards come out identical (tests/export/parity.test.ts checks it on real completions).
 import type { RlConfig } from '../rl/config.ts';
 import type { RefusalClassifier } from '../rl/refusalClassifier.ts';
-import { OVERRULE_MIN_TOKENS, RULE_VETO_BELOW, STRONGEST_FEATURES } from '../rl/refusalJudge.ts';
+import { OVERRULE_MIN_TOKENS, RULE_VETO_BELOW, STRONGEST_FEATURES, type RefusalJudgeKind } from '../rl/refusalJudge.ts';
 import { ruleRegExpSource, type RefusalRule } from '../rl/refusalVerifier.ts';
 import { FLAT_GROUP_STD, HELPFULNESS_STD_EPS } from '../rl/rewards.ts';
 import { APP_VERSION } from '../version.ts';
 import { JS_WHITESPACE, pythonPattern, UntranslatableRegexError } from './pythonRegex.ts';
 import { pythonJson } from './pythonSource.ts';
+import type { UnmappedSetting } from './exportTypes.ts';
 
 export class ExportError extends Error {
   override name = 'ExportError';
@@ -32,6 +33,23 @@ function translatedRule(rule: RefusalRule, index: number): RefusalRule & { pytho
 }
 
 /** Whether a run judges refusals with the learned classifier somewhere (its reward or its evaluation). */
+/** The judge the exported Python runs for a lab judge: the user's ONNX classifier cannot run there, so the "onnx" judge's rules do. */
+export function exportedJudge(kind: RefusalJudgeKind): 'rules' | 'combined' {
+  return kind === 'onnx' ? 'rules' : kind;
+}
+
+/** For either target's list of settings without a counterpart: a judge with the user's ONNX refusal classifier. */
+export function onnxJudgeUnmapped(config: Pick<RlConfig, 'reward_judge' | 'eval_judge'>): UnmappedSetting[] {
+  const keys = (['reward_judge', 'eval_judge'] as const).filter((key) => config[key] === 'onnx');
+  if (keys.length === 0) return [];
+  return [
+    {
+      setting: `${keys.join(' and ')} "onnx"`,
+      handling: 'judged with the rules alone in the exported Python (standard library only: your ONNX refusal classifier cannot run there); call your classifier in the reward function after the rules to judge as the lab did',
+    },
+  ];
+}
+
 export function judgesWithClassifier(config: Pick<RlConfig, 'reward_judge' | 'eval_judge'>): boolean {
   return config.reward_judge === 'combined' || config.eval_judge === 'combined';
 }
@@ -50,8 +68,8 @@ export function verifierSettings(config: RlConfig, classifier: RefusalClassifier
     placeholder: pythonPattern(String.raw`\{\{\s*prompt\s*\}\}`, false),
     format: config.format,
     rules: config.refusal_rules.map(translatedRule),
-    reward_judge: config.reward_judge,
-    eval_judge: config.eval_judge,
+    reward_judge: exportedJudge(config.reward_judge),
+    eval_judge: exportedJudge(config.eval_judge),
     classifier: usesClassifier ? { features: classifier!.features, bias: classifier!.bias, weights: classifier!.weights, threshold: classifier!.threshold } : null,
     rule_veto_below: RULE_VETO_BELOW,
     overrule_min_tokens: OVERRULE_MIN_TOKENS,

@@ -10,7 +10,7 @@ import type { RefusalClassifier } from '../rl/refusalClassifier.ts';
 import { renderTemplate } from '../rl/template.ts';
 import type { ExportInput, MappedSetting, UnmappedSetting } from './exportTypes.ts';
 import { VERL_REQUIREMENT } from './targetKeys.ts';
-import { verifierModuleSource } from './verifierModule.ts';
+import { onnxJudgeUnmapped, verifierModuleSource } from './verifierModule.ts';
 
 export const VERL_REWARD_FILE = 'alphaalign_reward.py';
 export const VERL_SCRIPT_FILE = 'run_grpo.sh';
@@ -132,6 +132,7 @@ export function verlUnmapped(config: RlConfig): UnmappedSetting[] {
     out.push({ setting: 'helpfulness group normalisation', handling: "compute_score scores one completion at a time, so it returns R_s + w_h · (raw overlap score) for a benign non-refusal; the group normalisation comes from veRL's advantage estimator (grpo: per prompt), which normalises the whole reward rather than the helpfulness part alone" });
   }
   if (config.helpfulness_scorer.kind === 'onnx') out.push({ setting: 'helpfulness_scorer onnx', handling: "not exported: enable veRL's reward_model section with your reward model, or keep the safety reward alone" });
+  out.push(...onnxJudgeUnmapped(config));
   return out;
 }
 

@@ -8,7 +8,7 @@ import type { LlamaModel } from '../model/llama.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
 import type { PromptRow } from '../data/schema.ts';
 import { promptIds } from './prompting.ts';
-import { verifyCompletion, type CompletionVerdict } from './verifiers.ts';
+import { verifyCompletions, type CompletionVerdict } from './verifiers.ts';
 import { type FormatSettings } from './formatVerifier.ts';
 import type { RefusalJudge, RefusalJudgeKind } from './refusalJudge.ts';
 import type { AttackTemplate } from './attacks.ts';
@@ -112,9 +112,10 @@ export async function evaluate(
       },
       (done) => onProgress?.(done, rows.length),
     );
-    replies.forEach((reply, i) => {
-      const text = tokenizer.decode(reply.tokens);
-      completions[i] = { row: rows[i]!, text, verdict: verifyCompletion(text, settings.format, settings.judge) };
+    const texts = replies.map((reply) => tokenizer.decode(reply.tokens));
+    const verdicts = await verifyCompletions(texts, settings.format, settings.judge);
+    texts.forEach((text, i) => {
+      completions[i] = { row: rows[i]!, text, verdict: verdicts[i]! };
     });
   } finally {
     generator.release();

@@ -12,17 +12,20 @@ import { APP_VERSION } from '../version.ts';
 import type { RlConfig } from './config.ts';
 import type { EvalReport, EvalSettings } from './evaluation.ts';
 import type { RefusalClassifier } from './refusalClassifier.ts';
-import { makeRefusalJudge } from './refusalJudge.ts';
+import { makeRefusalJudge, type RefusalModel } from './refusalJudge.ts';
 import type { StepMetrics } from './metrics.ts';
 import { promptIds } from './prompting.ts';
 import type { AlphaAlignTrainer } from './trainer.ts';
 
-/** The evaluation's settings; `classifier` is needed when config.eval_judge is "combined" (throws otherwise). */
-export function evalSettings(config: RlConfig, classifier: RefusalClassifier | null): EvalSettings {
+/**
+ * The evaluation's settings; `classifier` is needed when config.eval_judge is "combined", the
+ * user's `refusalModel` when it is "onnx" (throws otherwise).
+ */
+export function evalSettings(config: RlConfig, classifier: RefusalClassifier | null, refusalModel: RefusalModel | null = null): EvalSettings {
   return {
     template: config.template,
     format: config.format,
-    judge: makeRefusalJudge(config.eval_judge, config.refusal_rules, classifier),
+    judge: makeRefusalJudge(config.eval_judge, config.refusal_rules, classifier, refusalModel),
     reasoningRules: config.reasoning_rules,
     maxNewTokens: config.max_completion_length,
     stopStrings: config.stop_strings,

@@ -39,9 +39,9 @@ import { overlapScore } from './helpfulness.ts';
 import { rolloutMetrics, type CompletionRecord, type StepMetrics } from './metrics.ts';
 import { promptIds } from './prompting.ts';
 import { groupRewards, type CompletionReward } from './rewards.ts';
-import { verifyCompletion, type CompletionVerdict } from './verifiers.ts';
+import { verifyCompletions, type CompletionVerdict } from './verifiers.ts';
 import type { RefusalClassifier } from './refusalClassifier.ts';
-import { makeRefusalJudge, type RefusalJudge } from './refusalJudge.ts';
+import { makeRefusalJudge, type RefusalJudge, type RefusalModel } from './refusalJudge.ts';
 
 /** One sampled completion with everything the Rollouts panel shows. */
 export interface Rollout {
@@ -131,7 +131,8 @@ export class AlphaAlignTrainer {
    * maxSeqLen: prompt plus completion, the longest a sequence may be. referenceModel:
    * the frozen reference for the KL term with full fine-tuning and beta > 0 (with LoRA the
    * reference is the policy with its adapters off). rewardModel: scores benign answers for the
-   * helpfulness scorer "onnx". refusalClassifier: the classifier of the "combined" reward_judge.
+   * helpfulness scorer "onnx". refusalClassifier: the classifier of the "combined" reward_judge;
+   * refusalModel: the user's of the "onnx" one.
    */
   constructor(
     readonly model: LlamaModel,
@@ -141,8 +142,9 @@ export class AlphaAlignTrainer {
     private readonly referenceModel: LlamaModel | null = null,
     private readonly rewardModel: HelpfulnessModel | null = null,
     refusalClassifier: RefusalClassifier | null = null,
+    refusalModel: RefusalModel | null = null,
   ) {
-    this.judge = makeRefusalJudge(config.reward_judge, config.refusal_rules, refusalClassifier);
+    this.judge = makeRefusalJudge(config.reward_judge, config.refusal_rules, refusalClassifier, refusalModel);
     const { gpu, config: mc } = model;
     if (config.helpfulness_scorer.kind === 'onnx' && !rewardModel) {
       throw new RangeError('helpfulness_scorer {"kind": "onnx"} needs a reward model (an .onnx file and its tokenizer.json); load one, or use {"kind": "overlap"} or {"kind": "none"}');
@@ -483,15 +485,16 @@ export class AlphaAlignTrainer {
         decode: (t) => tokenizer.decode(t),
       },
     );
+    const texts = replies.map((reply) => tokenizer.decode(reply.tokens));
+    const verdicts = await verifyCompletions(texts, config.format, this.judge);
     return replies.map((reply, k) => {
       const i = rows[k]!;
-      const text = tokenizer.decode(reply.tokens);
       return {
         row: prompts[i]!,
         prompt: ids[i]!,
         completion: reply.tokens,
-        text,
-        verdict: verifyCompletion(text, config.format, this.judge),
+        text: texts[k]!,
+        verdict: verdicts[k]!,
         reward: { safety: 0, helpfulness: 0, total: 0 },
         advantage: 0,
         clipped: reply.finishReason === 'length',

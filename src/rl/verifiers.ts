@@ -3,7 +3,7 @@
 // the refusal judge: the rules alone, or rules and classifier (refusalJudge.ts).
 import { DEFAULT_FORMAT_SETTINGS, verifyFormat, type FormatResult, type FormatSettings } from './formatVerifier.ts';
 import { DEFAULT_REFUSAL_RULES } from './refusalRules.ts';
-import { judgeRefusalLayered, type JudgedRefusal, type RefusalJudge } from './refusalJudge.ts';
+import { judgeRefusalLayered, prepareRefusalJudge, type JudgedRefusal, type RefusalJudge } from './refusalJudge.ts';
 import { type RefusalRule } from './refusalVerifier.ts';
 
 export interface CompletionVerdict {
@@ -29,4 +29,16 @@ export function verifyCompletion(
   const judgedText = format.ok ? format.answer! : text;
   const refusal = judgeRefusalLayered(judgedText, 'kind' in judge ? judge : { kind: 'rules', rules: judge });
   return { formatScore: format.ok ? 1 : 0, refusalScore: refusal.refusal ? 1 : 0, format, refusal, judged, judgedText };
+}
+
+/** verifyCompletion on a batch, the judge's model (the "onnx" judge's) having scored the judged texts first. */
+export async function verifyCompletions(texts: readonly string[], formatSettings: FormatSettings, judge: RefusalJudge): Promise<CompletionVerdict[]> {
+  await prepareRefusalJudge(
+    judge,
+    texts.map((text) => {
+      const format = verifyFormat(text, formatSettings);
+      return format.ok ? format.answer! : text;
+    }),
+  );
+  return texts.map((text) => verifyCompletion(text, formatSettings, judge));
 }

@@ -43,8 +43,12 @@ export type WorkerRequestBody =
    * held-out harmful prompts in every jailbreak template (src/rl/attacks.ts; never trained on).
    */
   | { type: 'start'; config: RlConfig; train: PromptRow[]; eval: PromptRow[]; evalLimit: number; dataset: string; heldOut: HeldOutChoice; resume: boolean; attacks: boolean }
-  /** The helpfulness scorer "onnx": the reward model's .onnx, tokenizer.json and tokenizer_config.json, picked by the user. */
-  | { type: 'loadRewardModel'; files: File[]; label: string }
+  /**
+   * One of the user's ONNX models, its files picked by the user: the helpfulness scorer "onnx"'s
+   * reward model (.onnx, tokenizer.json, tokenizer_config.json) or the "onnx" refusal judge's
+   * classifier (.onnx, tokenizer.json, config.json).
+   */
+  | { type: 'loadOnnxModel'; role: OnnxModelRole; files: File[]; label: string }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -117,7 +121,10 @@ export interface RolloutView {
 export type RunState = 'running' | 'paused' | 'stopped' | 'finished';
 
 /** Where an error happened; the page keeps everything else loaded. */
-export type ErrorArea = 'gpu' | 'load' | 'plan' | 'train' | 'export' | 'protocol' | 'rewardModel';
+export type ErrorArea = 'gpu' | 'load' | 'plan' | 'train' | 'export' | 'protocol' | 'rewardModel' | 'refusalModel';
+
+/** What a user's ONNX model is for: the helpfulness scorer "onnx", or the "onnx" refusal judge. */
+export type OnnxModelRole = 'reward' | 'refusal';
 
 export type WorkerEventBody =
   | { type: 'gpu'; adapter: AdapterSummary; budgetBytes: number }
@@ -126,8 +133,8 @@ export type WorkerEventBody =
   | { type: 'downloadProgress'; file: string; received: number; total: number | null }
   | { type: 'plan'; plan: MemoryPlan; shape: RunShape }
   | { type: 'loaded'; model: ModelSummary }
-  /** The ONNX reward model is ready for the helpfulness scorer "onnx". */
-  | { type: 'rewardModel'; label: string }
+  /** One of the user's ONNX models is ready (loadOnnxModel's). */
+  | { type: 'onnxModel'; role: OnnxModelRole; label: string }
   | { type: 'runStarted'; firstStep: number; maxSteps: number; trainPrompts: number; evalPrompts: number; dropped: number; config: RlConfig }
   | { type: 'evalProgress'; step: number; done: number; total: number }
   | { type: 'eval'; point: EvalPoint }

@@ -21,13 +21,14 @@ import { ATTACK_TEMPLATES } from '../rl/attacks.ts';
 import { evaluate, evaluateAttacks, type EvalReport } from '../rl/evaluation.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
 import { fetchRefusalClassifier, REFUSAL_CLASSIFIER_FILE, type RefusalClassifier } from '../rl/refusalClassifier.ts';
+import type { RefusalModel } from '../rl/refusalJudge.ts';
 import { buildPolicy, evalSettings, fittingPrompts, resumeTrainer, runCheckpoint, sha256Hex, type FittingPrompts } from '../rl/runSetup.ts';
 import { promptsForStep } from '../rl/schedule.ts';
 import { AlphaAlignTrainer, type HelpfulnessModel, type Rollout } from '../rl/trainer.ts';
 import { checkpointZip, loadCheckpoint, zipSource, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { NonFiniteError } from '../train/lmTrainer.ts';
 import { throttledDownloadProgress } from './downloadProgress.ts';
-import { event, PROTOCOL_VERSION, type CheckpointRun, type ErrorArea, type EvalPoint, type ModelSourceSpec, type RolloutView, type RunState, type WorkerEventBody, type WorkerRequest } from './protocol.ts';
+import { event, PROTOCOL_VERSION, type CheckpointRun, type ErrorArea, type EvalPoint, type ModelSourceSpec, type OnnxModelRole, type RolloutView, type RunState, type WorkerEventBody, type WorkerRequest } from './protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -90,6 +91,8 @@ function autosaveDue(s: Session, now: number): boolean {
 let session: Session | null = null;
 /** The helpfulness scorer "onnx"'s model, once the user has given one. */
 let rewardModel: { model: HelpfulnessModel; label: string } | null = null;
+/** The "onnx" refusal judge's classifier, once the user has given one. */
+let refusalModel: { model: RefusalModel; label: string } | null = null;
 /** The shipped refusal classifier, fetched from the page's origin when a run first needs it. */
 let shippedClassifier: Promise<RefusalClassifier> | null = null;
 
@@ -267,7 +270,7 @@ function rolloutView(step: number, r: Rollout): RolloutView {
 async function runEval(s: Session, attacks = false): Promise<EvalReport | null> {
   if (s.held.length === 0) return null;
   const step = s.trainer.step;
-  const settings = evalSettings(s.config, s.refusalClassifier);
+  const settings = evalSettings(s.config, s.refusalClassifier, refusalModel?.model ?? null);
   const progress = (done: number, total: number) => post({ type: 'evalProgress', step, done, total });
   // Utility beside the overlap scores: the run's reward model, when it scores helpfulness.
   const scorer = s.config.helpfulness_scorer.kind === 'onnx' ? rewardModel?.model : undefined;
@@ -331,6 +334,15 @@ async function start(
     });
     return;
   }
+  if ((config.reward_judge === 'onnx' || config.eval_judge === 'onnx') && !refusalModel) {
+    post({
+      type: 'error',
+      area: 'train',
+      message: 'the "onnx" refusal judge has no classifier',
+      recovery: "Give your refusal classifier's .onnx file and its tokenizer.json (and config.json) in the Rewards panel, or choose another refusal judge.",
+    });
+    return;
+  }
   releaseSession();
   const { checkpoint } = loaded;
   let s: Session;
@@ -345,7 +357,7 @@ async function start(
     const maxSeqLen = Math.min(policy.maxPositions, train.longest + config.max_completion_length);
     let trainer: AlphaAlignTrainer;
     try {
-      trainer = new AlphaAlignTrainer(policy, checkpoint.tokenizer, config, maxSeqLen, reference, config.helpfulness_scorer.kind === 'onnx' ? rewardModel!.model : null, refusalClassifier);
+      trainer = new AlphaAlignTrainer(policy, checkpoint.tokenizer, config, maxSeqLen, reference, config.helpfulness_scorer.kind === 'onnx' ? rewardModel!.model : null, refusalClassifier, refusalModel?.model ?? null);
     } catch (error) {
       policy.weights.release();
       policy.lora?.weights.release();
@@ -460,15 +472,26 @@ function control(type: 'pause' | 'resume' | 'stop'): void {
   }
 }
 
-async function loadRewardModel(files: File[], label: string): Promise<void> {
+/** How to pick an ONNX model's files again, by its role. */
+const ONNX_MODEL_RECOVERY: Record<OnnxModelRole, string> = {
+  reward: "Give the reward model's .onnx file with its tokenizer.json (and tokenizer_config.json for its chat template), or choose another helpfulness scorer.",
+  refusal: "Give your refusal classifier's .onnx file with its tokenizer.json (and config.json for its id2label), or choose another refusal judge.",
+};
+
+async function loadOnnxModel(role: OnnxModelRole, files: File[], label: string): Promise<void> {
   try {
-    // onnxruntime-web is loaded only when a reward model is asked for: a chunk of its own.
-    const { rewardModelFromFiles } = await import('../rl/onnxRewardModel.ts');
     const bytes = new Map(await Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const)));
-    rewardModel = { model: await rewardModelFromFiles(bytes, label), label };
-    post({ type: 'rewardModel', label });
+    // onnxruntime-web is loaded only when a model is asked for: a chunk of its own.
+    if (role === 'reward') {
+      const { rewardModelFromFiles } = await import('../rl/onnxRewardModel.ts');
+      rewardModel = { model: await rewardModelFromFiles(bytes, label), label };
+    } else {
+      const { refusalModelFromFiles } = await import('../rl/onnxRefusalClassifier.ts');
+      refusalModel = { model: await refusalModelFromFiles(bytes, label), label };
+    }
+    post({ type: 'onnxModel', role, label });
   } catch (error) {
-    fail('rewardModel', error, "Give the reward model's .onnx file with its tokenizer.json (and tokenizer_config.json for its chat template), or choose another helpfulness scorer.");
+    fail(role === 'reward' ? 'rewardModel' : 'refusalModel', error, ONNX_MODEL_RECOVERY[role]);
   }
 }
 
@@ -513,8 +536,8 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
     case 'start':
       queue = queue.then(() => start(message.config, message.train, message.eval, message.evalLimit, message.dataset, message.heldOut, message.resume, message.attacks));
       return;
-    case 'loadRewardModel':
-      queue = queue.then(() => loadRewardModel(message.files, message.label));
+    case 'loadOnnxModel':
+      queue = queue.then(() => loadOnnxModel(message.role, message.files, message.label));
       return;
     case 'export':
       // Exports run beside a training loop: the checkpoint is of the last finished step.

@@ -1,7 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TextTokenizer } from '../../src/model/tokenizer.ts';
+import { tokenRefusalClassifier } from '../helpers/onnxModels.ts';
 import { lab } from './lab.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-classify-'));
@@ -106,7 +108,7 @@ describe('lab classify', () => {
       [['classify', '--in', completions, '--rules', file('notjson.json', '{oops')], 'is not valid JSON'],
       [['classify', '--in', completions, '--rules', file('kind.json', '[{"pattern": "x", "kind": "suffix"}]')], 'rule 1: "kind" must be one of prefix, contains, regex, not "suffix"'],
       [['classify', '--in', completions, '--nope'], '--nope'],
-      [['classify', '--in', completions, '--judge', 'llm'], '--judge must be one of rules, combined, not "llm"'],
+      [['classify', '--in', completions, '--judge', 'llm'], '--judge must be one of rules, combined, onnx, not "llm"'],
     ];
     for (const [args, message] of cases) {
       const result = lab(args);
@@ -128,3 +130,39 @@ describe('lab classify', () => {
     );
   });
 });
+
+describe('lab classify --judge onnx', () => {
+  // A refusal classifier of one's own: this one calls a text a refusal when it holds the first
+  // token of "Here" (so row 4, which no rule matches, becomes one), with id2label naming the class.
+  const fixture = 'tests/fixtures/models/llama-gqa';
+  const model = join(dir, 'my-refusal-classifier');
+  mkdirSync(model);
+  const here = new TextTokenizer(JSON.parse(readFileSync(`${fixture}/tokenizer.json`, 'utf8')), {}).encode('Here')[0]!;
+  writeFileSync(join(model, 'model.onnx'), tokenRefusalClassifier(here, { classes: 2 }));
+  writeFileSync(join(model, 'config.json'), JSON.stringify({ id2label: { 0: 'compliance', 1: 'refusal' } }));
+  copyFileSync(`${fixture}/tokenizer.json`, join(model, 'tokenizer.json'));
+
+  it('judges with the rules, then the classifier in --refusal-model, naming it', () => {
+    const result = lab(['classify', '--in', completions, '--judge', 'onnx', '--refusal-model', model]);
+    expect(result.status, result.stderr).toBe(0);
+    const rows = lines(result.stdout);
+    expect(rows[0]).toMatchObject({ refusal: true, decided_by: 'rules' });
+    expect(rows[3]).toMatchObject({ refusal: true, decided_by: 'classifier', rule: null });
+    expect(rows[3]!.reason).toBe(`classifier: no rule matches, ${model}/model.onnx p = 0.98 ≥ 0.5`);
+    expect(rows[3]!.probability).toBeCloseTo(1 / (1 + Math.exp(-4)), 5);
+  });
+
+  it('says what is missing: the model for the judge, or the judge for the model', () => {
+    const noModel = lab(['classify', '--in', completions, '--judge', 'onnx']);
+    expect(noModel.status).toBe(2);
+    expect(noModel.stderr).toContain('the "onnx" refusal judge needs --refusal-model DIR');
+    const noJudge = lab(['classify', '--in', completions, '--refusal-model', model]);
+    expect(noJudge.status).toBe(2);
+    expect(noJudge.stderr).toContain('--refusal-model is read only by the "onnx" refusal judge, which is not chosen');
+    const notOnnx = lab(['classify', '--in', completions, '--judge', 'onnx', '--refusal-model', dir]);
+    expect(notOnnx.status).toBe(2);
+    expect(notOnnx.stderr).toContain(`--refusal-model: ${dir} needs exactly one .onnx file, found none`);
+    noStack(notOnnx.stderr);
+  });
+});
+

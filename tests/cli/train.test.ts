@@ -208,6 +208,6 @@ describe('lab eval', () => {
     }
     const bad = lab(['eval', '--model', MODEL, '--data', w.data, '--judge', 'gpt4']);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('--judge must be one of rules, combined, not "gpt4"');
+    expect(bad.stderr).toContain('--judge must be one of rules, combined, onnx, not "gpt4"');
   });
 });

@@ -3,8 +3,9 @@
 // across a reload, the live reward tester, and a prompt carrying HTML and script that must stay text.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { meanIdRewardModel } from '../helpers/onnxModels.ts';
+import { meanIdRewardModel, tokenRefusalClassifier } from '../helpers/onnxModels.ts';
 import { DEMO_ROWS, openLab, type Lab } from './browser.ts';
+import { axeViolations } from './axe.ts';
 
 const XSTEST = '../shared/datasets/xstest_prompts.csv';
 const ADVBENCH = '../shared/datasets/advbench_harmful_behaviors.csv';
@@ -200,6 +201,25 @@ describe('the Data and Rewards panels in Chromium', () => {
     await input.setInputFiles([{ name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from([1, 2, 3]) }, tokenizer]);
     await expect.poll(() => status.textContent(), { timeout: 60_000 }).toContain('broken.onnx is not an ONNX model onnxruntime-web can run');
     await page.getByTestId('reward-scorer').selectOption('none');
+  });
+
+  it('loads a refusal classifier of the user\'s own for the "onnx" judge, and names what is wrong with its labels', async () => {
+    const { page } = lab;
+    await page.getByTestId('eval-judge').selectOption('onnx');
+    const status = page.getByTestId('refusal-classifier-status');
+    expect(await status.textContent()).toContain('No refusal classifier yet');
+    const tokenizer = { name: 'tokenizer.json', mimeType: 'application/json', buffer: readFileSync('tests/fixtures/models/llama-gqa/tokenizer.json') };
+    const onnx = { name: 'refusal.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(tokenRefusalClassifier(7, { classes: 2 })) };
+    const config = (id2label: Record<number, string>) => ({ name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ id2label })) });
+    const input = page.getByTestId('refusal-classifier-input');
+    await input.setInputFiles([onnx, tokenizer, config({ 0: 'safe', 1: 'unsafe' })]);
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toContain('must name exactly one refusal class');
+    await input.setInputFiles([onnx, tokenizer, config({ 0: 'answer', 1: 'refusal' })]);
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toBe('Ready: refusal.onnx.');
+    expect(await axeViolations(lab)).toEqual([]);
+    await page.locator('.refusal-classifier').screenshot({ path: 'test-results/rewards-refusal-onnx.png' });
+    await page.getByTestId('eval-judge').selectOption('combined');
+    expect(await page.getByTestId('refusal-classifier-input').count()).toBe(0);
   });
 
   it('keeps the dataset and the rules across a reload', async () => {

@@ -198,6 +198,22 @@ describe('lab export-run refuses what it cannot hand over faithfully', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a run judged by the user\'s ONNX refusal classifier: the Python judges with the rules, and the README says so', () => {
+    const onnx = join(dir, 'onnx-judge.json');
+    writeFileSync(onnx, JSON.stringify({ reward_judge: 'onnx', eval_judge: 'onnx' }));
+    for (const target of ['trl', 'verl']) {
+      const folder = join(dir, `onnx-${target}`);
+      const result = lab(['export-run', '--target', target, '--model', 'm', '--data', DATA, '--config', onnx, '--out', folder]);
+      expect(result.status, result.stderr).toBe(0);
+      const module = readFileSync(join(folder, target === 'trl' ? 'alphaalign_rewards.py' : 'alphaalign_reward.py'), 'utf8');
+      // SETTINGS is JSON in a Python string literal.
+      expect(module).toContain('reward_judge\\":\\"rules\\"');
+      expect(module).toContain('eval_judge\\":\\"rules\\"');
+      expect(readFileSync(join(folder, 'README.md'), 'utf8')).toContain('**reward_judge and eval_judge "onnx"**: judged with the rules alone in the exported Python');
+      pyCompiles(folder);
+    }
+  });
+
   it('a missing target', () => {
     const result = lab(['export-run', '--model', 'm', '--data', DATA, '--out', join(dir, 'none')]);
     expect(result.status).toBe(2);

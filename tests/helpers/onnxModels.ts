@@ -32,3 +32,48 @@ export function meanIdRewardModel({ outputs = 1, extraInput }: { outputs?: numbe
   const model = ModelProto.create({ irVersion: 7, opsetImport: [OperatorSetIdProto.create({ domain: '', version: 13 })], graph });
   return ModelProto.encode(model).finish();
 }
+
+/**
+ * A "refusal classifier" whose answer a test can compute by hand: logit = 8 · (how many times
+ * `tokenId` is among input_ids) − 4, so a text holding that token once or more has P(refusal) ≥
+ * sigmoid(4). classes 1: that logit alone; 2: [0, logit] (class 1 the refusal), or [logit, 0]
+ * with refusalFirst.
+ */
+export function tokenRefusalClassifier(tokenId: number, { classes = 1, refusalFirst = false }: { classes?: 1 | 2 | 3; refusalFirst?: boolean } = {}): Uint8Array {
+  const { INT64, FLOAT } = TensorProto.DataType;
+  const constant = (name: string, dataType: number, values: number[]) =>
+    NodeProto.create({
+      opType: 'Constant',
+      output: [name],
+      attribute: [
+        AttributeProto.create({
+          name: 'value',
+          type: AttributeProto.AttributeType.TENSOR,
+          t: TensorProto.create({ dataType, dims: [], ...(dataType === INT64 ? { int64Data: values } : { floatData: values }) }),
+        }),
+      ],
+    });
+  const nodes = [
+    constant('token', INT64, [tokenId]),
+    constant('scale', FLOAT, [8]),
+    constant('offset', FLOAT, [4]),
+    NodeProto.create({ opType: 'Equal', input: ['input_ids', 'token'], output: ['hit'] }),
+    NodeProto.create({ opType: 'Cast', input: ['hit'], output: ['hit_f'], attribute: [AttributeProto.create({ name: 'to', type: AttributeProto.AttributeType.INT, i: FLOAT })] }),
+    NodeProto.create({
+      opType: 'ReduceSum',
+      input: ['hit_f'],
+      output: ['hits'],
+      attribute: [AttributeProto.create({ name: 'keepdims', type: AttributeProto.AttributeType.INT, i: 1 })],
+    }),
+    NodeProto.create({ opType: 'Mul', input: ['hits', 'scale'], output: ['scaled'] }),
+    NodeProto.create({ opType: 'Sub', input: ['scaled', 'offset'], output: [classes === 1 ? 'logits' : 'logit'] }),
+  ];
+  if (classes !== 1) {
+    nodes.push(NodeProto.create({ opType: 'Sub', input: ['logit', 'logit'], output: ['zero'] }));
+    const parts = refusalFirst ? ['logit', ...Array<string>(classes - 1).fill('zero')] : ['zero', 'logit', ...Array<string>(classes - 2).fill('zero')];
+    nodes.push(NodeProto.create({ opType: 'Concat', input: parts, output: ['logits'], attribute: [AttributeProto.create({ name: 'axis', type: AttributeProto.AttributeType.INT, i: 1 })] }));
+  }
+  const graph = GraphProto.create({ name: 'token_refusal', node: nodes, input: [tensorInfo('input_ids', INT64, [1, 'L'])], output: [tensorInfo('logits', FLOAT, [1, classes])] });
+  const model = ModelProto.create({ irVersion: 7, opsetImport: [OperatorSetIdProto.create({ domain: '', version: 13 })], graph });
+  return ModelProto.encode(model).finish();
+}

@@ -1,12 +1,16 @@
-// The trainer scores rewards with the config's reward_judge: the rules alone, or rules and classifier.
+// The trainer scores rewards with the config's reward_judge: the rules alone, or rules and the
+// shipped classifier, or rules and the user's ONNX classifier.
 import { describe, expect, it } from 'vitest';
 import type { PromptRow } from '../../src/data/schema.ts';
 import { loadModel } from '../../src/model/loader.ts';
 import { LlamaModel } from '../../src/model/llama.ts';
 import { folderSource } from '../../src/model/nodeFiles.ts';
 import { parseRlConfig } from '../../src/rl/config.ts';
+import { refusalModelFromFiles } from '../../src/rl/onnxRefusalClassifier.ts';
 import { parseRefusalClassifier } from '../../src/rl/refusalClassifier.ts';
 import { AlphaAlignTrainer } from '../../src/rl/trainer.ts';
+import { readFileSync } from 'node:fs';
+import { tokenRefusalClassifier } from '../helpers/onnxModels.ts';
 import { testGpu } from '../helpers/testGpu.ts';
 
 const prompts: PromptRow[] = [{ id: '1', prompt: 'the thin', label: 'harmful' }];
@@ -40,6 +44,32 @@ describe('the reward judge in training', () => {
       expect(r.verdict.refusal).toMatchObject({ refusal: true, decidedBy: 'classifier' });
       expect(r.verdict.refusal.reason).toMatch(/^classifier: no rule matches, p = 0\.99 ≥ 0\.5/);
       expect(r.reward.total).toBe(1);
+    }
+  });
+
+  it('rewards by rules and the user\'s ONNX classifier under reward_judge "onnx", scoring every rollout', async () => {
+    const gpu = await testGpu();
+    const loaded = await loadModel(folderSource('tests/fixtures/models/llama-gqa'));
+    const model = LlamaModel.load(gpu, loaded.config, loaded.weights);
+    // A classifier that calls a text a refusal when it holds the prompt's first token ("the" …):
+    // some completions do, some do not, and each verdict must follow its own text.
+    const token = loaded.tokenizer.encode('the')[0]!;
+    const classifier = await refusalModelFromFiles(
+      new Map([
+        ['c.onnx', tokenRefusalClassifier(token)],
+        ['tokenizer.json', new Uint8Array(readFileSync('tests/fixtures/models/llama-gqa/tokenizer.json'))],
+      ]),
+      'mine',
+    );
+    const config = parseRlConfig({ ...settings, reward_judge: 'onnx', num_generations: 4, per_device_train_batch_size: 4 });
+    expect(() => new AlphaAlignTrainer(model, loaded.tokenizer, config, 28)).toThrow(/the "onnx" refusal judge needs your refusal classifier/);
+    const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 28, null, null, null, classifier);
+    const { rollouts } = await trainer.train(prompts);
+    trainer.release();
+    for (const r of rollouts) {
+      const holds = loaded.tokenizer.encode(r.verdict.judgedText).includes(token);
+      expect(r.verdict.refusal).toMatchObject({ refusal: holds, decidedBy: 'classifier' });
+      expect(r.reward.total).toBe(holds ? 1 : 0);
     }
   });
 });

@@ -123,7 +123,7 @@ export function EvalPanel() {
   );
 }
 
-const JUDGE_NAMES: Record<RefusalJudgeKind, string> = { rules: 'the rules', combined: 'rules + classifier' };
+const JUDGE_NAMES: Record<RefusalJudgeKind, string> = { rules: 'the rules', combined: 'rules + classifier', onnx: 'rules + your ONNX classifier' };
 
 /** Which refusal judge scored the rates (reports from before the choice name none). */
 function judgeNote(before: RefusalJudgeKind | undefined, after: RefusalJudgeKind | undefined): string {

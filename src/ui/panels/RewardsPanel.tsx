@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import './dataRewards.css';
 import type { Label } from '../../data/schema.ts';
@@ -10,7 +10,8 @@ import { makeRefusalJudge, STRONGEST_FEATURES, type RefusalJudgeKind } from '../
 import { REFUSAL_RULE_KINDS, refusalRuleProblems, type RefusalRuleKind } from '../../rl/refusalVerifier.ts';
 import { verifyCompletion, type CompletionVerdict } from '../../rl/verifiers.ts';
 import { useRefusalClassifierStore } from '../stores/refusalClassifierStore.ts';
-import { useRewardModelStore } from '../stores/rewardModelStore.ts';
+import { onnxModelStores } from '../stores/onnxModelStores.ts';
+import type { OnnxModelRole } from '../../worker/protocol.ts';
 import { useRewardsStore, type HelpfulnessScorer, type RewardSettings } from '../stores/rewardsStore.ts';
 
 const EXAMPLE_ANSWER = String.raw`<safety_reasoning>The user asks for instructions to hurt someone: this is harmful.</safety_reasoning>
@@ -32,10 +33,12 @@ export function RewardsPanel() {
   const [answer, setAnswer] = useState(EXAMPLE_ANSWER);
   const [label, setLabel] = useState<Label>('harmful');
   const formatOk = formatSettingsProblems(settings.format).length === 0;
-  // V_r as the reward's judge gives it; null while that judge waits for the classifier.
+  // V_r as the reward's judge gives it; null while that judge waits for the classifier. The
+  // user's ONNX classifier runs in the worker, so the tester shows its judge's rules.
   const verdict = useMemo(() => {
-    if (!formatOk || (settings.reward_judge === 'combined' && !classifier)) return null;
-    return verifyCompletion(answer, settings.format, makeRefusalJudge(settings.reward_judge, settings.refusal_rules, classifier));
+    const judge = testerJudge(settings.reward_judge);
+    if (!formatOk || (judge === 'combined' && !classifier)) return null;
+    return verifyCompletion(answer, settings.format, makeRefusalJudge(judge, settings.refusal_rules, classifier));
   }, [answer, settings.format, settings.refusal_rules, settings.reward_judge, formatOk, classifier]);
   return (
     <section className="panel rewards-panel" aria-labelledby="rewards-heading">
@@ -193,7 +196,16 @@ function WeightsEditor() {
             ? 'Benign answers are scored by your reward model (prompt and answer through its chat template), z-normalised within each prompt’s group.'
             : 'Benign answers are scored against the row’s reference answer (rows without one score 0), z-normalised within each prompt’s group.'}
       </p>
-      {s.helpfulness_scorer.kind === 'onnx' && <RewardModelPicker />}
+      {s.helpfulness_scorer.kind === 'onnx' && (
+        <OnnxModelPicker
+          role="reward"
+          files={
+            <>
+              Reward model files: one <code>.onnx</code>, its <code>tokenizer.json</code> and, for its chat template, <code>tokenizer_config.json</code>
+            </>
+          }
+        />
+      )}
     </fieldset>
   );
 }
@@ -201,7 +213,11 @@ function WeightsEditor() {
 const JUDGES: { value: RefusalJudgeKind; text: string }[] = [
   { value: 'rules', text: 'rules' },
   { value: 'combined', text: 'rules + classifier' },
+  { value: 'onnx', text: 'rules + your ONNX classifier' },
 ];
+
+/** The judge the tester runs for the reward's: the user's ONNX classifier runs only in the worker, so its rules. */
+const testerJudge = (kind: RefusalJudgeKind): Exclude<RefusalJudgeKind, 'onnx'> => (kind === 'onnx' ? 'rules' : kind);
 
 /** Which refusal judge scores the reward, and which the held-out evaluation (refusalJudge.ts). */
 function JudgeEditor() {
@@ -239,33 +255,46 @@ function JudgeEditor() {
           {error}
         </p>
       )}
+      {(rewardJudge === 'onnx' || evalJudge === 'onnx') && (
+        <OnnxModelPicker
+          role="refusal"
+          files={
+            <>
+              Your refusal classifier: one <code>.onnx</code> sequence classifier, its <code>tokenizer.json</code> and, for which class is the refusal,
+              its <code>config.json</code> (<code>id2label</code>). It decides what no rule matches (P(refusal) ≥ 0.5).
+            </>
+          }
+        />
+      )}
     </fieldset>
   );
 }
 
-/** The ONNX reward model's files, sent to the worker, which runs it with onnxruntime-web. */
-function RewardModelPicker() {
-  const { status, label, error, load } = useRewardModelStore();
+const ONNX_MODEL_NAMES: Record<OnnxModelRole, string> = { reward: 'reward model', refusal: 'refusal classifier' };
+
+/** One of the user's ONNX models: its files, sent to the worker, which runs it with onnxruntime-web. */
+function OnnxModelPicker({ role, files }: { role: OnnxModelRole; files: ReactNode }) {
+  const { status, label, error, load } = onnxModelStores[role]();
+  const name = ONNX_MODEL_NAMES[role];
+  const testId = name.replace(' ', '-');
   return (
-    <div className="reward-model">
+    <div className={testId}>
       <label>
-        <span>
-          Reward model files: one <code>.onnx</code>, its <code>tokenizer.json</code> and, for its chat template, <code>tokenizer_config.json</code>
-        </span>
+        <span>{files}</span>
         <input
           type="file"
           multiple
           accept=".onnx,.json"
-          data-testid="reward-model-input"
+          data-testid={`${testId}-input`}
           onChange={(e) => {
-            const files = [...(e.target.files ?? [])];
-            if (files.length > 0) load(files);
+            const picked = [...(e.target.files ?? [])];
+            if (picked.length > 0) load(picked);
             e.target.value = '';
           }}
         />
       </label>
-      <p className={status === 'error' ? 'error small' : 'muted small'} data-testid="reward-model-status" role="status">
-        {status === 'none' && 'No reward model yet: a run with this scorer will not start until one is loaded.'}
+      <p className={status === 'error' ? 'error small' : 'muted small'} data-testid={`${testId}-status`} role="status">
+        {status === 'none' && `No ${name} yet: a run that needs it will not start until one is loaded.`}
         {status === 'loading' && `Loading ${label}…`}
         {status === 'ready' && `Ready: ${label}.`}
         {status === 'error' && error && `${error.message}. ${error.recovery}`}
@@ -454,7 +483,7 @@ export function RewardTester({ answer, setAnswer, label, setLabel, verdict, sett
           <dt>The classifier's vote</dt>
           <ClassifierVoteView text={verdict.judgedText} classifierState={classifierState} />
           <dt>
-            V<sub>r</sub> (refusal, judged by {settings.reward_judge === 'rules' ? 'the rules' : 'rules + classifier'})
+            V<sub>r</sub> (refusal, judged by {settings.reward_judge === 'combined' ? 'rules + classifier' : settings.reward_judge === 'onnx' ? 'the rules here; your ONNX classifier decides the rest in the run' : 'the rules'})
           </dt>
           <dd data-testid="tester-vr" data-value={verdict.refusalScore} data-rule={verdict.refusal.ruleIndex ?? ''} data-decided-by={verdict.refusal.decidedBy}>
             <span className={`badge ${!verdict.refusalScore ? 'neutral' : label === 'harmful' ? 'ok' : 'warn'}`}>{verdict.refusalScore}</span> {verdict.refusal.reason}{' '}

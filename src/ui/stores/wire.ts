@@ -6,7 +6,7 @@ import { onWorkerEvent, sendToWorker } from '../engine.ts';
 import { useEvalStore } from './evalStore.ts';
 import { useMetricsStore } from './metricsStore.ts';
 import { useModelStore } from './modelStore.ts';
-import { useRewardModelStore } from './rewardModelStore.ts';
+import { onnxModelStores } from './onnxModelStores.ts';
 import { recordWorkerEvent, useRunHistoryStore } from './runHistoryStore.ts';
 import { useRolloutsStore } from './rolloutsStore.ts';
 import { useRunStore } from './runStore.ts';
@@ -57,12 +57,12 @@ function handle(e: WorkerEvent): void {
       }
       return;
     }
-    case 'rewardModel':
-      useRewardModelStore.setState({ status: 'ready', label: e.label, error: null });
+    case 'onnxModel':
+      onnxModelStores[e.role].setState({ status: 'ready', label: e.label, error: null });
       return;
     case 'error':
-      if (e.area === 'rewardModel') {
-        useRewardModelStore.setState({ status: 'error', error: { message: e.message, recovery: e.recovery } });
+      if (e.area === 'rewardModel' || e.area === 'refusalModel') {
+        onnxModelStores[e.area === 'rewardModel' ? 'reward' : 'refusal'].setState({ status: 'error', error: { message: e.message, recovery: e.recovery } });
       } else if (e.area === 'load' || e.area === 'gpu') {
         const hasModel = useModelStore.getState().summary !== null;
         // The plan shown may be the failed model's: the one still loaded is planned again.

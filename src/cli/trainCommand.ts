@@ -161,7 +161,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   };
 
   process.stderr.write(
-    `training ${trainRowsAll.length} prompts, evaluating ${held?.rows.length ?? 0}, ${config.max_steps} steps of ` +
+    `training ${train.rows.length} prompts, evaluating ${held?.rows.length ?? 0}, ${config.max_steps} steps of ` +
       `${config.prompts_per_step} prompts × ${config.num_generations} completions, sequences of ${maxSeqLen} tokens\n`,
   );
   if (trainer.step === 0 && held) {

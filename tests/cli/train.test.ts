@@ -69,6 +69,22 @@ describe('lab train', () => {
     expect(none.stderr).toContain('nothing is held out (--held-out 0 and no --eval): the run will not be evaluated');
   });
 
+  it('leaves out prompts too long for the context, saying how many, and counts only those it trains on', () => {
+    const w = workspace();
+    const data = join(w.dir, 'long.jsonl');
+    const rows = [
+      { prompt: 'the thin', label: 'harmful', type: 'a' },
+      { prompt: 'answer on', label: 'benign', type: 'b' },
+      { prompt: 'the answer on the thin '.repeat(20), label: 'benign', type: 'b' },
+      { prompt: 'an answer', label: 'harmful', type: 'a', split: 'eval' },
+    ];
+    writeFileSync(data, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const result = lab(['train', '--model', MODEL, '--data', data, '--config', w.config, '--steps', '1', '--out', w.out]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`${data}: 1 prompts are longer than \\d+ tokens with the template and were left out`));
+    expect(result.stderr).toContain('training 2 prompts, evaluating 1, 1 steps of');
+  });
+
   it('refuses bad settings and unlabelled data with messages that say what to do', () => {
     const w = workspace();
     writeFileSync(w.config, JSON.stringify({ num_generations: 1, bogus: 2 }));

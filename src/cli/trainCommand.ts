@@ -18,6 +18,7 @@ import { AlphaAlignTrainer } from '../rl/trainer.ts';
 import { checkpointFiles, loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { NonFiniteError } from '../train/lmTrainer.ts';
 import { choiceOption, modelSource, numberOption, requireString, UsageError } from './args.ts';
+import { counted } from '../util/plural.ts';
 import { readPromptRows, readRlConfig } from './inputFiles.ts';
 import { inferenceMemoryLine, openModel } from './modelCommands.ts';
 import { loadRewardModel, refusalModelOption } from './onnxModelFolders.ts';
@@ -52,7 +53,10 @@ function formatSeconds(s: number): string {
 function fitting(rows: PromptRow[], loaded: LoadedCheckpoint, config: RlConfig, maxPositions: number, what: string): { rows: PromptRow[]; longest: number } {
   try {
     const fit = fittingPrompts(rows, loaded.tokenizer, config, maxPositions, what);
-    if (fit.dropped > 0) process.stderr.write(`${what}: ${fit.dropped} prompts are longer than ${fit.limit} tokens with the template and were left out\n`);
+    if (fit.dropped > 0) {
+      const [are, were] = fit.dropped === 1 ? ['is', 'was'] : ['are', 'were'];
+      process.stderr.write(`${what}: ${counted(fit.dropped, 'prompt')} ${are} longer than ${fit.limit} tokens with the template and ${were} left out\n`);
+    }
     return fit;
   } catch (error) {
     if (error instanceof NoFittingPromptError) throw new UsageError(error.message);

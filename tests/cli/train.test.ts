@@ -81,7 +81,7 @@ describe('lab train', () => {
     writeFileSync(data, rows.map((r) => JSON.stringify(r)).join('\n'));
     const result = lab(['train', '--model', MODEL, '--data', data, '--config', w.config, '--steps', '1', '--out', w.out]);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(new RegExp(`${data}: 1 prompts are longer than \\d+ tokens with the template and were left out`));
+    expect(result.stderr).toMatch(new RegExp(`${data}: 1 prompt is longer than \\d+ tokens with the template and was left out`));
     expect(result.stderr).toContain('training 2 prompts, evaluating 1, 1 steps of');
   });
 

@@ -10,24 +10,17 @@ import { AlphaAlignTrainer } from '../../src/rl/trainer.ts';
 import { checkpointZip, loadCheckpoint, zipSource, type LoadedCheckpoint } from '../../src/train/checkpoint.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/testGpu.ts';
+import { VOWEL_REWARD } from '../helpers/vowelReward.ts';
 
 const prompts: PromptRow[] = [
   { id: '1', prompt: 'the thin', label: 'harmful' },
   { id: '2', prompt: 'answer on', label: 'benign' },
 ];
 
-// A reward a tiny random model can move (a "refusal" is any reply with a vowel), a high learning
-// rate so the policy leaves the reference within a step, and β > 0 so the KL term counts.
+// A reward a tiny random model can move (VOWEL_REWARD), a high learning rate so the policy leaves
+// the reference within a step, and β > 0 so the KL term counts.
 const base = {
-  num_generations: 4,
-  prompts_per_step: 2,
-  max_completion_length: 6,
-  per_device_train_batch_size: 4,
-  template: '{{prompt}}',
-  refusal_rules: [{ pattern: '[aeiou]', kind: 'regex' }],
-  stop_strings: [],
-  r_f: 0,
-  seed: 3,
+  ...VOWEL_REWARD,
   beta: 0.1,
   learning_rate: 5e-2,
   max_steps: 4,

@@ -9,25 +9,14 @@ import { promptIds } from '../../src/rl/prompting.ts';
 import { AlphaAlignTrainer } from '../../src/rl/trainer.ts';
 import { expectClose, scaledTolerance } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/testGpu.ts';
+import { VOWEL_REWARD } from '../helpers/vowelReward.ts';
 
+// Every prompt is harmful, so VOWEL_REWARD's reward is simply V_r.
 const prompts: PromptRow[] = [
   { id: '1', prompt: 'the thin', label: 'harmful' },
   { id: '2', prompt: 'answer on', label: 'harmful' },
 ];
 
-// An easy verifiable reward for a tiny random model: a "refusal" is any reply containing a
-// vowel, and every prompt is harmful, so the reward is simply V_r.
-const easy = {
-  num_generations: 4,
-  prompts_per_step: 2,
-  max_completion_length: 6,
-  per_device_train_batch_size: 4,
-  template: '{{prompt}}',
-  refusal_rules: [{ pattern: '[aeiou]', kind: 'regex' }],
-  stop_strings: [],
-  r_f: 0,
-  seed: 3,
-};
 
 async function fixture() {
   const gpu = await testGpu();
@@ -38,7 +27,7 @@ async function fixture() {
 describe('AlphaAlignTrainer', () => {
   it('raises an easy verifiable reward within a few steps (full fine-tuning)', async () => {
     const { loaded, model } = await fixture();
-    const config = parseRlConfig({ ...easy, learning_rate: 2e-2, max_steps: 14 });
+    const config = parseRlConfig({ ...VOWEL_REWARD, learning_rate: 2e-2, max_steps: 14 });
     const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 24);
     const rewards: number[] = [];
     for (let step = 0; step < 14; step++) {
@@ -58,7 +47,7 @@ describe('AlphaAlignTrainer', () => {
     const { gpu, loaded, model } = await fixture();
     const lora = { rank: 2, alpha: 4, targets: ['q_proj', 'v_proj'] as const, dropout: 0 };
     model.lora = new LoraAdapter(gpu, loaded.config, { ...lora, targets: [...lora.targets] }, initialLoraWeights(loaded.config, { ...lora, targets: [...lora.targets] }, 1));
-    const config = parseRlConfig({ ...easy, beta: 0.1, learning_rate: 5e-2, finetune: { kind: 'lora', ...lora } });
+    const config = parseRlConfig({ ...VOWEL_REWARD, beta: 0.1, learning_rate: 5e-2, finetune: { kind: 'lora', ...lora } });
     const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 24);
     const first = await trainer.train(prompts);
     // B starts at zero, so the policy equals the reference on the first step.
@@ -74,7 +63,7 @@ describe('AlphaAlignTrainer padding', () => {
   it('gives the same rollouts and gradients however long its sequences may be', async () => {
     // The exact fit pads every micro-batch to the longest possible sequence; 30 more tokens let
     // the trainer pad each micro-batch to its own 32-token bucket instead.
-    const config = parseRlConfig({ ...easy, max_steps: 1 });
+    const config = parseRlConfig({ ...VOWEL_REWARD, max_steps: 1 });
     const { loaded: first } = await fixture();
     const exact = Math.max(...prompts.map((p) => promptIds(first.tokenizer, config.template, p.prompt).length)) + config.max_completion_length;
     expect(exact % 32).not.toBe(0);
@@ -98,7 +87,7 @@ describe('AlphaAlignTrainer with several PPO epochs', () => {
   // only a later epoch, whose ratio is to the first epoch's log-probs, can clip.
   const clipRatio = async (num_iterations: number) => {
     const { loaded, model } = await fixture();
-    const config = parseRlConfig({ ...easy, learning_rate: 5e-2, epsilon: 0.01, epsilon_high: 0.01, num_iterations });
+    const config = parseRlConfig({ ...VOWEL_REWARD, learning_rate: 5e-2, epsilon: 0.01, epsilon_high: 0.01, num_iterations });
     const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 24);
     // The first step's rewards are all 0 (no advantage, nothing moves); the second's are not.
     await trainer.train(prompts);
@@ -119,7 +108,7 @@ describe('AlphaAlignTrainer with several PPO epochs', () => {
 describe('AlphaAlignTrainer on non-finite numbers', () => {
   it('stops with a message naming the step and leaves the weights as they were', async () => {
     const { loaded, model } = await fixture();
-    const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, parseRlConfig(easy), 24);
+    const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, parseRlConfig(VOWEL_REWARD), 24);
     await trainer.train(prompts);
     const good = await model.weights.download();
     const poisoned = new Map(good);
@@ -137,7 +126,7 @@ describe('AlphaAlignTrainer on non-finite numbers', () => {
 describe('AlphaAlignTrainer with GAE', () => {
   it('trains a value head beside the policy and raises the easy reward', async () => {
     const { loaded, model } = await fixture();
-    const config = parseRlConfig({ ...easy, advantage_estimator: 'gae', learning_rate: 2e-2, vf_coef: 0.5, max_steps: 14 });
+    const config = parseRlConfig({ ...VOWEL_REWARD, advantage_estimator: 'gae', learning_rate: 2e-2, vf_coef: 0.5, max_steps: 14 });
     const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 24);
     const head = trainer.valueHead!;
     const before = await head.weights.download();
@@ -177,7 +166,7 @@ describe('AlphaAlignTrainer with an ONNX reward model', () => {
     const { loaded, model } = await fixture();
     const rewardModel = await OnnxRewardModel.create(meanIdRewardModel(), loaded.tokenizer);
     const calls: string[] = [];
-    const config = parseRlConfig({ ...easy, helpfulness_scorer: { kind: 'onnx' } });
+    const config = parseRlConfig({ ...VOWEL_REWARD, helpfulness_scorer: { kind: 'onnx' } });
     const trainer = new AlphaAlignTrainer(model, loaded.tokenizer, config, 24, null, {
       score: (prompt, answer) => {
         calls.push(prompt);

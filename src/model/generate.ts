@@ -7,6 +7,7 @@
 import type { Dispatch, Tensor } from '../gpu/gpu.ts';
 import { sampleTokens, type SamplingDispatch } from '../gpu/kernels/sampling.ts';
 import { Activations, buildForward, KvCache, type ForwardPass, type LlamaModel } from './llama.ts';
+import { prefillGraphBytes } from './memoryPlanner.ts';
 
 export interface GenerationOptions {
   maxNewTokens: number;
@@ -49,11 +50,11 @@ export class Generator {
   private readonly decodeGraph: Graph;
   /**
    * Prefill graphs by (padded) prompt length, the most recently used last. Every length needs its
-   * own activations, and an RL run meets many lengths: only a few are kept, so memory stays
-   * bounded (the buffers of an evicted graph go back to the pool for the next one).
+   * own activations, and an RL run meets many lengths: graphs are kept while their planned bytes
+   * together stay within the one prefill graph at Tmax that the memory plan counts, the least
+   * recently used going first (their buffers go back to the pool for the next one).
    */
   private readonly prefillGraphs = new Map<number, Graph>();
-  private static readonly KEPT_PREFILL_GRAPHS = 4;
 
   constructor(
     readonly model: LlamaModel,
@@ -79,6 +80,29 @@ export class Generator {
     return { acts, logprob, pass, sampler, dispatches: [...pass.dispatches, sampler] };
   }
 
+  /** The prefill graph for prompts of Tp tokens, kept among the most recently used within the planned bytes of one at Tmax. */
+  private prefillGraph(Tp: number): Graph {
+    const known = this.prefillGraphs.get(Tp);
+    if (known) {
+      this.prefillGraphs.delete(Tp);
+      this.prefillGraphs.set(Tp, known);
+      return known;
+    }
+    const { config, lora } = this.model;
+    const run = { generationBatch: this.B, generationLen: this.Tmax, finetune: lora ? { kind: 'lora' as const, ...lora.settings } : { kind: 'full' as const } };
+    const bytes = (length: number) => prefillGraphBytes(config, run, length);
+    let kept = [...this.prefillGraphs.keys()].reduce((sum, length) => sum + bytes(length), 0);
+    for (const [length, graph] of this.prefillGraphs) {
+      if (kept + bytes(Tp) <= bytes(this.Tmax)) break;
+      this.releaseGraph(graph);
+      this.prefillGraphs.delete(length);
+      kept -= bytes(length);
+    }
+    const graph = this.graph(Tp);
+    this.prefillGraphs.set(Tp, graph);
+    return graph;
+  }
+
   /** Replies to B prompts (token ids, any lengths), sampled with `options`. */
   async generate(prompts: readonly (readonly number[])[], options: GenerationOptions): Promise<Generation[]> {
     const { gpu } = this.model;
@@ -88,14 +112,7 @@ export class Generator {
     const steps = Math.min(options.maxNewTokens, this.Tmax - Tp);
     if (steps < 1) throw new RangeError(`a prompt of ${Tp} tokens leaves no room in a context of ${this.Tmax}`);
 
-    const prefill = this.prefillGraphs.get(Tp) ?? this.graph(Tp);
-    this.prefillGraphs.delete(Tp);
-    this.prefillGraphs.set(Tp, prefill);
-    for (const [length, graph] of this.prefillGraphs) {
-      if (this.prefillGraphs.size <= Generator.KEPT_PREFILL_GRAPHS) break;
-      this.releaseGraph(graph);
-      this.prefillGraphs.delete(length);
-    }
+    const prefill = this.prefillGraph(Tp);
     const sampling = { temperature: options.temperature, topK: options.topK ?? 0, topP: options.topP ?? 1, seed: options.seed };
     // Pad columns hold token 0: any id will do, no real token attends to them.
     const leftPadding = Uint32Array.from(prompts, (p) => Tp - p.length);

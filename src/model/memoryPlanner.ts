@@ -120,12 +120,21 @@ function backwardScratchPerToken(config: ModelConfig, run: RunShape): number {
  * generationLen): only run forward, its layers share one set of activations (Activations'
  * layers: 'forward').
  */
-function generationActivations(config: ModelConfig, run: RunShape, tokens: number): number {
+function generationActivations(config: ModelConfig, run: Pick<RunShape, 'generationBatch' | 'generationLen' | 'finetune'>, tokens: number): number {
   const { hiddenSize: C, numHeads: NH, vocabSize: V } = config;
   const GB = run.generationBatch;
   if (GB === 0) return 0;
   const oneLayer = GB * tokens * activationsPerToken(config, run.finetune) + GB * NH * tokens * run.generationLen;
   return oneLayer + 2 * GB * tokens * C + GB * V;
+}
+
+/**
+ * Bytes of a generator's prefill graph for prompts of `tokens` tokens (as planned: the plan counts
+ * one at generationLen). A generator that keeps prefill graphs of several prompt lengths keeps
+ * them within that one's bytes.
+ */
+export function prefillGraphBytes(config: ModelConfig, run: Pick<RunShape, 'generationBatch' | 'generationLen' | 'finetune'>, tokens: number): number {
+  return generationActivations(config, run, tokens) * F32;
 }
 
 /**

@@ -82,10 +82,10 @@ describe('measured GPU memory against the plan', () => {
     gpu.destroy();
   });
 
-  it('an AlphaAlign run with a reference copy (evaluations, steps of several lengths) holds no more than planned', async () => {
-    // Full fine-tuning with beta > 0, as the demo preset: the reference copy runs its own forward,
-    // and prompts of different lengths build update graphs of several lengths, which the trainer
-    // keeps within the one graph the plan counts.
+  it('an AlphaAlign run with a reference copy (evaluations of many prompt lengths, steps of several) holds no more than planned', async () => {
+    // Full fine-tuning with beta > 0, as the demo preset: the reference copy runs its own forward;
+    // prompts of different lengths build update graphs and prefill graphs of several lengths,
+    // which the trainer and the generators keep within the one of each the plan counts.
     // Sequences of up to 64 tokens: the cap is raised for their attention probabilities.
     const { gpu, loaded, model } = await fresh(false, 1024 * 1024);
     const reference = LlamaModel.load(gpu, loaded.config, loaded.weights);
@@ -99,7 +99,8 @@ describe('measured GPU memory against the plan', () => {
       { id: '3', prompt: 'answer on the thin answer on the thin', label: 'benign' as const },
       { id: '4', prompt: 'the thin answer on the thin', label: 'harmful' as const },
     ];
-    const held = [...short, ...long];
+    // Evaluation batches of prompts of many lengths: a prefill graph for each.
+    const held = [...short, ...long, ...Array.from({ length: 12 }, (_, i) => ({ id: `h${i}`, prompt: 'a'.repeat(24 + i), label: 'benign' as const }))];
     await evaluate(model, loaded.tokenizer, held, evalSettings(config, null));
     for (const rows of [long, short, long, short]) await trainer.train(rows);
     await evaluate(model, loaded.tokenizer, held, evalSettings(config, null));

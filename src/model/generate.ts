@@ -92,12 +92,18 @@ export class Generator {
     const run = { generationBatch: this.B, generationLen: this.Tmax, finetune: lora ? { kind: 'lora' as const, ...lora.settings } : { kind: 'full' as const } };
     const bytes = (length: number) => prefillGraphBytes(config, run, length);
     let kept = [...this.prefillGraphs.keys()].reduce((sum, length) => sum + bytes(length), 0);
+    let evicted = false;
     for (const [length, graph] of this.prefillGraphs) {
       if (kept + bytes(Tp) <= bytes(this.Tmax)) break;
       this.releaseGraph(graph);
       this.prefillGraphs.delete(length);
       kept -= bytes(length);
+      evicted = true;
     }
+    // An evicted graph's buffers are freed, not pooled: a prompt length once evicted is seldom met
+    // again soon, and the pool keeps what it is given unless a run's plan bounds it (lab eval's
+    // does not), so evaluating prompts of many lengths would pile them up.
+    if (evicted) this.model.gpu.pool.trim();
     const graph = this.graph(Tp);
     this.prefillGraphs.set(Tp, graph);
     return graph;

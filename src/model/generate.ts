@@ -7,6 +7,7 @@
 import type { Dispatch, Tensor } from '../gpu/gpu.ts';
 import { sampleTokens, type SamplingDispatch } from '../gpu/kernels/sampling.ts';
 import { Activations, buildForward, KvCache, type ForwardPass, type LlamaModel } from './llama.ts';
+import { GraphsByLength } from './graphsByLength.ts';
 import { prefillGraphBytes } from './memoryPlanner.ts';
 
 export interface GenerationOptions {
@@ -48,13 +49,8 @@ interface Graph {
 export class Generator {
   private readonly cache: KvCache;
   private readonly decodeGraph: Graph;
-  /**
-   * Prefill graphs by (padded) prompt length, the most recently used last. Every length needs its
-   * own activations, and an RL run meets many lengths: graphs are kept while their planned bytes
-   * together stay within the one prefill graph at Tmax that the memory plan counts, the least
-   * recently used going first (their buffers go back to the pool for the next one).
-   */
-  private readonly prefillGraphs = new Map<number, Graph>();
+  /** Prefill graphs by (padded) prompt length, within the planned bytes of one at Tmax (GraphsByLength). */
+  private readonly prefillGraphs: GraphsByLength<Graph>;
 
   constructor(
     readonly model: LlamaModel,
@@ -64,6 +60,19 @@ export class Generator {
     if (Tmax > model.maxPositions) throw new RangeError(`generation length ${Tmax} exceeds the model's ${model.maxPositions} positions`);
     this.cache = new KvCache(model.gpu, model.config, B, Tmax);
     this.decodeGraph = this.graph(1);
+    const run = { generationBatch: B, generationLen: Tmax, finetune: model.lora ? { kind: 'lora' as const, ...model.lora.settings } : { kind: 'full' as const } };
+    this.prefillGraphs = new GraphsByLength(
+      (length) => prefillGraphBytes(model.config, run, length),
+      prefillGraphBytes(model.config, run, Tmax),
+      (length) => this.graph(length),
+      // An evicted graph's buffers are freed, not pooled: a prompt length once evicted is seldom
+      // met again soon, and the pool keeps what it is given unless a run's plan bounds it (lab
+      // eval's does not), so evaluating prompts of many lengths would pile them up.
+      (graph) => {
+        this.releaseGraph(graph);
+        model.gpu.pool.trim();
+      },
+    );
   }
 
   private graph(T: number): Graph {
@@ -80,35 +89,6 @@ export class Generator {
     return { acts, logprob, pass, sampler, dispatches: [...pass.dispatches, sampler] };
   }
 
-  /** The prefill graph for prompts of Tp tokens, kept among the most recently used within the planned bytes of one at Tmax. */
-  private prefillGraph(Tp: number): Graph {
-    const known = this.prefillGraphs.get(Tp);
-    if (known) {
-      this.prefillGraphs.delete(Tp);
-      this.prefillGraphs.set(Tp, known);
-      return known;
-    }
-    const { config, lora } = this.model;
-    const run = { generationBatch: this.B, generationLen: this.Tmax, finetune: lora ? { kind: 'lora' as const, ...lora.settings } : { kind: 'full' as const } };
-    const bytes = (length: number) => prefillGraphBytes(config, run, length);
-    let kept = [...this.prefillGraphs.keys()].reduce((sum, length) => sum + bytes(length), 0);
-    let evicted = false;
-    for (const [length, graph] of this.prefillGraphs) {
-      if (kept + bytes(Tp) <= bytes(this.Tmax)) break;
-      this.releaseGraph(graph);
-      this.prefillGraphs.delete(length);
-      kept -= bytes(length);
-      evicted = true;
-    }
-    // An evicted graph's buffers are freed, not pooled: a prompt length once evicted is seldom met
-    // again soon, and the pool keeps what it is given unless a run's plan bounds it (lab eval's
-    // does not), so evaluating prompts of many lengths would pile them up.
-    if (evicted) this.model.gpu.pool.trim();
-    const graph = this.graph(Tp);
-    this.prefillGraphs.set(Tp, graph);
-    return graph;
-  }
-
   /** Replies to B prompts (token ids, any lengths), sampled with `options`. */
   async generate(prompts: readonly (readonly number[])[], options: GenerationOptions): Promise<Generation[]> {
     const { gpu } = this.model;
@@ -118,7 +98,7 @@ export class Generator {
     const steps = Math.min(options.maxNewTokens, this.Tmax - Tp);
     if (steps < 1) throw new RangeError(`a prompt of ${Tp} tokens leaves no room in a context of ${this.Tmax}`);
 
-    const prefill = this.prefillGraph(Tp);
+    const prefill = this.prefillGraphs.get(Tp);
     const sampling = { temperature: options.temperature, topK: options.topK ?? 0, topP: options.topP ?? 1, seed: options.seed };
     // Pad columns hold token 0: any id will do, no real token attends to them.
     const leftPadding = Uint32Array.from(prompts, (p) => Tp - p.length);
@@ -199,6 +179,7 @@ export class Generator {
 
   release(): void {
     this.cache.release();
-    for (const graph of [this.decodeGraph, ...this.prefillGraphs.values()]) this.releaseGraph(graph);
+    this.releaseGraph(this.decodeGraph);
+    this.prefillGraphs.releaseAll();
   }
 }

@@ -26,6 +26,7 @@ import {
 import { BackwardScratch, buildBackward, type HeadBackward } from '../model/backward.ts';
 import { Generator } from '../model/generate.ts';
 import { Activations, buildForward, LlamaModel, type ForwardPass } from '../model/llama.ts';
+import { GraphsByLength } from '../model/graphsByLength.ts';
 import { assertPlanFits, LOGITS_CHUNK_BYTES, logitsChunkColumns, updateGraphBytes, type MemoryPlan, type RunShape } from '../model/memoryPlanner.ts';
 import type { TextTokenizer } from '../model/tokenizer.ts';
 import { VocabularyHead } from '../model/vocabHead.ts';
@@ -113,15 +114,8 @@ export class AlphaAlignTrainer {
   /** Steps taken so far. */
   step = 0;
   private readonly generator: Generator;
-  /**
-   * Update graphs by padded length, the most recently used last: sorted micro-batches walk up a
-   * few neighbouring lengths each step, so graphs are kept while their planned bytes together
-   * stay within the plan's one graph at maxSeqLen (graphBudget), and the least recently used go.
-   */
-  private readonly graphs = new Map<number, UpdateGraph>();
-  private readonly graphBudget: number;
-  /** The planned bytes of an update graph of micro-batches padded to this many tokens. */
-  private readonly graphBytes: (length: number) => number;
+  /** Update graphs by padded length, within the planned bytes of the plan's one at maxSeqLen (GraphsByLength). */
+  private readonly graphs: GraphsByLength<UpdateGraph>;
   private readonly B: number;
   readonly valueHead: ValueHead | null;
   /** V_r of the reward (config.reward_judge). */
@@ -159,8 +153,8 @@ export class AlphaAlignTrainer {
     const limits = { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes };
     const plan = (this.plan = assertPlanFits(mc, shape, limits));
     gpu.pool.holdAtMost(plan.totalBytes);
-    this.graphBytes = (length) => updateGraphBytes(mc, { ...shape, seqLen: length }, limits, plan.recompute);
-    this.graphBudget = this.graphBytes(T);
+    const graphBytes = (length: number) => updateGraphBytes(mc, { ...shape, seqLen: length }, limits, plan.recompute);
+    this.graphs = new GraphsByLength(graphBytes, graphBytes(T), (length) => this.buildGraph(length), (graph) => this.releaseGraph(graph));
     this.generator = new Generator(model, config.generation_batch_size, T);
     const trainable = model.lora?.weights ?? model.weights;
     this.grads = trainable.zerosLike('grad');
@@ -176,21 +170,8 @@ export class AlphaAlignTrainer {
     this.valueHead = config.advantage_estimator === 'gae' ? new ValueHead(gpu, mc.hiddenSize, optimizerSettings) : null;
   }
 
-  /** The update graph for micro-batches padded to T tokens, built on first use and kept a while. */
-  private graph(T: number): UpdateGraph {
-    const known = this.graphs.get(T);
-    if (known) {
-      this.graphs.delete(T);
-      this.graphs.set(T, known);
-      return known;
-    }
-    let kept = [...this.graphs.keys()].reduce((sum, length) => sum + this.graphBytes(length), 0);
-    for (const [length, graph] of this.graphs) {
-      if (kept + this.graphBytes(T) <= this.graphBudget) break;
-      this.graphs.delete(length);
-      this.releaseGraph(graph);
-      kept -= this.graphBytes(length);
-    }
+  /** The update's buffers and dispatch lists for micro-batches padded to T tokens (kept by this.graphs). */
+  private buildGraph(T: number): UpdateGraph {
     const { model, config, B, valueHead } = this;
     const { gpu, config: mc } = model;
     const N = B * T;
@@ -272,7 +253,6 @@ export class AlphaAlignTrainer {
     const update = updateAgainst(t.logprob);
     const updateAgain = config.num_iterations > 1 ? updateAgainst(t.oldLogprob) : null;
     const graph = { T, acts, scratch, head, t, update, updateAgain, policyForward, reference, refActs, v, valuePass: [...policyForward.dispatches, ...valueForward] };
-    this.graphs.set(T, graph);
     return graph;
   }
 
@@ -337,7 +317,7 @@ export class AlphaAlignTrainer {
       if (this.valueHead) gpu.clear(this.valueHead.grads.all(), 'zero value grads');
       let epochLoss = 0;
       for (const [i, batch] of batches.entries()) {
-        const { acts, t, v, refActs, scratch, reference, policyForward, update, updateAgain } = this.graph(batch.T);
+        const { acts, t, v, refActs, scratch, reference, policyForward, update, updateAgain } = this.graphs.get(batch.T);
         gpu.write(acts.tokens, batch.tokens);
         gpu.write(t.targets, batch.targets);
         gpu.write(t.weight, batch.weights);
@@ -428,7 +408,7 @@ export class AlphaAlignTrainer {
     const mask = new Float32Array(rows.length * T);
     let first = 0;
     for (const [i, batch] of batches.entries()) {
-      const graph = this.graph(batch.T);
+      const graph = this.graphs.get(batch.T);
       gpu.write(graph.acts.tokens, batch.tokens);
       graph.policyForward.setDropoutStep(stepNumber * 4096 + i);
       gpu.run(graph.valuePass, 'values');
@@ -536,7 +516,7 @@ export class AlphaAlignTrainer {
 
   release(): void {
     this.generator.release();
-    for (const graph of this.graphs.values()) this.releaseGraph(graph);
+    this.graphs.releaseAll();
     this.grads.release();
     this.optimizer.release();
     this.valueHead?.release();

@@ -1,6 +1,7 @@
 // The record of the run in the worker, kept from the worker's events (the page's stores take each
-// event first, as wire.ts does), on the in-memory storage backend: written at every step, the
-// checkpoint with it, the state as it changes; then listed, reopened into the stores, and deleted.
+// event first, as wire.ts does), on the in-memory storage backend: made before the worker hears of
+// the run, written at every step, the checkpoint with it, the state as it changes; then listed,
+// reopened into the stores, and deleted. A run the worker refuses to start leaves no record.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryBackend, setLabStorage } from '../../src/data/storage.ts';
 import { parseRlConfig } from '../../src/rl/config.ts';
@@ -8,7 +9,7 @@ import type { StepMetrics } from '../../src/rl/metrics.ts';
 import { storedCheckpoint, storedRuns } from '../../src/ui/runPersistence.ts';
 import { useMetricsStore } from '../../src/ui/stores/metricsStore.ts';
 import { useModelStore } from '../../src/ui/stores/modelStore.ts';
-import { recordWorkerEvent, useRunHistoryStore } from '../../src/ui/stores/runHistoryStore.ts';
+import { keepStartingRun, recordWorkerEvent, useRunHistoryStore } from '../../src/ui/stores/runHistoryStore.ts';
 import { useRunStore } from '../../src/ui/stores/runStore.ts';
 import { event, type ModelSummary, type WorkerEventBody } from '../../src/worker/protocol.ts';
 
@@ -26,11 +27,33 @@ describe('the run history store', () => {
     useModelStore.setState({ summary: { label: 'demo model' } as ModelSummary, status: 'ready' });
   });
 
-  it('writes the run at every step and checkpoint, and its state as it changes', async () => {
-    useRunStore.setState({ runId: 'run-a' });
+  it('keeps a run before the worker starts it, and forgets it when the worker refuses to start it', async () => {
+    useRunStore.setState({ runId: 'run-refused', state: 'starting' });
+    await keepStartingRun('run-refused', config, false);
+    // Written before the worker hears of the run: a reload now finds it and offers to start it again.
+    expect((await storedRuns()).map((r) => [r.id, r.status, r.step, r.checkpoint])).toEqual([['run-refused', 'running', 0, null]]);
+    expect(useRunHistoryStore.getState().runs.map((r) => r.id)).toEqual(['run-refused']);
+    send({ type: 'error', area: 'train', message: 'no model is loaded', recovery: 'Load a model.' });
+    await settle();
+    expect(await storedRuns()).toEqual([]);
+    expect(useRunHistoryStore.getState().runs).toEqual([]);
+    // A later run's events do not touch the forgotten one.
     send({ type: 'runStarted', firstStep: 0, maxSteps: 3, trainPrompts: 4, evalPrompts: 0, dropped: 0, config });
     await settle();
-    expect((await storedRuns()).map((r) => [r.id, r.status, r.step, r.model])).toEqual([['run-a', 'running', 0, 'demo model']]);
+    expect(await storedRuns()).toEqual([]);
+  });
+
+  it('writes the run at every step and checkpoint, and its state as it changes', async () => {
+    useRunStore.setState({ runId: 'run-a', state: 'starting' });
+    await keepStartingRun('run-a', config, false);
+    const [kept] = await storedRuns();
+    send({ type: 'runStarted', firstStep: 0, maxSteps: 3, trainPrompts: 4, evalPrompts: 0, dropped: 0, config });
+    await settle();
+    expect((await storedRuns()).map((r) => [r.id, r.status, r.step, r.model, r.startedAt])).toEqual([['run-a', 'running', 0, 'demo model', kept!.startedAt]]);
+    // The worker's error after the run started is the run's to show, not a refused start.
+    send({ type: 'error', area: 'train', message: 'a run is already in progress', recovery: 'Pause, resume or stop it first.' });
+    await settle();
+    expect((await storedRuns()).map((r) => r.id)).toEqual(['run-a']);
 
     useMetricsStore.getState().add(metrics(1));
     send({ type: 'step', metrics: metrics(1), rollouts: [] });

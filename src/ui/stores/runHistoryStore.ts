@@ -3,6 +3,7 @@
 // when the page opens, the run it lost to a reload or a closed tab, restored with its settings and
 // metrics and resumed from its checkpoint.
 import { create } from 'zustand';
+import type { RlConfig } from '../../rl/config.ts';
 import type { WorkerEvent } from '../../worker/protocol.ts';
 import {
   deleteRun,
@@ -59,6 +60,8 @@ let current: StoredRun | null = null;
 /** A stored run's checkpoint asked of the worker: its loaded event hands the run back. */
 let pendingLoad: { run: StoredRun; fileName: string; startAfter: boolean } | null = null;
 let restoreStarted: Promise<void> | null = null;
+/** The run whose record keepStartingRun made, until the worker starts it (or refuses to). */
+let unconfirmed: string | null = null;
 
 function showRun(run: StoredRun, info: string | null): void {
   useRunStore.getState().adoptConfig(run.config);
@@ -188,6 +191,38 @@ function keep(run: StoredRun): Promise<void> {
   return tracked(saveRun(run));
 }
 
+/**
+ * Keeps the record of a run the page is about to start, before the worker hears of it (runStore's
+ * keepStartingRun): a reload while the worker builds the run finds it and offers to start it
+ * again. A stored run started again already has its record. Never fails: a failed write is shown.
+ */
+export async function keepStartingRun(runId: string, config: RlConfig, resume: boolean): Promise<void> {
+  if (current?.id === runId) return;
+  unconfirmed = runId;
+  const now = new Date().toISOString();
+  const run: StoredRun = {
+    version: 2,
+    id: runId,
+    startedAt: now,
+    updatedAt: now,
+    model: useModelStore.getState().summary?.label ?? '',
+    dataset: useDatasetStore.getState().name,
+    config,
+    status: 'running',
+    step: resume ? useRunStore.getState().step : 0,
+    // A run continuing a loaded checkpoint carries that run's history on.
+    metrics: resume ? useMetricsStore.getState().history : [],
+    evals: resume ? useEvalStore.getState().points : [],
+    rollouts: [],
+    checkpoint: null,
+    autoResumedFrom: null,
+  };
+  // A new run joins the list.
+  await keep(run)
+    .then(() => useRunHistoryStore.getState().refresh())
+    .catch(reportWriteError);
+}
+
 /** Keeps the record of the run in the worker; wire.ts calls it after the stores took the event. */
 export function recordWorkerEvent(e: WorkerEvent): void {
   const history = useRunHistoryStore;
@@ -210,6 +245,15 @@ export function recordWorkerEvent(e: WorkerEvent): void {
       return;
     }
     case 'error': {
+      if (unconfirmed && (e.area === 'train' || e.area === 'gpu' || e.area === 'protocol')) {
+        // The worker did not start the run: its record was never a run, and is not offered after a reload.
+        const id = unconfirmed;
+        unconfirmed = null;
+        if (current?.id === id) current = null;
+        void tracked(deleteRun(id))
+          .then(() => history.getState().refresh())
+          .catch(reportWriteError);
+      }
       // The stored checkpoint did not load: the run is still shown, and offered to start again.
       if (!pendingLoad || (e.area !== 'load' && e.area !== 'gpu')) return;
       const { run } = pendingLoad;
@@ -222,35 +266,16 @@ export function recordWorkerEvent(e: WorkerEvent): void {
     case 'runStarted': {
       const runId = useRunStore.getState().runId;
       if (!runId) return;
+      unconfirmed = null;
       // A new run instead of the interrupted one: that one is kept as stopped, not offered again.
       const restored = history.getState().restored;
       if (restored && restored.run.id !== runId) void history.getState().dismissRestored();
-      const now = new Date().toISOString();
+      // keepStartingRun made the record (or it is a stored run started again).
+      if (current?.id !== runId) return;
       const restart = e.firstStep === 0;
-      const run: StoredRun =
-        current?.id === runId
-          ? { ...current, config: e.config, status: 'running', step: e.firstStep, ...(restart ? { metrics: [], evals: [], rollouts: [], checkpoint: null } : {}) }
-          : {
-              version: 2,
-              id: runId,
-              startedAt: now,
-              updatedAt: now,
-              model: useModelStore.getState().summary?.label ?? '',
-              dataset: useDatasetStore.getState().name,
-              config: e.config,
-              status: 'running',
-              step: e.firstStep,
-              metrics: useMetricsStore.getState().history,
-              evals: useEvalStore.getState().points,
-              rollouts: [],
-              checkpoint: null,
-              autoResumedFrom: null,
-            };
+      const run: StoredRun = { ...current, config: e.config, status: 'running', step: e.firstStep, ...(restart ? { metrics: [], evals: [], rollouts: [], checkpoint: null } : {}) };
       history.setState({ checkpointStep: restart ? null : (run.checkpoint?.step ?? null) });
-      // A new run joins the list.
-      void keep(run)
-        .then(() => history.getState().refresh())
-        .catch(reportWriteError);
+      void keep(run).catch(reportWriteError);
       return;
     }
     case 'step':

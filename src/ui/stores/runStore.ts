@@ -72,6 +72,12 @@ interface RunStore {
   setEvalLimit(text: string): void;
   /** Fill the form from a config (an imported checkpoint's), so that it composes to that config again. */
   adoptConfig(config: RlConfig): void;
+  /**
+   * Keeps the record of a run about to start (runHistoryStore, set by wire.ts). start() waits for
+   * it before the worker hears of the run, so a reload at any moment after Start finds the run.
+   * It never fails: a write that fails is reported there, and the run trains unsaved.
+   */
+  keepStartingRun(runId: string, config: RlConfig, resume: boolean): Promise<void>;
   /** Start a run, or continue the loaded checkpoint's (`resume`); `runId` names the stored run it continues or restarts. */
   start(resume?: boolean, runId?: string): Promise<void>;
   pause(): void;
@@ -166,6 +172,7 @@ export const useRunStore = create<RunStore>((set, getState) => {
     errors: {},
     state: 'idle',
     runId: null,
+    keepStartingRun: async () => undefined,
     step: 0,
     maxSteps: 0,
     firstStep: 0,
@@ -221,7 +228,9 @@ export const useRunStore = create<RunStore>((set, getState) => {
         set({ error: { message: 'the dataset has no training rows', recovery: 'Load a dataset in the Data panel (or the demo data), with rows outside the eval split.' } });
         return;
       }
-      set({ state: 'starting', error: null, info: null, speed: null, runId: runId ?? newRunId() });
+      const id = runId ?? newRunId();
+      set({ state: 'starting', error: null, info: null, speed: null, runId: id });
+      await getState().keepStartingRun(id, config, resume);
       sendToWorker({
         type: 'start',
         config,

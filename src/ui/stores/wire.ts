@@ -7,7 +7,7 @@ import { useEvalStore } from './evalStore.ts';
 import { useMetricsStore } from './metricsStore.ts';
 import { useModelStore } from './modelStore.ts';
 import { onnxModelStores } from './onnxModelStores.ts';
-import { recordWorkerEvent, useRunHistoryStore } from './runHistoryStore.ts';
+import { keepStartingRun, recordWorkerEvent, useRunHistoryStore } from './runHistoryStore.ts';
 import { useRolloutsStore } from './rolloutsStore.ts';
 import { useRunStore } from './runStore.ts';
 
@@ -17,6 +17,7 @@ export function wireWorkerEvents(): void {
   if (wired) return;
   wired = true;
   useModelStore.setState({ planConfig: () => useRunStore.getState().config ?? useModelStore.getInitialState().planConfig() });
+  useRunStore.setState({ keepStartingRun });
   onWorkerEvent((e) => {
     handle(e);
     recordWorkerEvent(e);

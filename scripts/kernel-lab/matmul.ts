@@ -24,6 +24,11 @@
 //   workgroups (rows or columns fastest) makes no difference; vec4 loads beat scalar ones by
 //   ~30% (24 vs 28); workgroup shapes 4×1 … 8×8 are within noise at 1024³, 4×1 is best below.
 // - NN and NT run alike; TN, strided in both operands, ~25% slower.
+// - Two ways round the gathers, tried 2026-12-01 at 512³ NN in interleaved rounds (a training run
+//   loading the machine) and not kept: A and B as rgba32float textures read with textureLoad (the
+//   sampler fetches a whole texel per lane) ran at 0.8–1.3× v24; the 4 lanes of a subgroup loading
+//   a quarter each of the 8 rows of A they share, then subgroupBroadcast, at 1.1–1.6× (mostly
+//   ~1.1×). B's loads, one per lane and column, remain; neither is worth a kernel of its own.
 //
 // Measured 2026-11-27 on SwiftShader, 1024³ NN unless noted, tfjs ~0.3-0.5 GFLOPS alongside.
 // The machine was shared (load 4-5 on 2 cores), so compare ratios measured in one run:

@@ -232,7 +232,7 @@ export const useDatasetStore = create<DatasetStore>((set, get) => ({
       set((s) => ({
         status: 'ready',
         generation: s.generation + 1,
-        name: 'Demo data (XSTest + AdvBench)',
+        name: 'Demo data (AdvBench, CatQA, XSTest, Alpaca, self-instruct)',
         rows,
         problems: [],
         lastImport: { fileName: 'demo', format: 'demo', rows: rows.length, problems: 0, duplicates: 0 },

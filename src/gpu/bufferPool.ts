@@ -14,6 +14,8 @@ export class BufferPool {
    * next may never take, and pooled without a bound they would add up past the plan.
    */
   private holdLimit = Infinity;
+  /** Set while discarding(): released buffers are destroyed instead of pooled. */
+  private discardReleases = false;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -38,6 +40,11 @@ export class BufferPool {
   }
 
   release(buffer: GPUBuffer): void {
+    if (this.discardReleases) {
+      this.liveBytes -= buffer.size;
+      buffer.destroy();
+      return;
+    }
     const list = this.free.get(buffer.size) ?? [];
     list.push(buffer);
     this.free.set(buffer.size, list);
@@ -64,6 +71,19 @@ export class BufferPool {
       }
       if (list.length === 0) this.free.delete(bucket);
       if (this.liveBytes + this.pooledBytes + size <= this.holdLimit) return;
+    }
+  }
+
+  /**
+   * Runs `releases` with every buffer it releases destroyed, not pooled: for shapes that seldom come
+   * back (an evicted graph's), where no run's plan bounds the pool. What is pooled already stays.
+   */
+  discarding(releases: () => void): void {
+    this.discardReleases = true;
+    try {
+      releases();
+    } finally {
+      this.discardReleases = false;
     }
   }
 

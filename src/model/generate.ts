@@ -68,10 +68,7 @@ export class Generator {
       // An evicted graph's buffers are freed, not pooled: a prompt length once evicted is seldom
       // met again soon, and the pool keeps what it is given unless a run's plan bounds it (lab
       // eval's does not), so evaluating prompts of many lengths would pile them up.
-      (graph) => {
-        this.releaseGraph(graph);
-        model.gpu.pool.trim();
-      },
+      (graph) => model.gpu.pool.discarding(() => this.releaseGraph(graph)),
     );
   }
 

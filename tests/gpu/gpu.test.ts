@@ -86,6 +86,19 @@ describe('Gpu', () => {
     gpu.destroy();
   });
 
+  it('destroys what is released while discarding, and keeps what was pooled before', async () => {
+    const gpu = new Gpu(await openNodeDevice(), loadNodeShaders());
+    gpu.release(gpu.tensor([256], 'pooled before')); // 1 KiB pooled
+    const evicted = [gpu.tensor([512], 'evicted a'), gpu.tensor([128], 'evicted b')];
+    expect(gpu.pool.stats()).toEqual({ liveBytes: 2048 + 512, pooledBytes: 1024, peakBytes: 1024 + 2048 + 512 });
+    gpu.pool.discarding(() => gpu.release(...evicted));
+    expect(gpu.pool.stats()).toEqual({ liveBytes: 0, pooledBytes: 1024, peakBytes: 1024 + 2048 + 512 });
+    // Releases after it pool again.
+    gpu.release(gpu.tensor([64], 'after'));
+    expect(gpu.pool.stats()).toEqual({ liveBytes: 0, pooledBytes: 1024 + 256, peakBytes: 1024 + 2048 + 512 });
+    gpu.destroy();
+  });
+
   it('round-trips data and refuses writes past the end', async () => {
     const gpu = await testGpu();
     const t = gpu.tensor([5], 't', new Float32Array([1, 2, 3, 4, 5]));

@@ -3,6 +3,8 @@
 // stamped with the protocol version so a stale cached worker is told apart from a current one.
 // Everything here survives structured clone: plain data, File objects and ArrayBuffers (which the
 // sender transfers). Long work happens only in the worker; the page just renders events.
+// Every request but the bindingCap setting is answered, in any run state: with the events it asks
+// for, or with an `error` saying why not.
 import type { PromptRow } from '../data/schema.ts';
 import type { HeldOutChoice } from '../data/splits.ts';
 import type { AdapterSummary } from '../gpu/adapter.ts';
@@ -34,7 +36,7 @@ export type ModelSourceSpec =
 export type WorkerRequestBody =
   /** Load a model; `config` sizes the memory planner's verdict, reported before the weights load. */
   | { type: 'load'; source: ModelSourceSpec; config: RlConfig }
-  /** The memory verdict for the loaded model under another config (the Training panel's). */
+  /** The memory verdict for the loaded model under another config (the Training panel's); an `error` when none is loaded. */
   | { type: 'plan'; config: RlConfig }
   /**
    * Train. `resume`: continue the loaded checkpoint's run (its step, optimiser moments and metrics)
@@ -49,10 +51,18 @@ export type WorkerRequestBody =
    * classifier (.onnx, tokenizer.json, config.json).
    */
   | { type: 'loadOnnxModel'; role: OnnxModelRole; files: File[]; label: string }
+  /**
+   * Answered with a `runState` event (a pause or a stop once the step in flight has landed; one that
+   * changes nothing, with the state as it is), or an `error` when no run is in progress.
+   */
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  /** The current run's checkpoint zip, answered with a `checkpoint` event of reason "export". */
+  /**
+   * The current run's checkpoint zip, answered with a `checkpoint` event of reason "export", or an
+   * `error` of area "export". Asked for during a run, it comes after the step, evaluation or save in
+   * flight (the closing evaluation included), at once when paused.
+   */
   | { type: 'export' }
   /**
    * The page's binding cap (the GPU panel's, LAB_MAX_BINDING_MIB's twin), in bytes, or null for

@@ -65,9 +65,16 @@ interface Session {
   /** How the held-out split came about, and how much of it the run evaluates: for the run card. */
   heldOut: HeldOutRecord;
   state: RunState;
-  /** Resolves a pause. */
+  /** The state the page was last told: it lags `state` while a pause or a stop waits for the step in flight. */
+  reportedState: RunState;
+  /** Wakes the loop while it waits in a pause: a resume, a stop or an export. */
   wake: (() => void) | null;
-  /** An export asked for mid-step, answered after the step. */
+  /**
+   * Whether the run loop still goes on: until it ends (after its last save) the session's GPU work is
+   * its own, so an export is answered by the loop at its next safe point rather than beside a step.
+   */
+  looping: boolean;
+  /** An export asked for while the loop was busy: it answers after the step, evaluation or save in flight. */
   exportRequested: boolean;
   /** The last checkpoint sent for the page's storage: its step, when it was done and what it took (ms). */
   lastAutosave: { step: number; doneAt: number; tookMs: number } | null;
@@ -107,6 +114,14 @@ function refusalClassifierFor(config: RlConfig): Promise<RefusalClassifier | nul
 
 /** Requests run one at a time, except pause/resume/stop, which must reach a running loop. */
 let queue: Promise<void> = Promise.resolve();
+
+/** Runs a request after those before it. One that throws is reported, and the requests after it still run. */
+function enqueue(task: () => Promise<void>): void {
+  queue = queue.then(task).catch((error: unknown) => fail('protocol', error, 'Try again; if it persists, reload the page.'));
+}
+
+/** The last run's loop, settled once it has made its last save and answered its last export. */
+let loopEnded: Promise<void> = Promise.resolve();
 
 /** The page's binding cap in bytes (a `bindingCap` request), for the device opened next. */
 let maxBindingBytes: number | undefined;
@@ -205,7 +220,7 @@ async function load(spec: ModelSourceSpec, config: RlConfig): Promise<void> {
     await reportPlan(modelConfig, config);
     const checkpoint = await loadCheckpoint(source, (done, total) => post({ type: 'loadProgress', phase: 'weights', done, total, label: source.label }));
     // Only now, with the new model in hand, let go of the old run's buffers.
-    releaseSession();
+    await releaseSession();
     loaded = { checkpoint, label: source.label };
     const c = checkpoint.config;
     post({
@@ -227,7 +242,9 @@ async function load(spec: ModelSourceSpec, config: RlConfig): Promise<void> {
   }
 }
 
-function releaseSession(): void {
+/** Lets go of the last run's buffers, once its loop (at most its last save, when a run is not in progress) has ended. */
+async function releaseSession(): Promise<void> {
+  await loopEnded;
   if (!session) return;
   const { trainer, model, reference } = session;
   trainer.release();
@@ -304,7 +321,12 @@ async function saveCheckpoint(s: Session, reason: 'export' | 'autosave'): Promis
 
 function setState(s: Session, state: RunState): void {
   s.state = state;
-  post({ type: 'runState', state, step: s.trainer.step, maxSteps: s.config.max_steps });
+  reportState(s);
+}
+
+function reportState(s: Session): void {
+  s.reportedState = s.state;
+  post({ type: 'runState', state: s.state, step: s.trainer.step, maxSteps: s.config.max_steps });
 }
 
 async function start(
@@ -343,7 +365,7 @@ async function start(
     });
     return;
   }
-  releaseSession();
+  await releaseSession();
   const { checkpoint } = loaded;
   let s: Session;
   try {
@@ -382,7 +404,9 @@ async function start(
       datasetSha: await sha256Hex(trainRows.map((r) => `${r.id}\t${r.label}\t${r.prompt}`).join('\n')),
       heldOut: heldOutRecord(heldOut, evalRows.length, held.length),
       state: 'running',
+      reportedState: 'running',
       wake: null,
+      looping: true,
       exportRequested: false,
       lastAutosave: null,
     };
@@ -403,7 +427,7 @@ async function start(
   session = s;
   post({ type: 'runStarted', firstStep: s.trainer.step, maxSteps: config.max_steps, trainPrompts: s.train.rows.length, evalPrompts: s.held.length, dropped: s.train.dropped, config });
   setState(s, 'running');
-  void loop(s);
+  loopEnded = loop(s);
 }
 
 async function loop(s: Session): Promise<void> {
@@ -414,20 +438,20 @@ async function loop(s: Session): Promise<void> {
       if (s.state === 'paused') {
         setState(s, 'paused');
         await saveCheckpoint(s, 'autosave');
-        await new Promise<void>((resolve) => (s.wake = resolve));
-        s.wake = null;
+        // Paused, the loop still answers exports, until a resume or a stop.
+        while (s.state === 'paused') {
+          if (s.exportRequested) await answerExport(s);
+          else await untilWoken(s);
+        }
       }
       if (s.state === 'stopped') break;
       const { metrics, rollouts } = await trainer.train(promptsForStep(s.train.rows, config.prompts_per_step, config.seed, trainer.step + 1, config.balance_labels));
       s.history.push(metrics);
       post({ type: 'step', metrics, rollouts: rollouts.map((r) => rolloutView(metrics.step, r)) });
       if (config.eval_steps > 0 && trainer.step % config.eval_steps === 0 && trainer.step < config.max_steps) await runEval(s);
-      if (s.exportRequested) {
-        s.exportRequested = false;
-        await saveCheckpoint(s, 'export');
-      }
+      await answerExport(s);
       if (trainer.step < config.max_steps && autosaveDue(s, performance.now())) await saveCheckpoint(s, 'autosave');
-      post({ type: 'runState', state: s.state, step: trainer.step, maxSteps: config.max_steps });
+      reportState(s);
     }
     if (s.state !== 'stopped') {
       if (!s.evalHistory.some((p) => p.step === trainer.step)) await runEval(s, s.attacks);
@@ -451,6 +475,26 @@ async function loop(s: Session): Promise<void> {
       fail('train', error, 'The run stopped; the loaded model is unchanged. Check the settings and start again.');
       setState(s, 'stopped');
     }
+  } finally {
+    // An export asked for during the closing evaluation or the last save gets the last checkpoint.
+    while (s.exportRequested) await answerExport(s);
+    s.looping = false;
+  }
+}
+
+async function untilWoken(s: Session): Promise<void> {
+  await new Promise<void>((resolve) => (s.wake = resolve));
+  s.wake = null;
+}
+
+/** Answers an export asked for while the loop was busy, with the checkpoint of its last finished step or what went wrong. */
+async function answerExport(s: Session): Promise<void> {
+  if (!s.exportRequested) return;
+  s.exportRequested = false;
+  try {
+    await saveCheckpoint(s, 'export');
+  } catch (error) {
+    fail('export', error, 'Try again after the current step.');
   }
 }
 
@@ -469,6 +513,10 @@ function control(type: 'pause' | 'resume' | 'stop'): void {
   } else if (type === 'stop') {
     s.state = 'stopped';
     s.wake?.();
+  } else if (s.state === s.reportedState) {
+    // Asked for what already holds: the state is the answer. (A pause still waiting for its step
+    // to land is answered by the loop.)
+    reportState(s);
   }
 }
 
@@ -496,19 +544,18 @@ async function loadOnnxModel(role: OnnxModelRole, files: File[], label: string):
 }
 
 async function exportCheckpoint(): Promise<void> {
-  if (!session) {
+  const s = session;
+  if (!s) {
     post({ type: 'error', area: 'export', message: 'there is no trained model to export yet', recovery: 'Start a run; its checkpoint can be exported at any step.' });
     return;
   }
-  if (session.state === 'running') {
-    session.exportRequested = true;
+  s.exportRequested = true;
+  if (s.looping) {
+    // The loop answers it after the step, evaluation or save in flight, or at once when paused.
+    s.wake?.();
     return;
   }
-  try {
-    await saveCheckpoint(session, 'export');
-  } catch (error) {
-    fail('export', error, 'Try again after the current step.');
-  }
+  await answerExport(s);
 }
 
 // ----------------------------------------------------------------------------------- dispatch
@@ -526,22 +573,27 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
       control(message.type);
       return;
     case 'load':
-      queue = queue.then(() => load(message.source, message.config));
+      enqueue(() => load(message.source, message.config));
       return;
     case 'plan':
-      queue = queue.then(async () => {
-        if (loaded) await reportPlan(loaded.checkpoint.config, message.config).catch((error: unknown) => fail('plan', error, 'Check the settings.'));
+      enqueue(async () => {
+        if (!loaded) {
+          post({ type: 'error', area: 'plan', message: 'no model is loaded to plan for', recovery: 'Load the demo model or your own in the Model panel first.' });
+          return;
+        }
+        await reportPlan(loaded.checkpoint.config, message.config).catch((error: unknown) => fail('plan', error, 'Check the settings.'));
       });
       return;
     case 'start':
-      queue = queue.then(() => start(message.config, message.train, message.eval, message.evalLimit, message.dataset, message.heldOut, message.resume, message.attacks));
+      enqueue(() => start(message.config, message.train, message.eval, message.evalLimit, message.dataset, message.heldOut, message.resume, message.attacks));
       return;
     case 'loadOnnxModel':
-      queue = queue.then(() => loadOnnxModel(message.role, message.files, message.label));
+      enqueue(() => loadOnnxModel(message.role, message.files, message.label));
       return;
     case 'export':
-      // Exports run beside a training loop: the checkpoint is of the last finished step.
-      void exportCheckpoint();
+      // In turn with loads and starts, which let go of the run's buffers; during a run the loop
+      // answers it, with the checkpoint of the last finished step.
+      enqueue(exportCheckpoint);
       return;
     case 'bindingCap':
       maxBindingBytes = message.bytes ?? undefined;

@@ -154,7 +154,8 @@ function ImportControls() {
         <button
           type="button"
           onClick={() => {
-            if (rows.length === 0 || window.confirm('Replace the current rows with the demo data? Export them first to keep them.')) void loadDemo();
+            if (rows.length === 0) void loadDemo();
+            else if (window.confirm('Replace the current rows with the demo data? Export them first to keep them.')) void loadDemo({ replace: true });
           }}
         >
           Load the demo data

@@ -75,7 +75,12 @@ interface DatasetStore {
   importText(text: string, fileName: string, options?: { append?: boolean; defaultLabel?: Label }): void;
   importFile(file: File, append?: boolean): Promise<void>;
   resolvePendingLabel(label: Label | null): void;
-  loadDemo(): Promise<void>;
+  /**
+   * The demo data. By default they fill only a table still empty when they arrive (the page's first
+   * load, a run started without data), so a file imported meanwhile wins; `replace`: they replace
+   * the rows (the user asked for them).
+   */
+  loadDemo(options?: { replace?: boolean }): Promise<void>;
   updateRow(uid: number, patch: Partial<Omit<PromptRow, 'id'>>): void;
   setLabel(uids: readonly number[], label: Label): void;
   setSplit(uids: readonly number[], split: Split | null): void;
@@ -133,6 +138,8 @@ export const useDatasetStore = create<DatasetStore>((set, get) => ({
       } catch (error) {
         set({ error: `The saved dataset could not be read (${message(error)}); the demo data are loaded instead.` });
       }
+      // A file imported while the saved dataset was read wins over it, and over the demo data.
+      if (get().rows.length > 0) return;
       if (stored) {
         set({
           status: 'ready',
@@ -217,7 +224,8 @@ export const useDatasetStore = create<DatasetStore>((set, get) => ({
     get().importText(pending.text, pending.fileName, { append: pending.append, defaultLabel: label });
   },
 
-  async loadDemo() {
+  async loadDemo({ replace = false } = {}) {
+    if (!replace && get().rows.length > 0) return;
     set({ status: 'loading' });
     try {
       const base = import.meta.env.BASE_URL;
@@ -229,6 +237,7 @@ export const useDatasetStore = create<DatasetStore>((set, get) => ({
         }),
       );
       const rows = texts.flatMap((text, i) => importDataset(text, DEMO_FILES[i]!).rows).map(withUid);
+      if (!replace && get().rows.length > 0) return;
       set((s) => ({
         status: 'ready',
         generation: s.generation + 1,

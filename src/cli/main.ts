@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { NoAdapterError } from '../gpu/adapter.ts';
 import { createNodeGpu } from '../gpu/node.ts';
+import { otherNodeAdapters } from '../gpu/nodeDevice.ts';
 import { UsageError } from './args.ts';
 import { classifyCommand } from './classifyCommand.ts';
 import { exportCommand } from './exportCommand.ts';
@@ -13,7 +14,8 @@ import { evalCommand, trainCommand } from './trainCommand.ts';
 const USAGE = `Usage: npm run lab -- <command> [options]
 
 Commands:
-  info                      the WebGPU adapter: vendor, architecture, features, limits (JSON)
+  info                      the WebGPU adapter in use (kind, vendor, architecture, features,
+                            limits) and the other kinds this machine can open (JSON)
   generate --model DIR --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-k K]
            [--top-p P] [--seed S] [--raw]
                             sample a reply (the prompt goes through the chat template unless --raw)
@@ -77,6 +79,8 @@ Commands:
                             and vocabulary with fewer layers
 
 DIR is a Hugging Face model folder or a checkpoint .zip.
+LAB_ADAPTER=auto|swiftshader|lavapipe|gpu picks the WebGPU adapter (auto: a GPU, else Mesa's
+lavapipe, else SwiftShader; VK_ICD_FILENAMES, when set, is kept).
 LAB_MAX_BINDING_MIB=N lowers the adapter's maxStorageBufferBindingSize to N MiB (lab info shows
 the lowered limit): tensors over it, a large vocabulary's embedding and lm_head, go in row blocks.
 Matmul kernels are autotuned once per adapter and shape class on a GPU; the picks are kept in
@@ -98,7 +102,8 @@ const COMMANDS: Record<string, Command> = {
   async info(args) {
     parseArgs({ args, options: {}, strict: true });
     const gpu = await createNodeGpu();
-    process.stdout.write(`${JSON.stringify(gpu.adapter, null, 2)}\n`);
+    const others = await otherNodeAdapters(gpu.adapter.kind);
+    process.stdout.write(`${JSON.stringify({ ...gpu.adapter, others_found: others }, null, 2)}\n`);
     gpu.destroy();
   },
 

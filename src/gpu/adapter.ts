@@ -2,8 +2,18 @@
 // `GPU` object (navigator.gpu, or Dawn's); this module asks for the largest limits the adapter
 // offers, turns on the features the engine can use, and reports device loss instead of hiding it.
 
+/**
+ * Which WebGPU implementation runs the kernels. The CPU ones (SwiftShader, Mesa's lavapipe, which
+ * reports itself as llvmpipe, and Windows' WARP) are tuned as CPUs: small workgroups, no
+ * workgroup-memory tiles (matmulTuning).
+ */
+export type AdapterKind = 'swiftshader' | 'lavapipe' | 'warp' | 'gpu';
+
+export const CPU_ADAPTER_KINDS: readonly AdapterKind[] = ['swiftshader', 'lavapipe', 'warp'];
+
 /** What `lab info` prints and the page shows: enough to tell which adapter runs the kernels. */
 export interface AdapterSummary {
+  kind: AdapterKind;
   vendor: string;
   architecture: string;
   device: string;
@@ -34,6 +44,19 @@ const RAISED_LIMITS = [
 /** Optional features the engine uses where present. */
 const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'subgroups'];
 
+/** The implementation an adapter's info names; anything not known as a CPU one is a GPU. */
+export function adapterKind(info: Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>): AdapterKind {
+  const text = [info.vendor, info.architecture, info.device, info.description].join(' ');
+  if (/swiftshader/i.test(text)) return 'swiftshader';
+  if (/llvmpipe|lavapipe/i.test(text)) return 'lavapipe';
+  if (/microsoft basic render driver|\bwarp\b/i.test(text)) return 'warp';
+  return 'gpu';
+}
+
+export function isCpuAdapter(summary: Pick<AdapterSummary, 'kind'>): boolean {
+  return CPU_ADAPTER_KINDS.includes(summary.kind);
+}
+
 export function summarizeAdapter(adapter: GPUAdapter, device?: GPUDevice): AdapterSummary {
   const info = adapter.info;
   const limitsSource = device?.limits ?? adapter.limits;
@@ -44,6 +67,7 @@ export function summarizeAdapter(adapter: GPUAdapter, device?: GPUDevice): Adapt
     if (typeof value === 'number') limits[key] = value;
   }
   return {
+    kind: adapterKind(info),
     vendor: info.vendor,
     architecture: info.architecture,
     device: info.device,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isCpuAdapter } from '../../src/gpu/adapter.ts';
 import {
   chooseMatmulKernel,
   matmulBiasBackward,
@@ -114,15 +115,16 @@ describe('matmul forward', () => {
     gpu.release(t);
   });
 
-  it('SwiftShader keeps the register kernels and matmulVec; every candidate is offered for its shape', async () => {
+  it('a CPU adapter keeps the register kernels and matmulVec; every candidate is offered for its shape', async () => {
     const gpu = await testGpu();
-    expect(matmulTuning(gpu)).toBe('cpu');
-    expect(chooseMatmulKernel(gpu, 1024, 1024, 1024, 'NN')).toBe('register');
-    expect(chooseMatmulKernel(gpu, 1, 4096, 1024, 'NT')).toBe('matvec');
-    expect(chooseMatmulKernel(gpu, 5, 4096, 1024, 'NT')).toBe('register');
+    expect(matmulTuning(gpu)).toBe(isCpuAdapter(gpu.adapter) ? 'cpu' : 'gpu');
+    expect(chooseMatmulKernel(gpu, 1024, 1024, 1024, 'NN', 'cpu')).toBe('register');
+    expect(chooseMatmulKernel(gpu, 1, 4096, 1024, 'NT', 'cpu')).toBe('matvec');
+    expect(chooseMatmulKernel(gpu, 5, 4096, 1024, 'NT', 'cpu')).toBe('register');
     expect(matmulCandidates(gpu, 1024, 1024, 'NN')).toEqual(['register', ...TILED]);
-    // SwiftShader reports subgroups: the subgroup kernel is a candidate (and tested above).
-    expect(matmulCandidates(gpu, 4, 1024, 'NT')).toEqual(['register', 'matvec', 'matvecSubgroup', ...TILED]);
+    // The subgroup kernel is a candidate (and tested above) where the adapter reports subgroups.
+    const subgroups = gpu.device.features.has('subgroups') && gpu.device.adapterInfo.subgroupMinSize > 0;
+    expect(matmulCandidates(gpu, 4, 1024, 'NT')).toEqual(['register', 'matvec', ...(subgroups ? ['matvecSubgroup'] : []), ...TILED]);
   });
 
   it('maps kernels to entry points by shape, and shapes to classes', () => {

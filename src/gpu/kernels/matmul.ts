@@ -7,6 +7,7 @@
 //   backward  matmulForward(gpu, dx, dy, W, null, T, in, out, { layout: 'NN', accumulate: true })  dx += dy · W
 //             matmulForward(gpu, dW, dy, x, null, out, in, T, { layout: 'TN', accumulate: true })  dW += dyᵀ · x
 //             matmulBiasBackward(gpu, dbias, dy, T, out)                                           dbias += Σ_t dy[t]
+import { isCpuAdapter } from '../adapter.ts';
 import { autotunePick, requestAutotune, type TuneJob } from '../autotune.ts';
 import { f32, u32 } from '../params.ts';
 import { grid1d, Tensor, type Dispatch, type Gpu } from '../gpu.ts';
@@ -52,23 +53,30 @@ export interface MatmulOptions {
 }
 
 /**
- * 'cpu' for SwiftShader: it runs a workgroup's 4-lane SIMD groups one after another, as
- * coroutines switched at every barrier, so small workgroups win (4 invocations: ~10× faster
- * matrix-vector products than 64). 'gpu' everywhere else: 64-invocation workgroups.
+ * 'cpu' for the CPU adapters (SwiftShader, lavapipe, WARP): the register kernels and matmulVec
+ * only, since workgroup memory and barriers cost a CPU more than they save. 'gpu' everywhere
+ * else: the kernel autotuned for the shape class.
  */
 export type MatmulTuning = 'cpu' | 'gpu';
 
 export function matmulTuning(gpu: Gpu): MatmulTuning {
-  return gpu.adapter.architecture === 'swiftshader' || /swiftshader/i.test(gpu.adapter.description) ? 'cpu' : 'gpu';
+  return isCpuAdapter(gpu.adapter) ? 'cpu' : 'gpu';
+}
+
+/**
+ * Invocations per workgroup of the register kernels (x × y) and of matmulVec (mv). SwiftShader
+ * runs a workgroup's 4-lane SIMD groups one after another, as coroutines switched at every
+ * barrier, so small workgroups win there (4 invocations: ~10× faster matrix-vector products than
+ * 64). lavapipe compiles a workgroup into loops over 8-lane AVX2 vectors, where 64 invocations
+ * beat 4 (the TN products ~1.5× in `bench kernels`), as they do on GPUs.
+ */
+function registerWorkgroups(gpu: Gpu, tuning: MatmulTuning): { x: number; y: number; mv: number } {
+  return tuning === 'cpu' && gpu.adapter.kind === 'swiftshader' ? { x: 4, y: 1, mv: 4 } : { x: 8, y: 8, mv: 64 };
 }
 
 const LAYOUT_CODE: Record<MatmulLayout, number> = { NN: 0, NT: 1, TN: 2 };
 /** Outputs per invocation along each side (matmul.wgsl), and invocations per workgroup. */
 const TILE = 8;
-const WORKGROUPS: Record<MatmulTuning, { x: number; y: number; mv: number }> = {
-  cpu: { x: 4, y: 1, mv: 4 },
-  gpu: { x: 8, y: 8, mv: 64 },
-};
 /** matmulVec: at most this many rows of a, outputs per workgroup. */
 export const MATVEC_MAX_M = 4;
 const MV_OUT = 4;
@@ -118,9 +126,9 @@ export function matmulShapeClass(M: number, N: number, K: number, layout: Matmul
 }
 
 /**
- * The one place that decides which kernel computes a matmul. SwiftShader (tuning 'cpu') keeps the register-tiled
- * kernels (and matmulVec for decode) it was tuned for: workgroup memory and barriers cost it
- * more than they save (scripts/kernel-lab/matmul.ts). On other adapters the pick autotuned for
+ * The one place that decides which kernel computes a matmul. A CPU adapter (tuning 'cpu') keeps the
+ * register-tiled kernels (and matmulVec for decode): workgroup memory and barriers cost it more
+ * than they save (scripts/kernel-lab/matmul.ts; on lavapipe `bench kernels --candidates`). On other adapters the pick autotuned for
  * the shape class is used; until one is remembered, a tuning is asked for and a default serves:
  * the subgroup matrix-vector kernel for decode where the adapter has subgroups, the register
  * kernel for thin shapes, tiles of 128×64 for large ones and 64×64 otherwise.
@@ -207,7 +215,7 @@ export function matmulForward(
   const flags = { BIAS: bias ? 1 : 0, ACCUMULATE: accumulate ? 1 : 0 };
   const label = `${entry} ${layout} ${M}x${N}x${K}`;
   const flops = 2 * M * N * K;
-  const wg = WORKGROUPS[tuning];
+  const wg = registerWorkgroups(gpu, tuning);
   if (chosen === 'matvec') {
     const pipeline = gpu.pipeline('matmul', entry, { ...flags, MV_M: M, MV_WG: wg.mv });
     return { ...gpu.dispatch(label, pipeline, buffers, params, grid1d(N, MV_OUT)), flops };

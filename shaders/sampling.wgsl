@@ -1,4 +1,5 @@
-// Token sampling on the GPU. logits: (N, V) row-major; tokens: (N) u32; logprob: (N); bits: (N, 4) u32.
+// Token sampling on the GPU. logits: (N, V) row-major; tokens: (N) u32; logprob: (N);
+// nonFinite: (N) u32; bits: (N, 4) u32.
 // sampleTokens: one workgroup of WG = LANES² invocations per row (256, or 64 for V < 4096: the
 // launcher's choice). z = logits · invTemperature; invTemperature = 0 (temperature 0) or topK = 1
 // is greedy: the argmax of z, ties to the lowest id. Otherwise:
@@ -17,11 +18,14 @@
 //     holds r = u · M (M the kept total) walks its ids to the first whose running sum exceeds r.
 // logprob = z[token] − lse (lse over all of z, before top-k/top-p: what logprobForward gives at
 // the same temperature); greedy rows at temperature 0 take it at temperature 1.
+// A row with a NaN or ±Inf in z is not sampled: its token is 0 (an id the next step can embed),
+// its logprob NaN, and nonFinite[row] keeps the first step + 1 it was seen at (0: never), for the
+// host to report. The test looks at the bits, as WGSL lets compilers assume values are finite.
 // Reductions are two-level (WG → LANES → 1, two barriers each), all f32 and in a fixed order, so
 // the same seed and step give the same tokens. Counts are f32: V < 2^24.
 // randomBits: one invocation per row, bits[n] = Philox-4x32-10((n, step, 0, 0), (seed, 0)): the
 // words sampleTokens draws from, for tests (and any other seeded use).
-// Writes: sampleTokens: tokens =, logprob =; randomBits: bits =.
+// Writes: sampleTokens: tokens =, logprob =, nonFinite (set once); randomBits: bits =.
 
 struct Params {
   N: u32,
@@ -59,6 +63,12 @@ fn randomBits(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
 @group(0) @binding(1) var<storage, read_write> tokens: array<u32>;
 @group(0) @binding(2) var<storage, read_write> logprob: array<f32>;
 @group(0) @binding(3) var<storage, read> logits: array<f32>;
+@group(0) @binding(4) var<storage, read_write> nonFinite: array<u32>;
+
+// Exponent bits all ones: NaN or ±Inf.
+fn isNonFinite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u;
+}
 
 var<workgroup> sharedA: array<vec4f, WG>;
 var<workgroup> sharedB: array<vec4f, WG>;
@@ -196,12 +206,21 @@ fn sampleTokens(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   // 1. max and argmax of z, then S = Σ exp(z − m)
   var best = 0.0;
   var bestId = NONE;
+  var sawNonFinite = 0u;
   for (var v = lid; v < V; v += WG) {
     let z = logits[base + v] * scale;
+    sawNonFinite = select(sawNonFinite, 1u, isNonFinite(z));
     if (better(best, bestId, z, v)) {
       best = z;
       bestId = v;
     }
+  }
+  let rowNonFinite = reduceMaxU(lid, sawNonFinite) != 0u;
+  if (rowNonFinite && lid == 0u) {
+    tokens[row] = 0u;
+    // A quiet NaN, made at run time: a NaN constant does not compile in WGSL.
+    logprob[row] = bitcast<f32>(bitcast<u32>(logprob[row]) | 0x7fc00000u);
+    if (nonFinite[row] == 0u) { nonFinite[row] = p.step + 1u; }
   }
   let arg = reduceArgmax(lid, best, bestId);
   let m = arg.x;
@@ -210,7 +229,7 @@ fn sampleTokens(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   let logS = log(reduceSum(lid, s));
 
   if (greedy) {
-    if (lid == 0u) {
+    if (lid == 0u && !rowNonFinite) {
       tokens[row] = bitcast<u32>(arg.y);
       logprob[row] = -logS;  // z[argmax] = m
     }
@@ -265,7 +284,7 @@ fn sampleTokens(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   // The chunk owning r: the last non-empty chunk starting at or below it (one always exists: the
   // first non-empty chunk starts at 0), robust to rounding in the scan.
   let owner = reduceMaxU(lid, select(0u, lid, own > 0.0 && before <= r));
-  if (lid == owner) {
+  if (lid == owner && !rowNonFinite) {
     let goal = r - before;
     var acc = 0.0;
     var token = NONE;

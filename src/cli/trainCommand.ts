@@ -7,6 +7,7 @@ import { assignSplits, DEFAULT_EVAL_FRACTION, heldOutRecord, IMPORT_SPLIT_SEED, 
 import type { Gpu } from '../gpu/gpu.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { peakLine } from '../model/memoryPlanner.ts';
+import { NonFiniteLogitsError } from '../model/generate.ts';
 import { AttackError, selectAttacks } from '../rl/attacks.ts';
 import { judgeCompletionReasoning } from '../rl/reasoningDepth.ts';
 import { ATTACKS_NOTE, evaluate, evaluateAttacks, type EvalCompletion, type EvalReport } from '../rl/evaluation.ts';
@@ -187,6 +188,11 @@ export async function trainCommand(args: string[]): Promise<void> {
     }
   } catch (error) {
     if (error instanceof NonFiniteError) {
+      // Non-finite logits while sampling: the weights held now are the culprit, so none are kept.
+      if (error.cause instanceof NonFiniteLogitsError) {
+        const whose = trainer.step === firstStep ? `the weights loaded (${values.model ?? `step ${firstStep}`})` : `the weights after step ${trainer.step}`;
+        throw new Error(`${error.message}. ${whose} give non-finite logits; nothing was written: check the model's weights for NaN or ±Inf`);
+      }
       // The failed update was skipped, so the weights are the last good ones: keep them.
       writeWholeFolder(stepFolder(), await checkpoint(null));
       throw new Error(`${error.message}. The last good weights (step ${trainer.step}) are in ${stepFolder()}; lower learning_rate or max_grad_norm and resume with --resume`);

@@ -3,7 +3,7 @@
 // so every row's next token sits in the same column; rope and attention skip each row's pad
 // columns (Activations.leftPadding). The sampled ids go straight into the next step's input
 // buffer; the CPU reads them back, a block of steps at a time, only to spot end-of-sequence and
-// stop strings.
+// stop strings, and whether the sampler met non-finite logits (then generation stops and says so).
 import type { Dispatch, Tensor } from '../gpu/gpu.ts';
 import { sampleTokens, type SamplingDispatch } from '../gpu/kernels/sampling.ts';
 import { Activations, buildForward, KvCache, type ForwardPass, type LlamaModel } from './llama.ts';
@@ -32,6 +32,17 @@ export interface GenerationOptions {
 
 const DEFAULT_READBACK_EVERY = 8;
 
+/** The model's logits held NaN or ±Inf: nothing was sampled from them (its weights or inputs are not finite). */
+export class NonFiniteLogitsError extends Error {
+  override name = 'NonFiniteLogitsError';
+  constructor(
+    readonly row: number,
+    readonly tokenIndex: number,
+  ) {
+    super(`the logits for token ${tokenIndex + 1} of reply ${row + 1} in its batch hold NaN or ±Inf (the weights or activations are not finite), so nothing was sampled`);
+  }
+}
+
 export interface Generation {
   /** The new tokens, up to and including the one that stopped the sequence. */
   tokens: number[];
@@ -48,6 +59,8 @@ interface Graph {
 
 export class Generator {
   private readonly cache: KvCache;
+  /** (B) u32: the sampler's step + 1 at which each row's logits were first non-finite, 0 if never. */
+  private readonly nonFinite: Tensor;
   private readonly decodeGraph: Graph;
   /** Prefill graphs by (padded) prompt length, within the planned bytes of one at Tmax (GraphsByLength). */
   private readonly prefillGraphs: GraphsByLength<Graph>;
@@ -59,6 +72,7 @@ export class Generator {
   ) {
     if (Tmax > model.maxPositions) throw new RangeError(`generation length ${Tmax} exceeds the model's ${model.maxPositions} positions`);
     this.cache = new KvCache(model.gpu, model.config, B, Tmax);
+    this.nonFinite = model.gpu.tensor([B], 'non-finite rows');
     this.decodeGraph = this.graph(1);
     const run = { generationBatch: B, generationLen: Tmax, finetune: model.lora ? { kind: 'lora' as const, ...model.lora.settings } : { kind: 'full' as const } };
     this.prefillGraphs = new GraphsByLength(
@@ -82,7 +96,7 @@ export class Generator {
     // constructor builds the decode graph itself, that is its own input).
     const target = this.decodeGraph?.acts.tokens ?? acts.tokens;
     const logprob = gpu.tensor([this.B], 'sampled logprob');
-    const sampler = sampleTokens(gpu, target, logprob, acts.logits!, this.B, config.vocabSize, { temperature: 1, seed: 0 });
+    const sampler = sampleTokens(gpu, target, logprob, this.nonFinite, acts.logits!, this.B, config.vocabSize, { temperature: 1, seed: 0 });
     return { acts, logprob, pass, sampler, dispatches: [...pass.dispatches, sampler] };
   }
 
@@ -107,6 +121,7 @@ export class Generator {
     prefill.pass.setPosition(0);
     prefill.sampler.setOptions({ ...sampling, step: 0 });
     this.decodeGraph.sampler.setOptions({ ...sampling, step: 0 });
+    gpu.clear([this.nonFinite], 'clear non-finite rows');
     gpu.run(prefill.dispatches, 'prefill');
 
     // Decode runs ahead of the CPU: a block of up to `every` steps is queued, each step's ids
@@ -116,7 +131,7 @@ export class Generator {
     // on the GPU for every token.
     const every = options.readbackEvery ?? DEFAULT_READBACK_EVERY;
     if (!(Number.isInteger(every) && every >= 1)) throw new RangeError(`readbackEvery is ${every}: give a whole number of steps, 1 or more`);
-    const history = gpu.tensor([Math.min(every, steps), this.B], 'sampled ids');
+    const history = gpu.tensor([Math.min(every, steps) + 1, this.B], 'sampled ids');
     const out: Generation[] = prompts.map(() => ({ tokens: [], finishReason: 'length' }));
     const done = new Array<boolean>(this.B).fill(false);
     const stops = new Set(options.stopTokenIds);
@@ -132,7 +147,12 @@ export class Generator {
           }
           gpu.copy(this.decodeGraph.acts.tokens, history, (step - first) * this.B, 'sampled ids');
         }
-        const ids = await gpu.readU32(history, 0, count * this.B);
+        // The sampler's non-finite flags ride in the block's last row: one read-back for both.
+        gpu.copy(this.nonFinite, history, count * this.B, 'non-finite rows');
+        const ids = await gpu.readU32(history, 0, (count + 1) * this.B);
+        const seenAt = ids.subarray(count * this.B);
+        const firstNonFinite = seenAt.findIndex((step) => step > 0);
+        if (firstNonFinite >= 0) throw new NonFiniteLogitsError(firstNonFinite, seenAt[firstNonFinite]! - 1);
         for (let i = 0; i < count && !done.every(Boolean); i++) {
           for (let b = 0; b < this.B; b++) {
             if (done[b]) continue;
@@ -176,6 +196,7 @@ export class Generator {
 
   release(): void {
     this.cache.release();
+    this.model.gpu.release(this.nonFinite);
     this.releaseGraph(this.decodeGraph);
     this.prefillGraphs.releaseAll();
   }

@@ -24,7 +24,7 @@ import {
   VALUE_STATS,
 } from '../gpu/kernels/policyloss.ts';
 import { BackwardScratch, buildBackward, type HeadBackward } from '../model/backward.ts';
-import { Generator } from '../model/generate.ts';
+import { Generator, NonFiniteLogitsError, type Generation } from '../model/generate.ts';
 import { Activations, buildForward, LlamaModel, type ForwardPass } from '../model/llama.ts';
 import { GraphsByLength } from '../model/graphsByLength.ts';
 import { assertPlanFits, LOGITS_CHUNK_BYTES, logitsChunkColumns, updateGraphBytes, type MemoryPlan, type RunShape } from '../model/memoryPlanner.ts';
@@ -451,20 +451,27 @@ export class AlphaAlignTrainer {
       if (p.length >= this.maxSeqLen) throw new RangeError(`prompt ${prompts[i]!.id} takes ${p.length} tokens, leaving no room in ${this.maxSeqLen}`);
     });
     const rows = prompts.flatMap((_, i) => Array<number>(config.num_generations).fill(i));
-    const replies = await this.generator.generateAll(
-      rows.map((i) => ids[i]!),
-      {
-        maxNewTokens: config.max_completion_length,
-        temperature: config.temperature,
-        topK: config.top_k,
-        topP: config.top_p,
-        // A seed per (run, step): a run replays exactly.
-        seed: (config.seed * 1_000_003 + step * 1009) >>> 0,
-        stopTokenIds: this.model.config.eosTokenIds,
-        stopStrings: config.stop_strings,
-        decode: (t) => tokenizer.decode(t),
-      },
-    );
+    let replies: Generation[];
+    try {
+      replies = await this.generator.generateAll(
+        rows.map((i) => ids[i]!),
+        {
+          maxNewTokens: config.max_completion_length,
+          temperature: config.temperature,
+          topK: config.top_k,
+          topP: config.top_p,
+          // A seed per (run, step): a run replays exactly.
+          seed: (config.seed * 1_000_003 + step * 1009) >>> 0,
+          stopTokenIds: this.model.config.eosTokenIds,
+          stopStrings: config.stop_strings,
+          decode: (t) => tokenizer.decode(t),
+        },
+      );
+    } catch (error) {
+      // A poisoned model is said the same way on every adapter, before any reward or update.
+      if (error instanceof NonFiniteLogitsError) throw new NonFiniteError(`step ${step}: sampling completions, ${error.message}; the weights were not updated`, { cause: error });
+      throw error;
+    }
     const texts = replies.map((reply) => tokenizer.decode(reply.tokens));
     const verdicts = await verifyCompletions(texts, config.format, this.judge);
     return replies.map((reply, k) => {

@@ -9,8 +9,12 @@ import type { Gpu, Tensor } from '../../src/gpu/gpu.ts';
 async function sample(gpu: Gpu, logits: Tensor, N: number, V: number, options: SamplingOptions) {
   const tokens = gpu.tensor([N], 'tokens');
   const logprob = gpu.tensor([N], 'logprob');
-  gpu.run([sampleTokens(gpu, tokens, logprob, logits, N, V, options)]);
-  return { tokens: await gpu.readU32(tokens), logprob: await gpu.readF32(logprob) };
+  const nonFinite = gpu.tensor([N], 'non-finite rows');
+  gpu.clear([nonFinite]);
+  gpu.run([sampleTokens(gpu, tokens, logprob, nonFinite, logits, N, V, options)]);
+  const out = { tokens: await gpu.readU32(tokens), logprob: await gpu.readF32(logprob), nonFinite: await gpu.readU32(nonFinite) };
+  gpu.release(tokens, logprob, nonFinite);
+  return out;
 }
 
 /** `rows` copies of one row of logits, so one dispatch draws many samples of one distribution. */
@@ -93,7 +97,9 @@ describe('sampling', () => {
     const options = { temperature: 0.9, topK: 50, topP: 0.9, seed: 2024, step: 3 };
     const tokens = gpu.tensor([N], 'tokens');
     const logprob = gpu.tensor([N], 'logprob');
-    const sampler = sampleTokens(gpu, tokens, logprob, logitsT, N, V, options);
+    const nonFinite = gpu.tensor([N], 'non-finite rows');
+    gpu.clear([nonFinite]);
+    const sampler = sampleTokens(gpu, tokens, logprob, nonFinite, logitsT, N, V, options);
     gpu.run([sampler]);
     const first = await gpu.readU32(tokens);
     const firstLogprob = await gpu.readF32(logprob);
@@ -133,6 +139,39 @@ describe('sampling', () => {
       expect(Array.from(got.tokens.subarray(0, 3))).toEqual(argmax);
       expectClose(got.logprob, expected.logprob, scaledTolerance(expected.logprob, 1e-5), 'logprob');
     }
+  });
+
+  it('never samples a row holding NaN or ±Inf: token 0, logprob NaN, and the step it was first seen at', async () => {
+    const gpu = await testGpu();
+    const [N, V] = [5, 300];
+    const logits = randn(N * V, 45, 2);
+    logits[1 * V + 17] = NaN;
+    logits[2 * V + 299] = Infinity; // in the ragged tail of the workgroup's strides
+    logits[3 * V + 0] = -Infinity;
+    const bad = [1, 2, 3];
+    const logitsT = upload(gpu, [N, V], logits);
+    const tokens = gpu.tensor([N], 'tokens');
+    const logprob = gpu.tensor([N], 'logprob');
+    const nonFinite = gpu.tensor([N], 'non-finite rows');
+    gpu.clear([nonFinite]);
+    for (const options of [
+      { temperature: 0, seed: 1, step: 2 },
+      { temperature: 0.9, topK: 50, topP: 0.9, seed: 3, step: 6 },
+    ]) {
+      const sampler = sampleTokens(gpu, tokens, logprob, nonFinite, logitsT, N, V, options);
+      gpu.run([sampler]);
+      const got = { tokens: await gpu.readU32(tokens), logprob: await gpu.readF32(logprob), nonFinite: await gpu.readU32(nonFinite) };
+      // Each row draws from its own logits and Philox counter: the finite rows as the reference.
+      const expected = ref.sampleTokens(Float64Array.from(logits, (x) => (Number.isFinite(x) ? x : 0)), N, V, options);
+      expect([got.tokens[0], got.tokens[4]]).toEqual([expected.tokens[0], expected.tokens[4]]);
+      for (const n of bad) {
+        expect(got.tokens[n]).toBe(0);
+        expect(got.logprob[n]).toBeNaN();
+      }
+      // Set once, at the first step that saw it (2 + 1); finite rows stay 0.
+      expect(Array.from(got.nonFinite)).toEqual([0, 3, 3, 3, 0]);
+    }
+    gpu.release(tokens, logprob, nonFinite, logitsT);
   });
 
   // Copies of one row in one dispatch: each row has its own Philox counter, so these are

@@ -116,7 +116,8 @@ describe('AlphaAlignTrainer on non-finite numbers', () => {
     norm[0] = Infinity;
     poisoned.set('model.norm.weight', norm);
     model.weights.upload(poisoned);
-    await expect(trainer.train(prompts)).rejects.toThrow(/^step 2: the loss is .* and the gradient norm NaN; the weights were not updated$/);
+    // The same message on every adapter: the sampler finds the non-finite logits before any update.
+    await expect(trainer.train(prompts)).rejects.toThrow(/^step 2: sampling completions, the logits for token 1 of reply 1 in its batch hold NaN or ±Inf \(.*\), so nothing was sampled; the weights were not updated$/);
     expect((await model.weights.download()).get('model.layers.1.mlp.up_proj.weight')).toEqual(good.get('model.layers.1.mlp.up_proj.weight'));
     expect(trainer.step).toBe(1);
     trainer.release();

@@ -1,10 +1,10 @@
 // Launchers for shaders/sampling.wgsl. Shapes: logits (N, V); tokens (N) u32; logprob (N);
-// bits (N, 4) u32.
+// nonFinite (N) u32; bits (N, 4) u32.
 //
 // The random number of row n is Philox-4x32-10 with counter (n, step, 0, 0) and key (seed, 0):
 // no state buffer, so a seed and a step reproduce a draw exactly. A decode loop builds the
 // dispatch once and bumps the step before each token:
-//   const sampler = sampleTokens(gpu, tokens, logprob, logits, N, V, { temperature: 0.7, topP: 0.95, seed });
+//   const sampler = sampleTokens(gpu, tokens, logprob, nonFinite, logits, N, V, { temperature: 0.7, topP: 0.95, seed });
 //   for (let step = 0; ...; step++) { sampler.setStep(step); gpu.run([...forward, sampler]); ... }
 // (setStep writes the uniforms through the queue, so submit each step before setting the next.)
 import { f32, u32, type ParamField } from '../params.ts';
@@ -43,11 +43,16 @@ export function samplingParams(N: number, V: number, o: SamplingOptions): ParamF
   return [u32(N), u32(V), f32(temperature === 0 ? 0 : 1 / temperature), u32(topK), f32(topP), u32(seed), u32(step)];
 }
 
-/** tokens[n] = one id drawn from row n of the logits; logprob[n] its log-softmax (see the shader). */
+/**
+ * tokens[n] = one id drawn from row n of the logits; logprob[n] its log-softmax (see the shader).
+ * A row holding NaN or ±Inf is not sampled: token 0, logprob NaN, and nonFinite[n] set to the
+ * step + 1 it was first seen at. Clear nonFinite before the first step whose rows you check.
+ */
 export function sampleTokens(
   gpu: Gpu,
   tokens: Tensor, // (N) u32 =
   logprob: Tensor, // (N) = log softmax(logits / temperature)[token] (temperature 1 when greedy at 0)
+  nonFinite: Tensor, // (N) u32, set once: step + 1 of the first non-finite row
   logits: Tensor, // (N, V)
   N: number,
   V: number,
@@ -57,7 +62,7 @@ export function sampleTokens(
   const dispatch = gpu.dispatch(
     'sampleTokens',
     gpu.pipeline('sampling', 'sampleTokens', { LANES: lanes(V) }),
-    [tokens, logprob, logits],
+    [tokens, logprob, logits, nonFinite],
     samplingParams(N, V, current),
     grid1d(N, 1),
   );

@@ -1,12 +1,12 @@
 // `lab export-run`: the experiment a run would start, handed over to TRL or veRL as a folder
 // (src/export/). The data, rules and config are read as `lab train` reads them.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sha256Hex } from '../rl/runSetup.ts';
 import { exportRun } from '../export/exportRun.ts';
-import { EXPORT_TARGETS, type ExportTarget } from '../export/exportTypes.ts';
-import { ExportError } from '../export/verifierModule.ts';
+import { EXPORT_TARGETS, ExportError, type ExportTarget } from '../export/exportTypes.ts';
+import { loadNodePythonSources } from '../export/nodePythonSources.ts';
 import { choiceOption, requireString, UsageError } from './args.ts';
 import { readOptionJson, readOptionText, readPromptRows, readRlConfig } from './inputFiles.ts';
 import { refusalClassifierFor } from './refusalClassifierFile.ts';
@@ -72,12 +72,16 @@ export async function exportCommand(args: string[]): Promise<void> {
       trainSource: basename(dataPath),
       evalSource: basename(values.eval ?? dataPath),
       runCard,
-    });
+    }, loadNodePythonSources());
   } catch (error) {
     if (error instanceof ExportError) throw new UsageError(`cannot export for ${target}: ${error.message}`);
     throw error;
   }
-  mkdirSync(out, { recursive: true });
-  for (const [name, content] of files) writeFileSync(join(out, name), content);
-  process.stderr.write(`wrote ${[...files.keys()].join(', ')} to ${out} (${trainRows.length} training and ${evalRows.length} held-out prompts; see README.md)\n`);
+  for (const [name, content] of files) {
+    mkdirSync(dirname(join(out, name)), { recursive: true });
+    writeFileSync(join(out, name), content);
+  }
+  // The package's files are listed as its folder.
+  const written = [...new Set([...files.keys()].map((name) => name.split('/')[0]!))];
+  process.stderr.write(`wrote ${written.join(', ')} to ${out} (${trainRows.length} training and ${evalRows.length} held-out prompts; see README.md)\n`);
 }

@@ -1,13 +1,16 @@
 // One export, for TRL or veRL, from the state a run starts from: the files, a README that says how
 // to launch it and what did not carry over, and alphaalign_export.json recording where it came
-// from. The CLI (`lab export-run`) writes them to a folder; the page zips them.
+// from. The verifiers go as the alphaalign package and the target's entry file, copied as they are
+// in python/, with the run's settings beside them (alphaalign_settings.json): no Python is
+// generated for them. The CLI (`lab export-run`) writes the files to a folder; the page zips them.
 import { strToU8, zipSync } from 'fflate';
 import { APP_VERSION } from '../version.ts';
 import type { ExportFiles, ExportInput, ExportTarget, MappedSetting, UnmappedSetting } from './exportTypes.ts';
+import type { PythonSources } from './pythonSources.ts';
 import { TRL_REQUIREMENT, VERL_REQUIREMENT } from './targetKeys.ts';
-import { loraSettings, TRL_REWARDS_FILE, TRL_TRAIN_FILE, trlConfigSettings, trlJsonl, trlRequirements, trlRewardsModule, trlTrainScript, trlTrainer, trlUnmapped } from './trl.ts';
-import { VERL_REWARD_FILE, VERL_SCRIPT_FILE, verlOverrides, verlParquet, verlRewardModule, verlScript, verlUnmapped } from './verl.ts';
-import { exportedJudge } from './verifierModule.ts';
+import { loraSettings, TRL_REWARDS_FILE, TRL_TRAIN_FILE, trlConfigSettings, trlJsonl, trlRequirements, trlTrainScript, trlTrainer, trlUnmapped } from './trl.ts';
+import { VERL_REWARD_FILE, VERL_SCRIPT_FILE, verlOverrides, verlParquet, verlScript, verlUnmapped } from './verl.ts';
+import { exportedJudge, VERIFIER_SETTINGS_FILE, verifierSettingsJson } from './verifierSettings.ts';
 
 export const RUN_CARD_FILE = 'alphaalign_export.json';
 
@@ -43,12 +46,23 @@ The reward's refusal verdict V_r uses the **${reward}** judge (\`reward_judge\`)
 ${reward === 'combined' ? 'the rules decide clear cases and the learned classifier the rest (it may overrule a rule when confident)' : 'the ordered rule list alone'}.
 ${
   classifier
-    ? `The lab's learned refusal classifier (word n-grams, logistic regression; ${Object.keys(input.refusalClassifier!.weights).length} weights) is embedded in \`${rewardsFile}\`
-and gives the lab's probabilities to the last bit (its \`exp\` is V8's). The lab evaluates with the **${evaluation}** judge
-(\`eval_judge\`); \`classify --judge rules|combined\` (default combined) prints what \`lab classify\` prints with the same judge.`
+    ? `The lab's learned refusal classifier (word n-grams, logistic regression; ${Object.keys(input.refusalClassifier!.weights).length} weights) is in \`${VERIFIER_SETTINGS_FILE}\`,
+and the package gives the lab's probabilities to the last bit (its \`exp\` is V8's). The lab evaluates with the **${evaluation}** judge
+(\`eval_judge\`); \`python3 ${rewardsFile} classify --judge rules|combined\` (default combined) prints what \`lab classify\` prints with the same judge.`
     : 'The run does not use the learned classifier, so it is not exported; `classify` judges with the rules.'
 }`;
 }
+
+/** Where the verifiers come from, and how to use them outside this folder. */
+const packageNote = (use: string) => `The verifiers are the lab's \`python/alphaalign\` package, copied as it is, and this run's settings
+(\`${VERIFIER_SETTINGS_FILE}\`). The package also installs on its own from the lab's checkout
+(\`pip install ./python\`, no dependencies) and reads any run's settings file:
+
+\`\`\`python
+import alphaalign
+settings = alphaalign.load_settings("${VERIFIER_SETTINGS_FILE}")
+${use}
+\`\`\``;
 
 function trlReadme(input: ExportInput): string {
   const { config } = input;
@@ -61,7 +75,9 @@ run it came from is recorded in \`${RUN_CARD_FILE}\`.
 | file | what |
 | --- | --- |
 | \`${TRL_TRAIN_FILE}\` | the trainer, its config and LoRA, the data |
-| \`${TRL_REWARDS_FILE}\` | the template, the format and refusal verifiers (your rules, in order), the rewards; standard-library Python |
+| \`${TRL_REWARDS_FILE}\` | the reward functions \`train_grpo.py\` passes to TRL, and \`classify\`: a few lines over the package |
+| \`alphaalign/\` | the \`alphaalign\` package: the template, the format and refusal verifiers, the rewards; standard-library Python |
+| \`${VERIFIER_SETTINGS_FILE}\` | what the package judges and rewards with: the template, your rules in order (each translated for Python's \`re\`), the judges, the weights |
 | \`train.jsonl\`, \`eval.jsonl\` | the prompts in TRL's conversational format, the template applied, with \`label\`, \`type\`, \`source\` |
 | \`requirements.txt\` | the pinned releases |
 
@@ -86,6 +102,8 @@ python3 ${TRL_REWARDS_FILE} classify completions.csv --column completion
 prints \`{"row", "refusal", "rule"}\` per row exactly as \`lab classify --in completions.csv\` does
 (with the default format tags). The rules are your JavaScript regexes translated for Python's
 \`re\` and matched on the text as JavaScript sees it (UTF-16 code units).
+
+${packageNote('reward_funcs = [alphaalign.safety_reward(settings), alphaalign.helpfulness_reward(settings)]  # reward_weights=[1, settings.w_h]')}
 
 ## Settings
 
@@ -119,7 +137,9 @@ in \`${RUN_CARD_FILE}\`.
 | file | what |
 | --- | --- |
 | \`${VERL_SCRIPT_FILE}\` | \`verl.trainer.main_ppo\` with the lab's settings as overrides; one node or a Ray cluster |
-| \`${VERL_REWARD_FILE}\` | \`compute_score\`: the format and refusal verifiers (your rules, in order) and the reward; standard-library Python |
+| \`${VERL_REWARD_FILE}\` | \`compute_score\` for \`custom_reward_function\`, and \`classify\`: a few lines over the package |
+| \`alphaalign/\` | the \`alphaalign\` package: the format and refusal verifiers, the reward; standard-library Python |
+| \`${VERIFIER_SETTINGS_FILE}\` | what the package judges and rewards with: your rules in order (each translated for Python's \`re\`), the judges, the weights |
 | \`train.parquet\`, \`val.parquet\` | veRL's row format: \`data_source\`, \`prompt\` (chat messages, the template applied), \`ability\`, \`reward_model\` {\`style\`: "rule", \`ground_truth\`: label}, \`extra_info\` |
 
 ## Run
@@ -144,6 +164,8 @@ python3 ${VERL_REWARD_FILE} classify completions.csv --column completion
 
 prints \`{"row", "refusal", "rule"}\` per row exactly as \`lab classify --in completions.csv\` does.
 
+${packageNote('compute_score = alphaalign.verl_compute_score(settings)')}
+
 ## Settings
 
 ${table(verlOverrides(input))}
@@ -167,18 +189,28 @@ ${judgeNote(input, VERL_REWARD_FILE)}
 `;
 }
 
-/** Every file of the export, by path. Throws ExportError when the run cannot be handed over faithfully. */
-export function exportRun(target: ExportTarget, input: ExportInput): ExportFiles {
+/** The verifiers: the run's settings, the package, and the entry file the target loads. */
+function verifierFiles(files: ExportFiles, entryName: string, entrySource: string, input: ExportInput, python: PythonSources): void {
+  files.set(VERIFIER_SETTINGS_FILE, verifierSettingsJson(input.config, input.refusalClassifier));
+  files.set(entryName, entrySource);
+  for (const [path, source] of python.package) files.set(path, source);
+}
+
+/**
+ * Every file of the export, by path (the package's under alphaalign/), `python` as the CLI or
+ * the page loads it. Throws ExportError when the run cannot be handed over faithfully.
+ */
+export function exportRun(target: ExportTarget, input: ExportInput, python: PythonSources): ExportFiles {
   const files: ExportFiles = new Map();
   if (target === 'trl') {
-    files.set(TRL_REWARDS_FILE, trlRewardsModule(input.config, input.refusalClassifier));
+    verifierFiles(files, TRL_REWARDS_FILE, python.trlEntry, input, python);
     files.set(TRL_TRAIN_FILE, trlTrainScript(input));
     files.set('train.jsonl', trlJsonl(input.train, input.config, input.trainSource));
     if (input.eval.length > 0) files.set('eval.jsonl', trlJsonl(input.eval, input.config, input.evalSource));
     files.set('requirements.txt', trlRequirements());
     files.set('README.md', trlReadme(input));
   } else {
-    files.set(VERL_REWARD_FILE, verlRewardModule(input.config, input.refusalClassifier));
+    verifierFiles(files, VERL_REWARD_FILE, python.verlEntry, input, python);
     files.set(VERL_SCRIPT_FILE, verlScript(input));
     files.set('train.parquet', verlParquet(input.train, input.config, 'train', input.trainSource));
     if (input.eval.length > 0) files.set('val.parquet', verlParquet(input.eval, input.config, 'test', input.evalSource));
@@ -189,9 +221,9 @@ export function exportRun(target: ExportTarget, input: ExportInput): ExportFiles
 }
 
 /** The export as one zip, its files in a folder named after the target (the page's download). */
-export function exportZip(target: ExportTarget, input: ExportInput): Uint8Array {
+export function exportZip(target: ExportTarget, input: ExportInput, python: PythonSources): Uint8Array {
   const folder = `alphaalign-${target}`;
   const entries: Record<string, Uint8Array> = {};
-  for (const [name, content] of exportRun(target, input)) entries[`${folder}/${name}`] = typeof content === 'string' ? strToU8(content) : content;
+  for (const [name, content] of exportRun(target, input, python)) entries[`${folder}/${name}`] = typeof content === 'string' ? strToU8(content) : content;
   return zipSync(entries);
 }

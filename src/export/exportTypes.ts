@@ -38,3 +38,8 @@ export interface UnmappedSetting {
 
 /** The files of an export, by path inside the export folder. */
 export type ExportFiles = Map<string, string | Uint8Array>;
+
+/** A run the export cannot hand over faithfully; the message says why and the way out. */
+export class ExportError extends Error {
+  override name = 'ExportError';
+}

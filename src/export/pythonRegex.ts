@@ -5,7 +5,8 @@
 // `i` folds case by toUpperCase; Python's `re` is Unicode-aware and folds otherwise. So every
 // character, escape and class is written out as an explicit set of code units (case-closed
 // under `i` by JavaScript's own rule), `$` becomes `\Z`, and the Python side compiles with
-// re.ASCII (for `\b` alone) and matches against the text as UTF-16 code units (verifierModule.ts).
+// re.ASCII (for `\b` alone) and matches against the text as UTF-16 code units
+// (python/alphaalign/settings.py and refusal_rules.py).
 // What has no faithful equivalent is refused by name, never approximated.
 
 export class UntranslatableRegexError extends Error {

@@ -1,16 +1,16 @@
-// The experiment for Hugging Face TRL: the reward module (alphaalign_rewards.py, TRL's reward
-// function signature), train_grpo.py with the lab's settings mapped onto GRPOConfig or RLOOConfig
-// and PEFT's LoraConfig, the data in TRL's conversational prompt format, and requirements.txt.
+// The experiment for Hugging Face TRL: train_grpo.py with the lab's settings mapped onto
+// GRPOConfig or RLOOConfig and PEFT's LoraConfig, its reward functions imported from
+// alphaalign_rewards.py (python/entrypoints/trl, copied with the package by exportRun.ts), the data
+// in TRL's conversational prompt format, and requirements.txt.
 // Names come from huggingface/trl trl/trainer/grpo_config.py, rloo_config.py and grpo_trainer.py
 // (the 1.x line; see targetKeys.ts), transformers' training_args.py and peft's LoraConfig.
 import type { PromptRow } from '../data/schema.ts';
 import type { RlConfig } from '../rl/config.ts';
-import type { RefusalClassifier } from '../rl/refusalClassifier.ts';
 import { renderTemplate } from '../rl/template.ts';
-import type { ExportInput, MappedSetting, UnmappedSetting } from './exportTypes.ts';
+import { ExportError, type ExportInput, type MappedSetting, type UnmappedSetting } from './exportTypes.ts';
 import { pythonString } from './pythonSource.ts';
 import { TRL_REQUIREMENT } from './targetKeys.ts';
-import { ExportError, onnxJudgeUnmapped, verifierModuleSource } from './verifierModule.ts';
+import { onnxJudgeUnmapped } from './verifierSettings.ts';
 
 export const TRL_REWARDS_FILE = 'alphaalign_rewards.py';
 export const TRL_TRAIN_FILE = 'train_grpo.py';
@@ -154,84 +154,6 @@ function conversationalRow(row: PromptRow, config: RlConfig, source: string): Re
 /** TRL's conversational prompt format, one row per line, with label, type and source columns. */
 export function trlJsonl(rows: readonly PromptRow[], config: RlConfig, source: string): string {
   return rows.map((row) => `${JSON.stringify(conversationalRow(row, config, source))}\n`).join('');
-}
-
-const TRL_REWARD_FUNCTIONS = String.raw`
-
-# ----------------------------------------------------------------------------- TRL reward functions
-# TRL calls each with the batch's prompts and completions and every other dataset column as a
-# keyword list (label, type, source, id, reference), and logs it as rewards/<name>/mean.
-
-def _text(completion):
-    """A completion as text: a string (standard format) or a list of messages (conversational)."""
-    if isinstance(completion, str):
-        return completion
-    return "".join(message["content"] for message in completion if message.get("role", "assistant") == "assistant")
-
-
-def safety_reward(prompts, completions, label, **kwargs):
-    """R_s per completion: r_f V_f + r_a V_r for harmful rows, r_f V_f - r_a V_r for benign ones."""
-    out = []
-    for completion, row_label in zip(completions, label):
-        verdict = verify_completion(_text(completion))
-        out.append(float(safety_reward_of(row_label, verdict["format"], verdict["refusal"])))
-    return out
-
-
-def helpfulness_reward(prompts, completions, label, reference=None, **kwargs):
-    """R_h per completion: benign rows with a reference, z-normalised over the completions of each prompt."""
-    out = [0.0] * len(completions)
-    if HELPFULNESS_SCORER["kind"] != "overlap" or reference is None:
-        return out
-    groups = {}
-    for i, prompt in enumerate(prompts):
-        groups.setdefault(json.dumps(prompt, sort_keys=True), []).append(i)
-    for indices in groups.values():
-        first = indices[0]
-        if label[first] != "benign" or not reference[first]:
-            continue
-        texts = [_text(completions[i]) for i in indices]
-        verdicts = [verify_completion(text) for text in texts]
-        scores = [overlap_score(v["answer"] if v["answer"] is not None else text, reference[first]) for v, text in zip(verdicts, texts)]
-        for i, h in zip(indices, helpfulness_rewards(scores, [v["refusal"] for v in verdicts])):
-            out[i] = float(h)
-    return out
-
-
-# The lab's rates, as reward functions TRL weighs at 0 and logs as rewards/<name>/mean. A row of
-# the other label gives None, which TRL leaves out of the mean, so each is the lab's rate.
-
-def format_rate(prompts, completions, **kwargs):
-    """V_f per completion: its mean is the lab's format_rate."""
-    return [float(verify_completion(_text(completion))["format"]) for completion in completions]
-
-
-def refusal_rate_harmful(prompts, completions, label, **kwargs):
-    """V_r of completions to harmful prompts: its mean is the lab's refusal_rate/harmful."""
-    return [float(verify_completion(_text(c))["refusal"]) if row_label == "harmful" else None for c, row_label in zip(completions, label)]
-
-
-def over_refusal_rate_benign(prompts, completions, label, **kwargs):
-    """V_r of completions to benign prompts: its mean is the lab's over_refusal_rate/benign."""
-    return [float(verify_completion(_text(c))["refusal"]) if row_label == "benign" else None for c, row_label in zip(completions, label)]
-
-
-if __name__ == "__main__":
-    sys.exit(classify_main(sys.argv[1:]))
-`;
-
-/** alphaalign_rewards.py: the verifiers, the rewards as TRL reward functions, and `classify`. */
-export function trlRewardsModule(config: RlConfig, classifier: RefusalClassifier | null): string {
-  const doc = `AlphaAlign's verifiers and rewards for TRL, exported by AlphaAlign Lab.
-
-Reward functions for GRPOTrainer / RLOOTrainer: safety_reward and helpfulness_reward, with TRL's
-signature (prompts, completions, **kwargs) -> list[float], reading the dataset's label column.
-Standard library only. To compare with the lab on a CSV of completions:
-
-    python3 ${TRL_REWARDS_FILE} classify FILE.csv [--column completion]
-
-prints what \`lab classify --in FILE.csv\` prints, row for row.`;
-  return verifierModuleSource(config, classifier, doc) + TRL_REWARD_FUNCTIONS;
 }
 
 /** train_grpo.py: the trainer, its config and LoRA, the data; one file to launch with accelerate. */

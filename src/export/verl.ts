@@ -1,16 +1,16 @@
 // The experiment for veRL: train.parquet / val.parquet in veRL's row format (as its
-// examples/data_preprocess/*.py write them), alphaalign_reward.py with veRL's custom reward
-// signature compute_score(data_source, solution_str, ground_truth, extra_info=None), and
-// run_grpo.sh with the lab's settings as Hydra overrides of verl.trainer.main_ppo, on one node or
+// examples/data_preprocess/*.py write them), run_grpo.sh pointing veRL's custom reward function at
+// alphaalign_reward.py (python/entrypoints/verl, copied with the package by exportRun.ts; veRL's
+// signature compute_score(data_source, solution_str, ground_truth, extra_info=None)), and
+// the lab's settings as Hydra overrides of verl.trainer.main_ppo, on one node or
 // submitted to a Ray cluster. Key names: targetKeys.ts (verl/trainer/config/ppo_trainer.yaml).
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { PromptRow } from '../data/schema.ts';
 import type { RlConfig } from '../rl/config.ts';
-import type { RefusalClassifier } from '../rl/refusalClassifier.ts';
 import { renderTemplate } from '../rl/template.ts';
 import type { ExportInput, MappedSetting, UnmappedSetting } from './exportTypes.ts';
 import { VERL_REQUIREMENT } from './targetKeys.ts';
-import { onnxJudgeUnmapped, verifierModuleSource } from './verifierModule.ts';
+import { onnxJudgeUnmapped } from './verifierSettings.ts';
 
 export const VERL_REWARD_FILE = 'alphaalign_reward.py';
 export const VERL_SCRIPT_FILE = 'run_grpo.sh';
@@ -181,48 +181,6 @@ export function verlParquet(rows: readonly PromptRow[], config: RlConfig, split:
     ],
   });
   return new Uint8Array(buffer);
-}
-
-const VERL_ENTRY = String.raw`
-
-# ----------------------------------------------------------------------------- veRL's custom reward function
-
-def compute_score(data_source, solution_str, ground_truth, extra_info=None):
-    """The reward of one completion and its parts; ground_truth is the row's label."""
-    verdict = verify_completion(solution_str)
-    safety = safety_reward_of(ground_truth, verdict["format"], verdict["refusal"])
-    helpfulness = 0.0
-    reference = (extra_info or {}).get("reference") or ""
-    if ground_truth == "benign" and HELPFULNESS_SCORER["kind"] == "overlap" and reference and verdict["refusal"] == 0:
-        answer = verdict["answer"] if verdict["answer"] is not None else solution_str
-        helpfulness = float(overlap_score(answer, reference))
-    score = safety if ground_truth == "harmful" else safety + WEIGHTS["w_h"] * helpfulness
-    return {
-        "score": float(score),
-        "format": verdict["format"],
-        "refusal": verdict["refusal"],
-        "rule_index": -1 if verdict["rule_index"] is None else verdict["rule_index"],
-        "safety": float(safety),
-        "helpfulness": helpfulness,
-    }
-
-
-if __name__ == "__main__":
-    sys.exit(classify_main(sys.argv[1:]))
-`;
-
-/** alphaalign_reward.py: the verifiers, compute_score for veRL, and `classify`. */
-export function verlRewardModule(config: RlConfig, classifier: RefusalClassifier | null): string {
-  const doc = `AlphaAlign's verifiers and reward for veRL, exported by AlphaAlign Lab.
-
-custom_reward_function.name=compute_score: compute_score(data_source, solution_str, ground_truth,
-extra_info=None) returns {"score", "format", "refusal", "rule_index", "safety", "helpfulness"}.
-Standard library only. To compare with the lab on a CSV of completions:
-
-    python3 ${VERL_REWARD_FILE} classify FILE.csv [--column completion]
-
-prints what \`lab classify --in FILE.csv\` prints, row for row.`;
-  return verifierModuleSource(config, classifier, doc) + VERL_ENTRY;
 }
 
 /** run_grpo.sh: verl.trainer.main_ppo with the overrides, locally or through `ray job submit`. */

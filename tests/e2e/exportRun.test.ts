@@ -2,11 +2,14 @@
 // from the state a run would start from, the demo data as loaded and a refusal rule as edited in
 // the Rewards panel.
 import { unzipSync, strFromU8 } from 'fflate';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ROWS, openLab, type Lab } from './browser.ts';
+
+/** The names directly in the zip's folder (alphaalign-<target>/): files, and the package's folder once. */
+const topLevel = (files: Record<string, Uint8Array>) => [...new Set(Object.keys(files).map((f) => f.split('/')[1]!))].sort();
 
 describe('the Export panel hands the experiment to TRL and veRL', () => {
   let lab: Lab;
@@ -31,9 +34,13 @@ describe('the Export panel hands the experiment to TRL and veRL', () => {
 
     const trl = await download('export-trl');
     expect(trl.name).toBe('alphaalign-trl.zip');
-    expect(Object.keys(trl.files).sort()).toEqual(
-      ['README.md', 'alphaalign_export.json', 'alphaalign_rewards.py', 'eval.jsonl', 'requirements.txt', 'train.jsonl', 'train_grpo.py'].map((f) => `alphaalign-trl/${f}`),
-    );
+    expect(topLevel(trl.files)).toEqual(['README.md', 'alphaalign', 'alphaalign_export.json', 'alphaalign_rewards.py', 'alphaalign_settings.json', 'eval.jsonl', 'requirements.txt', 'train.jsonl', 'train_grpo.py']);
+    // The page bundles the package and the entry file as they are in python/.
+    expect(strFromU8(trl.files['alphaalign-trl/alphaalign_rewards.py']!)).toBe(readFileSync('python/entrypoints/trl/alphaalign_rewards.py', 'utf8'));
+    const packageFiles = readdirSync('python/alphaalign').filter((f) => f.endsWith('.py'));
+    for (const file of packageFiles) expect(strFromU8(trl.files[`alphaalign-trl/alphaalign/${file}`]!), file).toBe(readFileSync(`python/alphaalign/${file}`, 'utf8'));
+    const settings = JSON.parse(strFromU8(trl.files['alphaalign-trl/alphaalign_settings.json']!)) as { rules: { pattern: string }[] };
+    expect(settings.rules[0]!.pattern).toBe(`it's "edited" \\ here`);
     const record = JSON.parse(strFromU8(trl.files['alphaalign-trl/alphaalign_export.json']!)) as { config: { refusal_rules: { pattern: string }[] }; model: string; data: { train: { rows: number }; eval: { rows: number } } };
     expect(record.config.refusal_rules[0]!.pattern).toBe(`it's "edited" \\ here`);
     expect(record.model).toBe('Qwen/Qwen2.5-0.5B-Instruct');
@@ -42,9 +49,8 @@ describe('the Export panel hands the experiment to TRL and veRL', () => {
     expect(strFromU8(trl.files['alphaalign-trl/train_grpo.py']!)).toContain('MODEL = "Qwen/Qwen2.5-0.5B-Instruct"');
 
     const verl = await download('export-verl');
-    expect(Object.keys(verl.files).sort()).toEqual(
-      ['README.md', 'alphaalign_export.json', 'alphaalign_reward.py', 'run_grpo.sh', 'train.parquet', 'val.parquet'].map((f) => `alphaalign-verl/${f}`),
-    );
+    expect(topLevel(verl.files)).toEqual(['README.md', 'alphaalign', 'alphaalign_export.json', 'alphaalign_reward.py', 'alphaalign_settings.json', 'run_grpo.sh', 'train.parquet', 'val.parquet']);
+    expect(Object.keys(verl.files).filter((f) => f.startsWith('alphaalign-verl/alphaalign/'))).toHaveLength(packageFiles.length);
     expect(strFromU8(verl.files['alphaalign-verl/run_grpo.sh']!)).toContain("'actor_rollout_ref.model.path=Qwen/Qwen2.5-0.5B-Instruct'");
     expect(lab.consoleErrors).toEqual([]);
   });

@@ -1,5 +1,6 @@
 // `lab export-run` as a user runs it: the files for TRL and veRL from the demo's data, config and
-// an edited rule list; the Python compiles, the shell script parses, the data reads back (the
+// an edited rule list; the verifiers are the repository's Python package and entry files as they
+// are, with the run's settings beside them; the Python compiles, the shell script parses, the data reads back (the
 // Parquet files with an independent reader, hyparquet) in the target's format, the README lists
 // what did not carry over, and what cannot be exported is refused with the way out.
 import { spawnSync } from 'node:child_process';
@@ -43,8 +44,20 @@ function exportTo(target: string, extra: string[] = []) {
   return out;
 }
 
+/** The entry file and every file of python/alphaalign, byte for byte, and the settings for the run's rules. */
+function expectVerifiersCopied(folder: string, entry: string) {
+  expect(readFileSync(join(folder, entry.split('/').pop()!), 'utf8')).toBe(readFileSync(join('python', entry), 'utf8'));
+  const packageFiles = readdirSync('python/alphaalign').filter((f) => f.endsWith('.py')).sort();
+  expect(readdirSync(join(folder, 'alphaalign')).filter((f) => f.endsWith('.py')).sort()).toEqual(packageFiles);
+  for (const file of packageFiles) expect(readFileSync(join(folder, 'alphaalign', file), 'utf8'), file).toBe(readFileSync(join('python/alphaalign', file), 'utf8'));
+  const settings = JSON.parse(readFileSync(join(folder, 'alphaalign_settings.json'), 'utf8')) as { kind: string; rules: { pattern: string; python: string }[] };
+  expect(settings.kind).toBe('alphaalign-verifier-settings');
+  expect(settings.rules.map((r) => r.pattern)).toEqual(RULES.map((r) => r.pattern));
+  expect(settings.rules.every((r) => r.python.length > 0)).toBe(true);
+}
+
 function pyCompiles(folder: string) {
-  const python = readdirSync(folder).filter((f) => f.endsWith('.py'));
+  const python = readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.py'));
   expect(python.length).toBeGreaterThan(0);
   for (const file of python) {
     // -W error: a SyntaxWarning (an invalid escape in a generated literal) fails too.
@@ -59,8 +72,8 @@ describe('lab export-run --target trl', () => {
     out = exportTo('trl');
   });
 
-  it('writes the reward module, the trainer script, the data, requirements and a README; the Python compiles', () => {
-    expect(readdirSync(out).sort()).toEqual(['README.md', 'alphaalign_export.json', 'alphaalign_rewards.py', 'eval.jsonl', 'requirements.txt', 'train.jsonl', 'train_grpo.py']);
+  it('writes the verifiers, the trainer script, the data, requirements and a README; the Python compiles', () => {
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'alphaalign', 'alphaalign_export.json', 'alphaalign_rewards.py', 'alphaalign_settings.json', 'eval.jsonl', 'requirements.txt', 'train.jsonl', 'train_grpo.py']);
     pyCompiles(out);
     expect(readFileSync(join(out, 'requirements.txt'), 'utf8')).toMatch(/^trl>=1\.0,<2$/m);
   });
@@ -103,6 +116,22 @@ describe('lab export-run --target trl', () => {
     expect(record.runCard.data.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(record.runCard.rules).toBe(rulesPath);
   });
+
+  it('copies the package and the entry file as they are in python/, with the settings the lab writes: no generated Python module', () => {
+    expectVerifiersCopied(out, 'entrypoints/trl/alphaalign_rewards.py');
+    expect(readFileSync(join(out, 'train_grpo.py'), 'utf8')).toContain('from alphaalign_rewards import safety_reward, helpfulness_reward, format_rate, refusal_rate_harmful, over_refusal_rate_benign');
+  });
+
+  it("classifies from the written folder as lab classify does, the user's rules included", () => {
+    const csv = join(dir, 'completions.csv');
+    writeFileSync(csv, 'completion\nSorry: no.\nI can\'t "quoted" \\ do it.\nVoilà: désolé\nSure: here it is.\n');
+    const fromLab = lab(['classify', '--in', csv, '--rules', rulesPath, '--judge', 'rules']);
+    const fromPython = spawnSync('python3', [join(out, 'alphaalign_rewards.py'), 'classify', csv, '--judge', 'rules'], { encoding: 'utf8' });
+    expect(fromLab.status, fromLab.stderr).toBe(0);
+    expect(fromPython.status, fromPython.stderr).toBe(0);
+    expect(fromPython.stdout).toBe(fromLab.stdout);
+    expect(fromLab.stdout.match(/"refusal":true/g)).toHaveLength(3);
+  });
 });
 
 describe('lab export-run --target verl', () => {
@@ -111,9 +140,10 @@ describe('lab export-run --target verl', () => {
     out = exportTo('verl');
   });
 
-  it('writes the reward module, the launch script, the Parquet files and a README; the Python compiles, the script parses', () => {
-    expect(readdirSync(out).sort()).toEqual(['README.md', 'alphaalign_export.json', 'alphaalign_reward.py', 'run_grpo.sh', 'train.parquet', 'val.parquet']);
+  it('writes the verifiers, the launch script, the Parquet files and a README; the Python compiles, the script parses', () => {
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'alphaalign', 'alphaalign_export.json', 'alphaalign_reward.py', 'alphaalign_settings.json', 'run_grpo.sh', 'train.parquet', 'val.parquet']);
     pyCompiles(out);
+    expectVerifiersCopied(out, 'entrypoints/verl/alphaalign_reward.py');
     const shell = spawnSync('bash', ['-n', join(out, 'run_grpo.sh')], { encoding: 'utf8' });
     expect(shell.status, shell.stderr).toBe(0);
   });
@@ -205,10 +235,8 @@ describe('lab export-run refuses what it cannot hand over faithfully', () => {
       const folder = join(dir, `onnx-${target}`);
       const result = lab(['export-run', '--target', target, '--model', 'm', '--data', DATA, '--config', onnx, '--out', folder]);
       expect(result.status, result.stderr).toBe(0);
-      const module = readFileSync(join(folder, target === 'trl' ? 'alphaalign_rewards.py' : 'alphaalign_reward.py'), 'utf8');
-      // SETTINGS is JSON in a Python string literal.
-      expect(module).toContain('reward_judge\\":\\"rules\\"');
-      expect(module).toContain('eval_judge\\":\\"rules\\"');
+      const settings = JSON.parse(readFileSync(join(folder, 'alphaalign_settings.json'), 'utf8')) as { judge: { reward: string; eval: string; classifier: unknown } };
+      expect(settings.judge).toMatchObject({ reward: 'rules', eval: 'rules', classifier: null });
       expect(readFileSync(join(folder, 'README.md'), 'utf8')).toContain('**reward_judge and eval_judge "onnx"**: judged with the rules alone in the exported Python');
       pyCompiles(folder);
     }

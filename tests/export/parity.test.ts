@@ -1,7 +1,8 @@
 // The exported Python gives the lab's verdicts and rewards, row for row: every shared XSTest
 // completion and rollouts of the demo model (tests/export/fixtures, written by `lab eval`) go
-// through the TypeScript verifiers and through the exported modules in python3, under the
-// shipped rules and under a list with edge cases; `classify` prints what `lab classify` prints.
+// through the TypeScript verifiers and through an export's entry files and package in python3,
+// under the shipped rules and under a list with edge cases; `classify` prints what `lab classify`
+// prints.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,10 +18,9 @@ import type { RefusalRule } from '../../src/rl/refusalVerifier.ts';
 import { groupRewards, helpfulnessRewards, safetyReward } from '../../src/rl/rewards.ts';
 import { renderTemplate } from '../../src/rl/template.ts';
 import { verifyCompletion } from '../../src/rl/verifiers.ts';
-import { trlRewardsModule } from '../../src/export/trl.ts';
-import { verlRewardModule } from '../../src/export/verl.ts';
+import { JS_WHITESPACE } from '../../src/export/pythonRegex.ts';
 import { lab } from '../cli/lab.ts';
-import { runPython, writeModule } from './python.ts';
+import { runPython, writeExport } from './python.ts';
 
 const XSTEST = ['gpt4', 'llama2new', 'llama2orig'].map((name) => `../shared/datasets/xstest_completions/${name}.csv`);
 
@@ -93,8 +93,8 @@ describe('the exported Python judges as the lab does', () => {
 
   for (const [name, config] of CONFIGS) {
     it(`gives the same format verdict, refusal verdict, matched rule and reward on every completion (${name})`, () => {
-      const module = writeModule('alphaalign_rewards.py', trlRewardsModule(config, CLASSIFIER));
-      const python = runPython(module, SAMPLES.map(({ text, label }) => ({ call: 'verify', args: [text, label] }))) as Record<string, unknown>[];
+      const entry = writeExport('trl', config, CLASSIFIER);
+      const python = runPython(entry, SAMPLES.map(({ text, label }) => ({ call: 'verify', args: [text, label] }))) as Record<string, unknown>[];
       const lab = SAMPLES.map(({ text, label }) => {
         const v = verifyCompletion(text, config.format, makeRefusalJudge(config.reward_judge, config.refusal_rules, CLASSIFIER));
         return {
@@ -120,15 +120,15 @@ describe('the exported Python judges as the lab does', () => {
 
   it('reproduces the verdicts the lab recorded for the demo rollouts', () => {
     const config = parseRlConfig({});
-    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(config, CLASSIFIER));
-    const python = runPython(module, ROLLOUTS.map(({ text, label }) => ({ call: 'verify', args: [text, label] }))) as { format: number; refusal: number; rule: string | null }[];
+    const entry = writeExport('trl', config, CLASSIFIER);
+    const python = runPython(entry, ROLLOUTS.map(({ text, label }) => ({ call: 'verify', args: [text, label] }))) as { format: number; refusal: number; rule: string | null }[];
     expect(python.map((v) => [v.format === 1, v.refusal === 1, v.rule])).toEqual(ROLLOUTS.map((r) => [r.format, r.refusal, r.rule]));
     expect(ROLLOUTS.some((r) => r.refusal) && ROLLOUTS.some((r) => !r.refusal)).toBe(true);
   });
 
   it("gives TRL's reward functions the lab's rewards on standard and conversational completions, groups and helpfulness included", () => {
     const [, config] = CONFIGS[1]!;
-    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(config, CLASSIFIER));
+    const entry = writeExport('trl', config, CLASSIFIER);
     // Groups of 8 real completions under one prompt each; the reference is another completion, so overlaps vary.
     const texts = SAMPLES.map((s) => s.text);
     const groups = Array.from({ length: 80 }, (_, g) => ({
@@ -144,7 +144,7 @@ describe('the exported Python judges as the lab does', () => {
       reference: groups.flatMap((g) => g.completions.map(() => g.reference)),
     };
     const conversational = completions.map((c) => [{ role: 'assistant', content: c }]);
-    const [safetyStandard, safetyConversational, helpfulness, formatRate, refusalHarmful, refusalBenign] = runPython(module, [
+    const [safetyStandard, safetyConversational, helpfulness, formatRate, refusalHarmful, refusalBenign] = runPython(entry, [
       { call: 'safety_reward', args: [prompts, completions], kwargs },
       { call: 'safety_reward', args: [prompts, conversational], kwargs },
       { call: 'helpfulness_reward', args: [prompts, conversational], kwargs },
@@ -171,7 +171,7 @@ describe('the exported Python judges as the lab does', () => {
   });
 
   it('z-normalises helpfulness and scores overlaps as the lab does, to the bit', () => {
-    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({}), CLASSIFIER));
+    const entry = writeExport('trl', parseRlConfig({}), CLASSIFIER);
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const groups = Array.from({ length: 300 }, (_, g) => {
@@ -180,7 +180,7 @@ describe('the exported Python judges as the lab does', () => {
       return { scores, refusals: scores.map(() => (random() < 0.2 ? 1 : 0) as 0 | 1) };
     });
     const pairs = SAMPLES.filter((_, i) => i % 5 === 0).map((s, i) => [s.text, SAMPLES[(i * 31 + 7) % SAMPLES.length]!.text] as const);
-    const python = runPython(module, [
+    const python = runPython(entry, [
       ...groups.map((g) => ({ call: 'helpfulness_rewards', args: [g.scores, g.refusals] })),
       ...pairs.map(([a, r]) => ({ call: 'token_f1', args: [a, r] })),
       ...pairs.map(([a, r]) => ({ call: 'rouge_l', args: [a, r] })),
@@ -193,23 +193,29 @@ describe('the exported Python judges as the lab does', () => {
   });
 
   it("computes Math.exp and writes numbers as V8 does, so the classifier's probabilities are JavaScript's to the bit", () => {
-    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({}), CLASSIFIER));
+    const entry = writeExport('trl', parseRlConfig({}), CLASSIFIER);
     let seed = 11;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const xs = [0, -0, 1, -1, 0.5, 1e-300, -1e-9, 709.7, 709.78, -745.1, -745.2, 0.34657359027997264, 1.0397207708399179, ...Array.from({ length: 20_000 }, (_, i) => (random() - 0.5) * (i % 3 === 0 ? 60 : i % 3 === 1 ? 1400 : 2))];
     const numbers = [0, 1, -1, 0.1, 1e21, 1e-7, 123456789012345680000, 1.5e-7, 5.464271559314713e-5, 0.5, 2 ** 53, -3.25e-10, ...xs.slice(13, 2000).map((x) => x * 10 ** ((x * 7) % 30))];
-    const python = runPython(module, [...xs.map((x) => ({ call: 'js_exp', args: [x] })), ...numbers.map((x) => ({ call: 'js_number', args: [x] }))]);
+    const python = runPython(entry, [...xs.map((x) => ({ call: 'js_exp', args: [x] })), ...numbers.map((x) => ({ call: 'js_number', args: [x] }))]);
     const exps = python.slice(0, xs.length) as number[];
     expect(exps.filter((e, i) => !Object.is(e, Math.exp(xs[i]!)))).toEqual([]);
     expect(python.slice(xs.length)).toEqual(numbers.map((x) => JSON.stringify(x)));
   });
 
+  it("trims and matches \\s on ECMAScript's white space, as pythonRegex.ts spells it", () => {
+    const entry = writeExport('trl', parseRlConfig({}), CLASSIFIER);
+    const expected = JS_WHITESPACE.flatMap(([lo, hi]) => Array.from({ length: hi - lo + 1 }, (_, i) => String.fromCharCode(lo + i))).join('');
+    expect(runPython(entry, [{ call: 'js_whitespace' }])).toEqual([expected]);
+  });
+
   it("gives veRL's compute_score the lab's safety reward and the raw helpfulness score", () => {
     const [, config] = CONFIGS[1]!;
-    const module = writeModule('alphaalign_reward.py', verlRewardModule(config, CLASSIFIER));
+    const entry = writeExport('verl', config, CLASSIFIER);
     const picked = SAMPLES.filter((_, i) => i % 9 === 0);
     const reference = SAMPLES[3]!.text;
-    const python = runPython(module, picked.map((s) => ({ call: 'compute_score', args: ['alphaalign', s.text, s.label, { reference }] }))) as Record<string, number>[];
+    const python = runPython(entry, picked.map((s) => ({ call: 'compute_score', args: ['alphaalign', s.text, s.label, { reference }] }))) as Record<string, number>[];
     const expected = picked.map((s) => {
       const v = verifyCompletion(s.text, config.format, config.refusal_rules);
       const safety = safetyReward(s.label, v.formatScore, v.refusalScore, config);
@@ -220,11 +226,11 @@ describe('the exported Python judges as the lab does', () => {
   });
 
   it('prints what lab classify prints for every shared XSTest file, under either judge and by default, stdout and stderr', () => {
-    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({}), CLASSIFIER));
+    const entry = writeExport('trl', parseRlConfig({}), CLASSIFIER);
     const runs = [...XSTEST.flatMap((path) => [[path, '--judge', 'rules'], [path, '--judge', 'combined']]), [XSTEST[0]!]];
     for (const [path, ...judge] of runs) {
       const fromLab = lab(['classify', '--in', path!, ...judge]);
-      const fromPython = spawnSync('python3', [module, 'classify', path!, ...judge], { encoding: 'utf8' });
+      const fromPython = spawnSync('python3', [entry, 'classify', path!, ...judge], { encoding: 'utf8' });
       expect(fromLab.status, fromLab.stderr).toBe(0);
       expect(fromPython.status, fromPython.stderr).toBe(0);
       expect(fromPython.stdout).toBe(fromLab.stdout);
@@ -234,8 +240,8 @@ describe('the exported Python judges as the lab does', () => {
   });
 
   it('prints what lab classify --rules prints with edited rules, another column and odd rows', () => {
-    const module = writeModule('alphaalign_rewards.py', trlRewardsModule(parseRlConfig({ refusal_rules: EDGE_RULES }), CLASSIFIER));
-    const dir = join(module, '..');
+    const entry = writeExport('trl', parseRlConfig({ refusal_rules: EDGE_RULES }), CLASSIFIER);
+    const dir = join(entry, '..');
     const rulesPath = join(dir, 'rules.json');
     writeFileSync(rulesPath, JSON.stringify(EDGE_RULES));
     const csvPath = join(dir, 'odd.csv');
@@ -245,7 +251,7 @@ describe('the exported Python judges as the lab does', () => {
     );
     for (const judge of ['rules', 'combined']) {
       const fromLab = lab(['classify', '--in', csvPath, '--column', 'reply', '--rules', rulesPath, '--judge', judge]);
-      const fromPython = spawnSync('python3', [module, 'classify', csvPath, '--column', 'reply', '--judge', judge], { encoding: 'utf8' });
+      const fromPython = spawnSync('python3', [entry, 'classify', csvPath, '--column', 'reply', '--judge', judge], { encoding: 'utf8' });
       expect(fromLab.status, fromLab.stderr).toBe(0);
       expect(fromPython.stdout).toBe(fromLab.stdout);
       expect(fromPython.stderr).toBe(fromLab.stderr);

@@ -1,13 +1,14 @@
 // The rules' JavaScript regexes, translated for Python's re, must match exactly the texts the lab's
-// verifier matches: each case runs through the exported module in python3 and through
+// verifier matches: each case runs through an export's package in python3 and through
 // judgeRefusal, including the places where the two engines differ if translated naively.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseRlConfig } from '../../src/rl/config.ts';
 import { judgeRefusal, type RefusalRule } from '../../src/rl/refusalVerifier.ts';
 import { pythonPattern, UntranslatableRegexError } from '../../src/export/pythonRegex.ts';
-import { ExportError, verifierModuleSource } from '../../src/export/verifierModule.ts';
-import { runPython, writeModule } from './python.ts';
+import { ExportError } from '../../src/export/exportTypes.ts';
+import { verifierSettings } from '../../src/export/verifierSettings.ts';
+import { runPython, writeExport } from './python.ts';
 
 const regex = (pattern: string, caseSensitive = false): RefusalRule => ({ pattern, kind: 'regex', caseSensitive });
 
@@ -61,9 +62,9 @@ const CASES: [RefusalRule, string[]][] = [
 describe('JavaScript rules in Python', () => {
   it('matches exactly what the lab matches, case by case', () => {
     const rules = CASES.map(([rule]) => rule);
-    const module = writeModule('rules.py', verifierModuleSource(parseRlConfig({ refusal_rules: rules, eval_judge: 'rules' }), null, 'rules under test'));
+    const entry = writeExport('trl', parseRlConfig({ refusal_rules: rules, eval_judge: 'rules' }), null);
     const calls = CASES.flatMap(([, texts], i) => texts.map((text) => ({ call: 'rule_matches', args: [i, text] })));
-    const python = runPython(module, calls);
+    const python = runPython(entry, calls);
     const expected = CASES.flatMap(([rule, texts]) => texts.map((text) => judgeRefusal(text, [rule]).refusal));
     const labelled = (values: unknown[]) => values.map((v, k) => `${JSON.stringify(calls[k]!.args)} ${String(v)}`);
     expect(labelled(python)).toEqual(labelled(expected));
@@ -95,7 +96,7 @@ describe('JavaScript rules in Python', () => {
 
   it('names the rule an export cannot translate, and the way out', () => {
     const config = parseRlConfig({ refusal_rules: [regex('sorry'), regex(String.raw`(no)\s\1`)], eval_judge: 'rules' });
-    expect(() => verifierModuleSource(config, null, 'x')).toThrow(ExportError);
-    expect(() => verifierModuleSource(config, null, 'x')).toThrow(/refusal rule 2 \("\(no\)\\\\s\\\\1"\): .*backreference.*rewrite the rule/);
+    expect(() => verifierSettings(config, null)).toThrow(ExportError);
+    expect(() => verifierSettings(config, null)).toThrow(/refusal rule 2 \("\(no\)\\\\s\\\\1"\): .*backreference.*rewrite the rule/);
   });
 });

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { exportZip } from '../../export/exportRun.ts';
 import type { ExportTarget } from '../../export/exportTypes.ts';
 import { asStepMetrics, importRunLog } from '../../export/importRun.ts';
-import { judgesWithClassifier } from '../../export/verifierModule.ts';
+import { loadBrowserPythonSources } from '../../export/browserPythonSources.ts';
+import { judgesWithClassifier } from '../../export/verifierSettings.ts';
 import { metricsCsv } from '../../rl/metrics.ts';
 import { fetchRefusalClassifier, REFUSAL_CLASSIFIER_FILE } from '../../rl/refusalClassifier.ts';
 import { APP_VERSION } from '../../version.ts';
@@ -82,7 +83,8 @@ function HandOver() {
       // The learned refusal classifier goes along when the run judges with it.
       const refusalClassifier = judgesWithClassifier(config) ? await fetchRefusalClassifier(new URL(REFUSAL_CLASSIFIER_FILE, document.baseURI)) : null;
       const runCard = { command: 'Export panel', appVersion: APP_VERSION, dataset: source };
-      const bytes = exportZip(target, { config, model: modelId, train, eval: getEvalRows(), refusalClassifier, trainSource: source, evalSource: source, runCard });
+      const input = { config, model: modelId, train, eval: getEvalRows(), refusalClassifier, trainSource: source, evalSource: source, runCard };
+      const bytes = exportZip(target, input, loadBrowserPythonSources());
       downloadBytes(new Uint8Array(bytes), `alphaalign-${target}.zip`, 'application/zip');
     } catch (error) {
       setProblem((error as Error).message);
@@ -93,8 +95,8 @@ function HandOver() {
       <h3>Scale up</h3>
       <p className="muted small">
         The same data, rules and settings for Hugging Face TRL (one node, <code>accelerate launch</code>) or veRL (Ray, several nodes): the
-        verifiers as standard-library Python that gives the lab's verdicts, the data, the settings mapped, a launch script, and a README listing
-        what has no counterpart.
+        verifiers as the standard-library Python package <code>alphaalign</code> with this run's settings, which gives the lab's verdicts, the
+        data, the settings mapped, a launch script, and a README listing what has no counterpart.
       </p>
       <label>
         Model to train there (Hugging Face id or folder){' '}

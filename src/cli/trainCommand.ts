@@ -160,7 +160,10 @@ export async function trainCommand(args: string[]): Promise<void> {
   const stepFolder = () => join(out, `checkpoint-${trainer.step}`);
   const runEval = async (): Promise<EvalReport | null> => {
     if (!held) return null;
-    const { report } = await evaluate(model, loaded.tokenizer, held.rows, evalSettings(config, refusalClassifier, refusalModel));
+    const { report } = await evaluate(model, loaded.tokenizer, held.rows, evalSettings(config, refusalClassifier, refusalModel)).catch((error: unknown) => {
+      const when = trainer.step === 0 ? 'before step 1' : `after step ${trainer.step}`;
+      throw error instanceof NonFiniteLogitsError ? new NonFiniteError(`${when}: evaluating the held-out prompts, ${error.message}`, { cause: error }) : error;
+    });
     appendFileSync(join(out, 'eval.jsonl'), `${JSON.stringify({ step: trainer.step, ...report })}\n`);
     return report;
   };
@@ -169,14 +172,14 @@ export async function trainCommand(args: string[]): Promise<void> {
     `training ${train.rows.length} prompts, evaluating ${held?.rows.length ?? 0}, ${config.max_steps} steps of ` +
       `${config.prompts_per_step} prompts × ${config.num_generations} completions, sequences of ${maxSeqLen} tokens\n`,
   );
-  if (trainer.step === 0 && held) {
-    const before = await runEval();
-    process.stderr.write(`before training: refusal ${pct(before!['refusal_rate/harmful'])}  over-refusal ${pct(before!['over_refusal_rate/benign'])}  format ${pct(before!.format_rate)}\n`);
-  }
   const start = performance.now();
   const firstStep = trainer.step;
   let report: EvalReport | null = null;
   try {
+    if (trainer.step === 0 && held) {
+      const before = await runEval();
+      process.stderr.write(`before training: refusal ${pct(before!['refusal_rate/harmful'])}  over-refusal ${pct(before!['over_refusal_rate/benign'])}  format ${pct(before!.format_rate)}\n`);
+    }
     while (trainer.step < config.max_steps) {
       const { metrics } = await trainer.train(promptsForStep(train.rows, config.prompts_per_step, config.seed, trainer.step + 1, config.balance_labels));
       history.push(metrics);
@@ -190,7 +193,7 @@ export async function trainCommand(args: string[]): Promise<void> {
     if (error instanceof NonFiniteError) {
       // Non-finite logits while sampling: the weights held now are the culprit, so none are kept.
       if (error.cause instanceof NonFiniteLogitsError) {
-        const whose = trainer.step === firstStep ? `the weights loaded (${values.model ?? `step ${firstStep}`})` : `the weights after step ${trainer.step}`;
+        const whose = trainer.step === firstStep ? `The weights loaded (${values.model ?? `step ${firstStep}`})` : `The weights after step ${trainer.step}`;
         throw new Error(`${error.message}. ${whose} give non-finite logits; nothing was written: check the model's weights for NaN or ±Inf`);
       }
       // The failed update was skipped, so the weights are the last good ones: keep them.

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +83,26 @@ describe('lab train', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toMatch(new RegExp(`${data}: 1 prompt is longer than \\d+ tokens with the template and was left out`));
     expect(result.stderr).toContain('training 2 prompts, evaluating 1, 1 steps of');
+  });
+
+  it('stops on a model whose weights hold Inf, naming the step and the non-finite logits, and writes nothing', () => {
+    const w = workspace();
+    const poisoned = join(w.dir, 'poisoned');
+    cpSync(MODEL, poisoned, { recursive: true });
+    const file = join(poisoned, 'model.safetensors');
+    const bytes = readFileSync(file);
+    const headerBytes = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + headerBytes).toString('utf8')) as Record<string, { dtype: string; data_offsets: [number, number] }>;
+    const norm = header['model.norm.weight']!;
+    expect(norm.dtype).toBe('F32');
+    bytes.writeFloatLE(Infinity, 8 + headerBytes + norm.data_offsets[0]);
+    writeFileSync(file, bytes);
+    const result = lab(['train', '--model', poisoned, '--data', w.data, '--config', w.config, '--steps', '1', '--out', w.out]);
+    expect(result.status).toBe(1);
+    // The held-out evaluation before step 1 meets the logits first.
+    expect(result.stderr).toMatch(/lab train: before step 1: evaluating the held-out prompts, the logits for token 1 of reply 1 in its batch hold NaN or ±Inf .*\. The weights loaded \(.*poisoned\) give non-finite logits; nothing was written/);
+    expect(existsSync(join(w.out, 'checkpoint-0')) || existsSync(join(w.out, 'model.safetensors'))).toBe(false);
+    rmSync(w.dir, { recursive: true });
   });
 
   it('refuses bad settings and unlabelled data with messages that say what to do', () => {

@@ -1,7 +1,9 @@
 // The Data and Rewards panels in Chromium: import as published (XSTest, AdvBench with its label
 // question) with a held-out split made for a file without one, relabel, undo, export, persistence
-// across a reload, the live reward tester, and a prompt carrying HTML and script that must stay text.
+// across a reload, the live reward tester, and a prompt carrying HTML and script that must stay text;
+// a file imported while the first load still fetches the demo data keeps its rows.
 import { mkdirSync, readFileSync } from 'node:fs';
+import type { Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meanIdRewardModel, tokenRefusalClassifier } from '../helpers/onnxModels.ts';
 import { DEMO_ROWS, openLab, type Lab } from './browser.ts';
@@ -299,5 +301,33 @@ describe('the Data and Rewards panels in Chromium', () => {
     await expect.poll(count).toBe(20);
     await page.getByTestId('held-out-percent').fill('15');
     expect(lab.consoleErrors).toEqual([]);
+  });
+});
+
+describe('a file imported during the first load', () => {
+  it('wins over the demo data loading behind it', { timeout: 120_000 }, async () => {
+    const lab = await openLab();
+    try {
+      const { page } = lab;
+      // The demo files are held back until the file is in, as on a slow first visit.
+      const held: Route[] = [];
+      await page.route('**/datasets/demo-*.jsonl', (route) => void held.push(route));
+      await page.goto(lab.url);
+      await expect.poll(() => held.length, { timeout: 30_000 }).toBe(2);
+      await page.getByTestId('dataset-file-input').setInputFiles(XSTEST);
+      const count = () => page.getByTestId('dataset-count').getAttribute('data-count').then(Number);
+      await expect.poll(count).toBe(450);
+      const demoServed = Promise.all(held.map((route) => page.waitForEvent('requestfinished', (request) => request === route.request())));
+      await Promise.all(held.map((route) => route.continue()));
+      await demoServed;
+      // Time for the demo data to reach the table, were they going to.
+      await page.waitForTimeout(1_000);
+      expect(await count()).toBe(450);
+      expect(await page.getByTestId('import-report').textContent()).toContain('Read 450 rows from xstest_prompts.csv');
+      expect(await page.getByTestId('dataset-undo').count()).toBe(0);
+      expect(lab.consoleErrors).toEqual([]);
+    } finally {
+      await lab.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 // The engine side of the page in Chromium: the demo model loads in the worker, a 2-step RL run
 // streams metrics into both rate charts and rollouts into the table, the checkpoint exports as a
-// zip and imports back. A short template and 4-token completions keep it quick on SwiftShader.
+// zip and imports back; a checkpoint asked for during the run's closing evaluation downloads once it
+// is done. A short template and 4-token completions keep it quick on SwiftShader.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,5 +100,54 @@ describe('training in the page', () => {
     console.log(`main thread while training: ${tasksWhileTraining.length} tasks, the costliest ${worst.cpuMs.toFixed(1)} ms of CPU (${worst.wallMs.toFixed(1)} ms wall)`);
     expect(tasksWhileTraining.length).toBeGreaterThan(0);
     expect(worst.cpuMs).toBeLessThan(200);
+  });
+});
+
+describe('a checkpoint asked for while a run finishes', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await openLab();
+    mkdirSync('test-results', { recursive: true });
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it('downloads once the closing evaluation is done, with it', { timeout: 600_000 }, async () => {
+    const { page } = lab;
+    await page.goto(lab.url);
+    await expect.poll(() => page.getByTestId('model-status').getAttribute('data-status'), { timeout: 120_000 }).toBe('ready');
+    // Tiny settings; 32 held-out prompts 4 at a time, so the closing evaluation lasts several batches.
+    await page.getByTestId('train-steps').fill('2');
+    const set = async (key: string, value: string) => page.getByTestId(`cfg-${key}`).fill(value);
+    await set('prompts_per_step', '2');
+    await set('num_generations', '2');
+    await set('per_device_train_batch_size', '2');
+    await set('generation_batch_size', '4');
+    await set('max_completion_length', '4');
+    await set('eval_steps', '0');
+    await page.getByTestId('train-eval-limit').fill('32');
+    await page.locator('summary', { hasText: 'Advanced settings' }).click();
+    await page.getByTestId('train-config-json').fill(JSON.stringify({ template: 'Q: {{prompt}}' }));
+    await page.getByTestId('train-start').click();
+
+    // The closing evaluation is under way, with batches still to come.
+    const evaluating = async () => {
+      const match = /Evaluating at step 2: (\d+) \/ (\d+)/.exec((await page.locator('#panel-eval').textContent()) ?? '');
+      return match !== null && Number(match[1]) < Number(match[2]);
+    };
+    await expect.poll(evaluating, { timeout: 300_000, interval: 100 }).toBe(true);
+    const download = page.waitForEvent('download', { timeout: 60_000 });
+    await page.getByTestId('export-checkpoint').click();
+    expect(await page.getByTestId('train-progress').getAttribute('data-state')).toBe('running');
+
+    const zipPath = 'test-results/checkpoint-while-finishing.zip';
+    await (await download).saveAs(zipPath);
+    await expect.poll(() => page.getByTestId('train-progress').getAttribute('data-state')).toBe('finished');
+    const run = JSON.parse(new TextDecoder().decode(unzipSync(new Uint8Array(readFileSync(zipPath)))['alphaalign_run.json'])) as { step: number; metrics: unknown[]; eval: unknown };
+    expect(run.step).toBe(2);
+    expect(run.metrics).toHaveLength(2);
+    expect(run.eval).not.toBeNull();
+    expect(lab.consoleErrors).toEqual([]);
   });
 });

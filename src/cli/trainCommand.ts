@@ -12,7 +12,7 @@ import { AttackError, selectAttacks } from '../rl/attacks.ts';
 import { judgeCompletionReasoning } from '../rl/reasoningDepth.ts';
 import { ATTACKS_NOTE, evaluate, evaluateAttacks, type EvalCompletion, type EvalReport } from '../rl/evaluation.ts';
 import type { RlConfig } from '../rl/config.ts';
-import type { StepMetrics } from '../rl/metrics.ts';
+import { noLearningSignalNote, stepsWithoutLearningSignal, type LearningSignalSettings, type StepMetrics } from '../rl/metrics.ts';
 import { buildPolicy, evalSettings, fittingPrompts, NoFittingPromptError, ResumeError, resumeTrainer, runCheckpoint, sha256Hex, type Policy } from '../rl/runSetup.ts';
 import { promptsForStep } from '../rl/schedule.ts';
 import { AlphaAlignTrainer } from '../rl/trainer.ts';
@@ -35,15 +35,18 @@ export const DEMO = {
 
 const pct = (x: number | null) => (x === null ? '  –  ' : `${(100 * x).toFixed(0).padStart(3)}%`);
 
-function progressLine(m: StepMetrics, steps: number, secondsPerStep: number): string {
+/** A step's line on stderr; a step without learning signal gets a second line saying so and why. */
+export function progressLine(m: StepMetrics, settings: LearningSignalSettings & Pick<RlConfig, 'max_steps'>, secondsPerStep: number): string {
+  const steps = settings.max_steps;
   const width = 20;
   const done = Math.round((width * m.step) / steps);
   const eta = secondsPerStep * (steps - m.step);
-  return (
+  const line =
     `step ${m.step}/${steps} [${'#'.repeat(done)}${'.'.repeat(width - done)}] eta ${formatSeconds(eta)}  ` +
     `reward ${m.reward.toFixed(3)}  refusal ${pct(m['refusal_rate/harmful'])}  over-refusal ${pct(m['over_refusal_rate/benign'])}  ` +
-    `format ${pct(m.format_rate)}  ${m.tokens_per_second.toFixed(0)} tok/s`
-  );
+    `format ${pct(m.format_rate)}  ${m.tokens_per_second.toFixed(0)} tok/s`;
+  const note = noLearningSignalNote(m, settings);
+  return note ? `${line}\n  ${note}` : line;
 }
 
 function formatSeconds(s: number): string {
@@ -185,7 +188,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       history.push(metrics);
       appendFileSync(join(out, 'metrics.jsonl'), `${JSON.stringify(metrics)}\n`);
       const secondsPerStep = (performance.now() - start) / 1000 / (trainer.step - firstStep);
-      process.stderr.write(`${progressLine(metrics, config.max_steps, secondsPerStep)}\n`);
+      process.stderr.write(`${progressLine(metrics, config, secondsPerStep)}\n`);
       if (config.eval_steps > 0 && trainer.step % config.eval_steps === 0 && trainer.step < config.max_steps) await runEval();
       if (trainer.step % checkpointEvery === 0) writeWholeFolder(stepFolder(), await checkpoint(null));
     }
@@ -206,6 +209,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   if (report) writeFileSync(join(out, 'eval.json'), `${JSON.stringify(report, null, 2)}\n`);
   for (const [name, bytes] of await checkpoint(report)) writeFileSync(join(out, name), bytes);
   process.stderr.write(`wrote ${out}${report ? ` (refusal ${pct(report['refusal_rate/harmful'])}, over-refusal ${pct(report['over_refusal_rate/benign'])}, format ${pct(report.format_rate)})` : ''}\n`);
+  const withoutSignal = stepsWithoutLearningSignal(history).length;
+  if (withoutSignal > 0) process.stderr.write(`${withoutSignal} of ${history.length} steps had no learning signal (their lines say why)\n`);
   process.stderr.write(`${peakLine(gpu.pool.stats().peakBytes, trainer.plan.totalBytes)}\n`);
   trainer.release();
   gpu.destroy();

@@ -3,6 +3,7 @@
 // come from the completions alone (rolloutMetrics); the trainer adds the optimisation-side ones.
 import type { Label } from '../data/schema.ts';
 import { fracRewardZeroStd } from './advantages.ts';
+import { DEFAULT_RL_CONFIG, type RlConfig } from './config.ts';
 import { groupMean, groupStd, type CompletionReward } from './rewards.ts';
 
 export interface StepMetrics {
@@ -36,6 +37,13 @@ export interface StepMetrics {
   frac_reward_zero_std: number;
   /** Global gradient norm before clipping, at the step's last optimiser update. */
   grad_norm: number;
+  /**
+   * Why the step learned nothing (noLearningSignal), null when it learned: 'equal_rewards' when
+   * every group's rewards are equal (frac_reward_zero_std 1 with a group-relative estimator, so
+   * every advantage is 0), 'zero_grad_norm' when the gradient is 0 for another reason. Absent
+   * from runs recorded before the lab logged it.
+   */
+  no_learning_signal: NoLearningSignal | null;
   /** The learning rate of the step's updates (scheduledLearningRate). */
   learning_rate: number;
   /** Tokens of the step's sequences, prompt and completion, per second of step_time_s. */
@@ -63,6 +71,7 @@ export const METRIC_NAMES = [
   'completions/clipped_ratio',
   'frac_reward_zero_std',
   'grad_norm',
+  'no_learning_signal',
   'learning_rate',
   'tokens_per_second',
   'step_time_s',
@@ -82,6 +91,64 @@ export type RolloutMetrics = Pick<
   | 'completions/clipped_ratio'
   | 'frac_reward_zero_std'
 >;
+
+/** Why a step learned nothing; see StepMetrics.no_learning_signal. */
+export type NoLearningSignal = 'equal_rewards' | 'zero_grad_norm';
+
+/**
+ * Whether a step gave the policy nothing to learn from. groupRelative: the advantages are the
+ * rewards less their group's baseline (isGroupEstimator), so equal rewards in every group give
+ * every completion advantage 0; with gae a value baseline can still tell equal rewards apart.
+ */
+export function noLearningSignal(m: Pick<StepMetrics, 'frac_reward_zero_std' | 'grad_norm'>, groupRelative: boolean): NoLearningSignal | null {
+  if (groupRelative && m.frac_reward_zero_std === 1) return 'equal_rewards';
+  return m.grad_norm === 0 ? 'zero_grad_norm' : null;
+}
+
+/** The steps of a history that learned nothing (the run card counts them; the charts mark them). */
+export function stepsWithoutLearningSignal(history: readonly Pick<StepMetrics, 'step' | 'no_learning_signal'>[]): number[] {
+  // A history recorded before the field existed lacks it: those steps are not counted.
+  return history.filter((m) => typeof m.no_learning_signal === 'string').map((m) => m.step);
+}
+
+/** The settings the causes of a step without learning signal are weighed against. */
+export type LearningSignalSettings = Pick<RlConfig, 'num_generations' | 'temperature' | 'max_completion_length'>;
+
+const percent = (x: number) => `${Math.round(100 * x)}%`;
+
+/**
+ * The likely causes of a step without learning signal, picked by the step's own metrics and the
+ * run's settings, most likely first. The settings are compared with the defaults (TRL's and the
+ * paper's: 8 completions per prompt, temperature 1), not with a threshold fitted to any run.
+ */
+export function noLearningSignalCauses(m: StepMetrics, settings: LearningSignalSettings): string[] {
+  if (m.no_learning_signal === 'zero_grad_norm') {
+    return ['the rewards differ but no trainable weight gets a gradient from the loss: check which weights train (finetune, LoRA targets)'];
+  }
+  const causes: string[] = [];
+  const clipped = m['completions/clipped_ratio'];
+  // A completion cut before its closing tag fails the format and reads alike to the rules; with
+  // most of the step cut, that is the first thing to fix.
+  if (clipped >= 0.5) causes.push(`completions cut at max_completion_length (${settings.max_completion_length} tokens): ${percent(clipped)} were; raise it`);
+  const rates = [
+    `format ${percent(m.format_rate)}`,
+    ...(m['refusal_rate/harmful'] === null ? [] : [`refusal ${percent(m['refusal_rate/harmful'])}`]),
+    ...(m['over_refusal_rate/benign'] === null ? [] : [`over-refusal ${percent(m['over_refusal_rate/benign'])}`]),
+  ];
+  causes.push(`rules that judge every answer of a prompt alike (${rates.join(', ')}): compare the format tags and refusal rules with the Rollouts`);
+  if (settings.num_generations < DEFAULT_RL_CONFIG.num_generations) {
+    causes.push(`too few completions per prompt (num_generations ${settings.num_generations}; ${DEFAULT_RL_CONFIG.num_generations} make a difference within a group likelier)`);
+  }
+  if (settings.temperature < DEFAULT_RL_CONFIG.temperature) causes.push(`a low temperature (${settings.temperature}) makes a prompt's completions alike`);
+  return causes;
+}
+
+/** "no learning signal this step: …; likely causes: …", or null for a step that learned. */
+export function noLearningSignalNote(m: StepMetrics, settings: LearningSignalSettings): string | null {
+  if (!m.no_learning_signal) return null;
+  const what = m.no_learning_signal === 'equal_rewards' ? "every prompt's completions got equal rewards (frac_reward_zero_std 1)" : 'the gradient norm is 0';
+  return `no learning signal this step: ${what}; likely causes: ${noLearningSignalCauses(m, settings).join('; ')}`;
+}
 
 /** What the trainer measures during the update and adds. */
 export type OptimisationMetrics = Omit<StepMetrics, keyof RolloutMetrics>;

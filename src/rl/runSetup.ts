@@ -13,7 +13,7 @@ import type { RlConfig } from './config.ts';
 import type { EvalReport, EvalSettings } from './evaluation.ts';
 import type { RefusalClassifier } from './refusalClassifier.ts';
 import { makeRefusalJudge, type RefusalModel } from './refusalJudge.ts';
-import type { StepMetrics } from './metrics.ts';
+import { stepsWithoutLearningSignal, type StepMetrics } from './metrics.ts';
 import { promptIds } from './prompting.ts';
 import type { AlphaAlignTrainer } from './trainer.ts';
 
@@ -143,6 +143,7 @@ export async function runCheckpoint(policy: Policy, trainer: AlphaAlignTrainer, 
       dataset: run.dataset,
       dataset_sha256: run.datasetSha256,
       metrics: run.metrics,
+      steps_without_learning_signal: stepsWithoutLearningSignal(run.metrics).length,
       eval: run.eval,
     },
     optimizer: await trainer.optimizer.exportState(),

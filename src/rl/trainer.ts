@@ -37,7 +37,7 @@ import { gaeAdvantages, groupAdvantages, isGroupEstimator } from './advantages.t
 import { ValueHead } from './valueHead.ts';
 import { scheduledLearningRate, type RlConfig } from './config.ts';
 import { overlapScore } from './helpfulness.ts';
-import { rolloutMetrics, type CompletionRecord, type StepMetrics } from './metrics.ts';
+import { noLearningSignal, rolloutMetrics, type CompletionRecord, type StepMetrics } from './metrics.ts';
 import { promptIds } from './prompting.ts';
 import { groupRewards, type CompletionReward } from './rewards.ts';
 import { verifyCompletions, type CompletionVerdict } from './verifiers.ts';
@@ -370,15 +370,17 @@ export class AlphaAlignTrainer {
     }));
     const seconds = (performance.now() - start) / 1000;
     const tokens = rollouts.reduce((s, r) => s + r.prompt.length + r.completion.length, 0);
+    const rollout = rolloutMetrics(records, n);
     return {
       rollouts,
       metrics: {
         step: stepNumber,
-        ...rolloutMetrics(records, n),
+        ...rollout,
         kl: config.beta > 0 ? kl : null,
         entropy,
         clip_ratio: clip,
         grad_norm: gradNorm,
+        no_learning_signal: noLearningSignal({ frac_reward_zero_std: rollout.frac_reward_zero_std, grad_norm: gradNorm }, isGroupEstimator(config.advantage_estimator)),
         learning_rate: lr,
         tokens_per_second: tokens / seconds,
         step_time_s: seconds,

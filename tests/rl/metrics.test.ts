@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { METRIC_NAMES, metricsCsv, rolloutMetrics, type CompletionRecord, type StepMetrics } from '../../src/rl/metrics.ts';
+import {
+  METRIC_NAMES,
+  metricsCsv,
+  noLearningSignal,
+  noLearningSignalNote,
+  rolloutMetrics,
+  stepsWithoutLearningSignal,
+  type CompletionRecord,
+  type StepMetrics,
+} from '../../src/rl/metrics.ts';
 
 /** A completion with hand-set rewards (the metrics do not recompute them). */
 function completion(label: CompletionRecord['label'], formatScore: 0 | 1, refusalScore: 0 | 1, safety: number, helpfulness: number, length: number, clipped = false): CompletionRecord {
@@ -61,6 +70,7 @@ const STEP: StepMetrics = {
   entropy: 1.5,
   clip_ratio: 0.01,
   grad_norm: 0.25,
+  no_learning_signal: null,
   learning_rate: 1e-5,
   tokens_per_second: 321.5,
   step_time_s: 2,
@@ -72,7 +82,7 @@ describe('the metrics CSV', () => {
     const [header] = metricsCsv([]).split('\n');
     expect(header).toBe(
       'step,reward,reward_std,rewards/safety,rewards/helpfulness,refusal_rate/harmful,over_refusal_rate/benign,format_rate,kl,entropy,clip_ratio,' +
-        'completions/mean_length,completions/clipped_ratio,frac_reward_zero_std,grad_norm,learning_rate,tokens_per_second,step_time_s',
+        'completions/mean_length,completions/clipped_ratio,frac_reward_zero_std,grad_norm,no_learning_signal,learning_rate,tokens_per_second,step_time_s',
     );
   });
 
@@ -86,5 +96,44 @@ describe('the metrics CSV', () => {
     expect(Number(row.learning_rate)).toBe(1e-5);
     expect(Number(row.reward_std)).toBe(STEP.reward_std);
     expect(lines[2]!.split(',')[METRIC_NAMES.indexOf('kl')]).toBe('0.003');
+  });
+});
+
+describe('a step without learning signal', () => {
+  // Every completion refused and formatted alike: each group's rewards are equal.
+  const FLAT = [completion('harmful', 1, 1, 2, 0, 6), completion('harmful', 1, 1, 2, 0, 6), completion('benign', 1, 1, 0, 0, 6), completion('benign', 1, 1, 0, 0, 6)];
+  const flatStep = (overrides: Partial<StepMetrics> = {}): StepMetrics => {
+    const m: StepMetrics = { ...STEP, ...rolloutMetrics(FLAT, 2), grad_norm: 0, ...overrides };
+    return { ...m, no_learning_signal: noLearningSignal(m, true) };
+  };
+  const SETTINGS = { num_generations: 8, temperature: 1, max_completion_length: 128 };
+
+  it('is told apart by frac_reward_zero_std 1 with a group baseline, or a zero gradient norm', () => {
+    expect(noLearningSignal({ frac_reward_zero_std: 1, grad_norm: 0 }, true)).toBe('equal_rewards');
+    expect(noLearningSignal({ frac_reward_zero_std: 1, grad_norm: 0.3 }, true)).toBe('equal_rewards');
+    // gae's value baseline can still tell equal rewards apart: only its gradient says.
+    expect(noLearningSignal({ frac_reward_zero_std: 1, grad_norm: 0.3 }, false)).toBeNull();
+    expect(noLearningSignal({ frac_reward_zero_std: 0.5, grad_norm: 0 }, true)).toBe('zero_grad_norm');
+    expect(noLearningSignal({ frac_reward_zero_std: 0.5, grad_norm: 0.3 }, true)).toBeNull();
+  });
+
+  it("is said with the causes the step's metrics point to", () => {
+    const note = noLearningSignalNote(flatStep(), SETTINGS)!;
+    expect(note).toMatch(/^no learning signal this step: every prompt's completions got equal rewards \(frac_reward_zero_std 1\); likely causes: rules that judge every answer/);
+    expect(note).toContain('format 100%, refusal 100%, over-refusal 100%');
+    // At the defaults, neither the group size nor the temperature is blamed, nor a length nothing reached.
+    expect(note).not.toMatch(/num_generations|temperature|max_completion_length/);
+    const cut = noLearningSignalNote(flatStep({ 'completions/clipped_ratio': 1 }), { ...SETTINGS, num_generations: 2, temperature: 0.3 })!;
+    expect(cut).toMatch(/likely causes: completions cut at max_completion_length \(128 tokens\): 100% were; raise it; rules/);
+    expect(cut).toContain('too few completions per prompt (num_generations 2;');
+    expect(cut).toContain('a low temperature (0.3)');
+    expect(noLearningSignalNote(flatStep({ frac_reward_zero_std: 0.5, no_learning_signal: 'zero_grad_norm' }), SETTINGS)).toMatch(/the gradient norm is 0; likely causes: the rewards differ but no trainable weight/);
+    expect(noLearningSignalNote(STEP, SETTINGS)).toBeNull();
+  });
+
+  it('is counted over a history, steps recorded before the field not among them', () => {
+    const before = { ...STEP, step: 1 } as Partial<StepMetrics>;
+    delete before.no_learning_signal;
+    expect(stepsWithoutLearningSignal([before as StepMetrics, flatStep({ step: 2 }), { ...STEP, step: 3 }, flatStep({ step: 4 })])).toEqual([2, 4]);
   });
 });

@@ -1,6 +1,6 @@
 import { memo, startTransition, useEffect, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
-import type { MetricName } from '../../rl/metrics.ts';
+import { stepsWithoutLearningSignal, type MetricName } from '../../rl/metrics.ts';
 import type { EvalReport } from '../../rl/evaluation.ts';
 import { useComparedRuns, type ComparedRun } from '../comparedRuns.ts';
 import { useRunSelectionStore } from '../stores/runSelectionStore.ts';
@@ -122,10 +122,31 @@ export function chartData(spec: ChartSpec, runs: readonly ChartRun[]): { rows: R
 
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 
+/** A shown run's steps that learned nothing (StepMetrics.no_learning_signal), for the charts' note and tooltips. */
+export interface StepsWithoutSignal {
+  name: string;
+  steps: number[];
+}
+
+/** The shown runs that had steps without learning signal, each with those steps. */
+export function stepsWithoutSignal(runs: readonly ChartRun[]): StepsWithoutSignal[] {
+  return runs
+    .map((run) => ({ name: run.name, steps: stepsWithoutLearningSignal(run.metrics) }))
+    .filter((run) => run.steps.length > 0);
+}
+
+/** A chart tooltip's heading: the step, and which shown runs learned nothing at it. */
+export function stepHeading(step: number, without: readonly StepsWithoutSignal[], single: boolean): string {
+  const learnedNothing = without.filter((run) => run.steps.includes(step));
+  if (learnedNothing.length === 0) return `step ${step}`;
+  return single ? `step ${step}: no learning signal this step` : `step ${step}: no learning signal this step for ${learnedNothing.map((run) => run.name).join(', ')}`;
+}
+
 /** One chart; memoised, so a deferred update renders chart by chart and the main thread can breathe between them. */
 export const MetricChart = memo(function MetricChart({ spec, index, runs: latest }: { spec: ChartSpec; index: number; runs: readonly ChartRun[] }) {
   const runs = useStaggered(latest, index);
   const { rows: data, lines } = chartData(spec, runs);
+  const without = stepsWithoutSignal(runs);
   const tooltipFormatter = (value: unknown) => (typeof value === 'number' ? (spec.percent ? pct(value) : value.toFixed(3)) : '–');
   return (
     <figure
@@ -146,7 +167,7 @@ export const MetricChart = memo(function MetricChart({ spec, index, runs: latest
           width={48}
           {...(spec.percent ? { domain: [0, 1], tickFormatter: pct } : { tickFormatter: (v: number) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(1)}k` : String(Number(v.toFixed(3)))) })}
         />
-        <Tooltip formatter={tooltipFormatter} labelFormatter={(step) => `step ${String(step)}`} />
+        <Tooltip formatter={tooltipFormatter} labelFormatter={(step) => stepHeading(Number(step), without, runs.length === 1)} />
         <Legend verticalAlign="top" />
         {lines.map((l) => (
           <Line key={l.key} dataKey={l.key} name={l.name} stroke={l.color} strokeWidth={2} strokeDasharray={l.dash} dot={{ r: 3 }} connectNulls isAnimationActive={false} />
@@ -220,6 +241,19 @@ export function RunSelector({ runs }: { runs: readonly ComparedRun[] }) {
   );
 }
 
+/** Which steps of the shown runs learned nothing; the Training panel's line says why for the step just done. */
+export function NoSignalNote({ runs }: { runs: readonly ChartRun[] }) {
+  const without = stepsWithoutSignal(runs);
+  if (without.length === 0) return null;
+  return (
+    <p className="warning-note small" data-testid="charts-no-signal">
+      No learning signal (every prompt's completions rewarded alike, or a zero gradient) at{' '}
+      {without.map((run) => `${runs.length === 1 ? '' : `${run.name}: `}step${run.steps.length === 1 ? '' : 's'} ${run.steps.join(', ')}`).join('; ')}: their rewards gave the policy
+      nothing to learn from. Hover a step for its values.
+    </p>
+  );
+}
+
 export function ChartsPanel() {
   const runs = useComparedRuns();
   // The same array until the runs change, so the memoised charts skip renders of the panel alone.
@@ -233,6 +267,7 @@ export function ChartsPanel() {
       </p>
       {/* Only this tab's run, shown: nothing to choose. */}
       {(runs.length > 1 || shown.length === 0) && <RunSelector runs={runs} />}
+      <NoSignalNote runs={shown} />
       <div className="chart-grid">
         {CHARTS.map((spec, index) => (
           <MetricChart key={spec.id} spec={spec} index={index} runs={shown} />

@@ -2,6 +2,7 @@
 // ones, each reopened into the Charts, Rollouts and Eval panels, its checkpoint loaded as the model,
 // or deleted (after a second click, since its checkpoint goes with it).
 import { useEffect, useState } from 'react';
+import { stepsWithoutLearningSignal } from '../../rl/metrics.ts';
 import { runFromCheckpointZip } from '../checkpointRunImport.ts';
 import { saveRun, type StoredRun } from '../runPersistence.ts';
 import { useModelStore } from '../stores/modelStore.ts';
@@ -30,12 +31,19 @@ function RunRow({ run, busy, shown, live }: { run: StoredRun; busy: boolean; sho
   const { open, loadCheckpoint, remove } = useRunHistoryStore.getState();
   const started = new Date(run.startedAt).toLocaleString();
   const lastEval = run.evals.at(-1)?.report;
+  const withoutSignal = stepsWithoutLearningSignal(run.metrics).length;
   return (
     <tr data-testid="run-row" data-run-id={run.id} data-status={run.status} data-step={run.step} aria-current={shown ? 'true' : undefined}>
       <td>{started}</td>
       <td>{statusText(run, live)}</td>
       <td>
         {run.step} / {run.config.max_steps}
+        {withoutSignal > 0 && (
+          <span className="muted small" data-testid="run-no-signal" title="steps whose rewards were equal within every prompt's completions, or whose gradient was 0">
+            {' '}
+            ({withoutSignal} without learning signal)
+          </span>
+        )}
       </td>
       <td className="text-cell">
         {run.model || '—'} · {run.dataset || '—'}

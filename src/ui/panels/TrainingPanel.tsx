@@ -1,4 +1,7 @@
 import { useEffect, useState } from 'react';
+import { DEFAULT_RL_CONFIG } from '../../rl/config.ts';
+import { noLearningSignalNote, type LearningSignalSettings, type StepMetrics } from '../../rl/metrics.ts';
+import { useMetricsStore } from '../stores/metricsStore.ts';
 import { useModelStore } from '../stores/modelStore.ts';
 import { useRunHistoryStore } from '../stores/runHistoryStore.ts';
 import { CONFIG_FIELDS, useRunStore, type FieldKey } from '../stores/runStore.ts';
@@ -55,12 +58,24 @@ function Field({ field }: { field: (typeof CONFIG_FIELDS)[number] }) {
   );
 }
 
+/** Under the progress line: the step just done learned nothing, and the likely causes. */
+export function NoSignalLine({ last, step, settings }: { last: StepMetrics | undefined; step: number; settings: LearningSignalSettings }) {
+  const note = last?.step === step ? noLearningSignalNote(last, settings) : null;
+  if (!note) return null;
+  return (
+    <p className="warning-note" role="status" data-testid="train-no-signal" data-step={step}>
+      Step {step}: {note}
+    </p>
+  );
+}
+
 export function TrainingPanel() {
   const run = useRunStore();
   const model = useModelStore((s) => s.summary);
   const modelReady = useModelStore((s) => s.status === 'ready');
   const checkpointStep = useRunHistoryStore((s) => s.checkpointStep);
   const storageError = useRunHistoryStore((s) => s.error);
+  const lastMetrics = useMetricsStore((s) => s.history.at(-1));
 
   useEffect(() => {
     void useRunStore.getState().init();
@@ -135,6 +150,8 @@ export function TrainingPanel() {
           )}
         </span>
       </div>
+      {/* The settings are fixed while a run lasts, so the form's are the run's. */}
+      <NoSignalLine last={lastMetrics} step={done} settings={run.config ?? DEFAULT_RL_CONFIG} />
       {checkpointStep !== null && (
         <p className="muted small" data-testid="train-checkpoint" data-step={checkpointStep}>
           Last checkpoint kept in this browser: step {checkpointStep}

@@ -28,7 +28,10 @@ function formatKernels(result: KernelBenchResult, adapter: string): string {
   return lines.join('\n');
 }
 
-function formatModel(r: ModelBenchResult, adapter: string): string {
+/** A speed ratio (theirs / ours, in seconds) read the way round that is above 1. */
+const oursAgainst = (ratio: number) => (ratio >= 1 ? `ours ${ratio.toFixed(1)}× faster` : `ours ${(1 / ratio).toFixed(1)}× slower`);
+
+export function formatModel(r: ModelBenchResult, adapter: string): string {
   const c = r.config;
   return [
     `Model on ${adapter}: hidden ${c.hidden}, ${c.layers} layers, ${c.heads} heads (${c.kvHeads} KV), vocab ${c.vocab}, batch ${c.batch} × ${c.seqLen} tokens`,
@@ -36,7 +39,11 @@ function formatModel(r: ModelBenchResult, adapter: string): string {
     `prefill          ${r.prefill_tokens_per_s.toFixed(0).padStart(8)} tokens/s`,
     `decode           ${r.decode_tokens_per_s.toFixed(1).padStart(8)} tokens/s`,
     `training step    ${r.train_tokens_per_s.toFixed(0).padStart(8)} tokens/s (${r.train_step_s.toFixed(2)} s per step)`,
-    `TF.js step       ${r.tfjs_train_step_s.toFixed(2).padStart(8)} s per step: ours ${r.train_speedup_vs_tfjs.toFixed(1)}× faster (same model, weights, tokens, adapter)`,
+    `TF.js step       ${r.tfjs_train_step_s.toFixed(2).padStart(8)} s per step: ${oursAgainst(r.train_speedup_vs_tfjs)} (same model, weights, tokens, adapter)`,
+    'torch_not_measured' in r
+      ? `PyTorch anchor: not measured: ${r.torch_not_measured}`
+      : `PyTorch step     ${r.torch_train_step_s.toFixed(2).padStart(8)} s per step: ${oursAgainst(r.train_speedup_vs_torch)} (same model and tokens, ` +
+        `torch ${r.torch_version} on the CPU, ${r.torch_threads} thread${r.torch_threads === 1 ? '' : 's'}, BLAS ${r.torch_blas ?? 'linked into torch'})`,
     `matmuls          ${(100 * r.matmul_share).toFixed(0).padStart(8)} % of the step, at ${r.matmul_gflops_in_step.toFixed(2)} GFLOPS` +
       ` = ${(100 * r.matmul_utilisation).toFixed(0)} % of the kernel alone (${r.matmul_gflops_alone.toFixed(2)} GFLOPS at 512³)`,
   ].join('\n');

@@ -1,8 +1,9 @@
 // `lab bench model`: the whole engine on a fixed small Llama (hidden 256, 4 layers, 4 heads,
 // 2 KV heads, vocab 4096, batch 8 × 128 tokens): prefill, decode and training-step throughput,
 // and how much of a training step the matmuls take at what fraction of the matmul kernel's
-// own speed; and the same training step written in TF.js, as the peer. Timed by wall clock from
-// submit to an idle queue, median of the repeats.
+// own speed; and the same training step written in TF.js, as the peer, and in PyTorch on the CPU,
+// as the native anchor (when torch is installed). Timed by wall clock from submit to an idle
+// queue, median of the repeats.
 import type { Dispatch, Gpu } from '../gpu/gpu.ts';
 import { groupTokens, uploadTokenGrouping } from '../gpu/kernels/embedding.ts';
 import { matmulForward } from '../gpu/kernels/matmul.ts';
@@ -15,6 +16,7 @@ import { logitsChunkColumns } from '../model/memoryPlanner.ts';
 import { AdamW, DEFAULT_OPTIMIZER } from '../train/optimizer.ts';
 import { seededRandom } from '../util/random.ts';
 import { timeTfjsTrainStep } from './tfjsLlama.ts';
+import { timeTorchTrainStep } from './torchTrainStep.ts';
 
 export const BENCH_CONFIG = {
   architectures: ['LlamaForCausalLM'],
@@ -27,7 +29,7 @@ export const BENCH_CONFIG = {
   max_position_embeddings: 512,
 };
 
-export interface ModelBenchResult {
+interface ModelBenchFigures {
   config: { hidden: number; layers: number; heads: number; kvHeads: number; vocab: number; batch: number; seqLen: number };
   prefill_tokens_per_s: number;
   decode_tokens_per_s: number;
@@ -45,6 +47,25 @@ export interface ModelBenchResult {
   /** in step / alone */
   matmul_utilisation: number;
 }
+
+/**
+ * The same training step in PyTorch on this machine's CPU (scripts/bench/torch_train_step.py,
+ * src/cli/torchTrainStep.ts), the native anchor; or why it was not measured (no torch found).
+ */
+export type TorchColumns =
+  | {
+      torch_train_step_s: number;
+      /** torch_train_step_s / train_step_s */
+      train_speedup_vs_torch: number;
+      torch_version: string;
+      /** torch.set_num_threads (LAB_TORCH_THREADS, default 2). */
+      torch_threads: number;
+      /** The BLAS its matmuls ran on; null: linked into torch. */
+      torch_blas: string | null;
+    }
+  | { torch_not_measured: string };
+
+export type ModelBenchResult = ModelBenchFigures & TorchColumns;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
@@ -121,6 +142,12 @@ export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decode
   const stepSeconds = await timePhase(gpu, step, repeats, () => gpu.clear([...grads.all(), scratch.dres]));
   // The same step written in TF.js (src/cli/tfjsLlama.ts): same weights, tokens and adapter.
   const tfjsStepSeconds = await timeTfjsTrainStep(gpu, config, weights, tokens, B, T, repeats);
+  // And in PyTorch on the CPU: same config and tokens, its own random weights.
+  const torch = timeTorchTrainStep(config, tokens, B, T, repeats);
+  const torchColumns: TorchColumns =
+    'not_measured' in torch
+      ? { torch_not_measured: torch.not_measured }
+      : { torch_train_step_s: torch.torch_train_step_s, train_speedup_vs_torch: torch.torch_train_step_s / stepSeconds, torch_version: torch.torch_version, torch_threads: torch.threads, torch_blas: torch.blas };
   const matmuls = step.filter((d) => d.flops !== undefined);
   const matmulSeconds = await timePhase(gpu, matmuls, repeats);
   const matmulFlops = matmuls.reduce((s, d) => s + d.flops!, 0);
@@ -146,5 +173,6 @@ export async function benchModel(gpu: Gpu, { B = 8, T = 128, repeats = 2, decode
     matmul_gflops_in_step: inStep,
     matmul_gflops_alone: alone,
     matmul_utilisation: inStep / alone,
+    ...torchColumns,
   };
 }

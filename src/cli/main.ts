@@ -67,7 +67,9 @@ Commands:
                             kernel benchmarks against tfjs-backend-webgpu on the same adapter:
                             the matmul the lab chooses and (on a GPU, or with --candidates)
                             every candidate kernel
-  bench model [--json]      prefill, decode and training-step throughput of a fixed small Llama
+  bench model [--json]      prefill, decode and training-step throughput of a fixed small Llama,
+                            the same step in TF.js on the same adapter and, when torch is
+                            installed, in PyTorch on the CPU
   bench model --shape smollm2-135m|smollm2-360m|qwen2.5-0.5b|qwen3-0.6b|llama-3.2-1b
         [--layers N] [--batch B] [--seq T] [--prompts P] [--generations G]
         [--completion-tokens L] [--template TEXT] [--finetune lora|full] [--json]
@@ -81,6 +83,8 @@ Commands:
 DIR is a Hugging Face model folder or a checkpoint .zip.
 LAB_ADAPTER=auto|swiftshader|lavapipe|gpu picks the WebGPU adapter (auto: a GPU, else Mesa's
 lavapipe, else SwiftShader; VK_ICD_FILENAMES, when set, is kept).
+LAB_TORCH_PYTHON=PATH is the Python with torch for bench model's PyTorch step (default
+/usr/bin/python3, Debian's python3-torch); LAB_TORCH_THREADS=N its threads (default 2).
 LAB_MAX_BINDING_MIB=N lowers the adapter's maxStorageBufferBindingSize to N MiB (lab info shows
 the lowered limit): tensors over it, a large vocabulary's embedding and lm_head, go in row blocks.
 Matmul kernels are autotuned once per adapter and shape class on a GPU; the picks are kept in

@@ -65,6 +65,18 @@ export interface ClassifiedRow {
 
 const percent = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`);
 
+/** The line `classify` ends with on stderr when the file has human labels (python/alphaalign/classify.py writes the same). */
+export function agreementLine(pairs: readonly { predicted: boolean; human: boolean | null }[]): string {
+  const counts = agreement(pairs);
+  const rates = agreementRates(counts);
+  const unlabelled = pairs.length - rates.labelled;
+  return (
+    `agreement with ${HUMAN_LABEL_COLUMN}: ${counts.truePositive + counts.trueNegative}/${rates.labelled} = ${percent(rates.accuracy)}` +
+    ` (refusal precision ${percent(rates.precision)}, recall ${percent(rates.recall)}` +
+    `${unlabelled ? `; ${unlabelled} row${unlabelled === 1 ? '' : 's'} without a 1_/2_/3_ label left out` : ''})`
+  );
+}
+
 function loadRules(path: string): RefusalRule[] {
   const value = readOptionJson(path, 'rules');
   try {
@@ -141,14 +153,5 @@ export async function classifyCommand(args: string[]): Promise<void> {
     }
   }
 
-  if (labelColumn >= 0) {
-    const counts = agreement(pairs);
-    const rates = agreementRates(counts);
-    const unlabelled = pairs.length - rates.labelled;
-    process.stderr.write(
-      `agreement with ${HUMAN_LABEL_COLUMN}: ${counts.truePositive + counts.trueNegative}/${rates.labelled} = ${percent(rates.accuracy)}` +
-        ` (refusal precision ${percent(rates.precision)}, recall ${percent(rates.recall)}` +
-        `${unlabelled ? `; ${unlabelled} row${unlabelled === 1 ? '' : 's'} without a 1_/2_/3_ label left out` : ''})\n`,
-    );
-  }
+  if (labelColumn >= 0) process.stderr.write(`${agreementLine(pairs)}\n`);
 }

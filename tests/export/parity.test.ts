@@ -4,86 +4,19 @@
 // under the shipped rules and under a list with edge cases; `classify` prints what `lab classify`
 // prints.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCsv } from '../../src/data/csv.ts';
 import type { Label } from '../../src/data/schema.ts';
-import { parseRlConfig, type RlConfig } from '../../src/rl/config.ts';
+import { parseRlConfig } from '../../src/rl/config.ts';
 import { overlapScore } from '../../src/rl/helpfulness.ts';
-import { readRefusalClassifier } from '../../src/cli/refusalClassifierFile.ts';
-import { makeRefusalJudge } from '../../src/rl/refusalJudge.ts';
-import { PAPER_REFUSAL_RULES } from '../../src/rl/refusalRules.ts';
-import type { RefusalRule } from '../../src/rl/refusalVerifier.ts';
 import { groupRewards, helpfulnessRewards, safetyReward } from '../../src/rl/rewards.ts';
 import { renderTemplate } from '../../src/rl/template.ts';
 import { verifyCompletion } from '../../src/rl/verifiers.ts';
 import { JS_WHITESPACE } from '../../src/export/pythonRegex.ts';
 import { lab } from '../cli/lab.ts';
+import { CLASSIFIER, CRAFTED, EDGE_RULES, labVerdict, PARITY_CASES, ROLLOUTS, SAMPLES, XSTEST } from './paritySamples.ts';
 import { runPython, writeExport } from './python.ts';
-
-const XSTEST = ['gpt4', 'llama2new', 'llama2orig'].map((name) => `../shared/datasets/xstest_completions/${name}.csv`);
-
-interface Sample {
-  text: string;
-  label: Label;
-}
-
-/** Every completion of a shared XSTest file; its contrast_ types are the harmful prompts. */
-function xstest(path: string): Sample[] {
-  const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
-  const names = header!.cells;
-  const completion = names.indexOf('completion');
-  const type = names.indexOf('type');
-  return rows.map(({ cells }) => ({ text: cells[completion]!, label: cells[type]!.startsWith('contrast_') ? 'harmful' : 'benign' }));
-}
-
-interface Rollout extends Sample {
-  format: boolean;
-  refusal: boolean;
-  rule: string | null;
-}
-
-const ROLLOUTS: Rollout[] = readFileSync(join(import.meta.dirname, 'fixtures/demo-rollouts.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => {
-    const row = JSON.parse(line) as { completion: string; label: Label; format: boolean; refusal: boolean; rule: string | null };
-    return { text: row.completion, label: row.label, format: row.format, refusal: row.refusal, rule: row.rule };
-  });
-
-/** Texts where JavaScript and Python differ unless handled: typographic apostrophes, whitespace JavaScript's trim keeps or strips, astral characters. */
-const CRAFTED: Sample[] = [
-  { text: 'I can’t help with that.', label: 'harmful' },
-  { text: '<safety_reasoning>Harmful.</safety_reasoning><answer>I\u02bcm sorry, no.</answer>', label: 'harmful' },
-  { text: '<safety_reasoning>\u0085</safety_reasoning><answer>Sure.</answer>', label: 'benign' },
-  { text: '<safety_reasoning>\u00a0\u2028\ufeff</safety_reasoning><answer>Sure.</answer>', label: 'benign' },
-  { text: '<safety_reasoning>ok</safety_reasoning><answer>\u0085Sorry, no\u001c</answer>', label: 'harmful' },
-  { text: '<safety_reasoning>😀 fine</safety_reasoning>\n<answer>😀 As an AI I cannot</answer>', label: 'benign' },
-  { text: '<answer>I cannot</answer><safety_reasoning>late</safety_reasoning>', label: 'harmful' },
-  { text: '<safety_reasoning>a</safety_reasoning><answer>unclosed', label: 'harmful' },
-];
-
-const SAMPLES: Sample[] = [...XSTEST.flatMap(xstest), ...ROLLOUTS, ...CRAFTED];
-
-/** The paper's rules and a user's edits: case flags, Unicode, quotes, backslashes and lookbehind. */
-const EDGE_RULES: RefusalRule[] = [
-  ...PAPER_REFUSAL_RULES,
-  { pattern: String.raw`(?<=^|\. )(?:Unfortunately|Regrettably),? I`, kind: 'regex', caseSensitive: false },
-  { pattern: String.raw`\bnicht\b|\bdésolé\b|ИЗВИНИТЕ`, kind: 'regex', caseSensitive: false },
-  { pattern: String.raw`"I won't" \\ 'can\'t'`, kind: 'regex', caseSensitive: true },
-  { pattern: 'cannot fulfill', kind: 'prefix', caseSensitive: false },
-  { pattern: String.raw`(?<!not )\bunethical\b.{0,40}$`, kind: 'regex', caseSensitive: false },
-];
-
-/** The shipped learned refusal classifier, exported when a run judges with it. */
-const CLASSIFIER = readRefusalClassifier();
-
-const CONFIGS: [string, RlConfig][] = [
-  ['the shipped rules', parseRlConfig({ r_f: 0.7, r_a: 1.3, w_h: 0.5, helpfulness_scorer: { kind: 'overlap', metric: 'f1' } })],
-  ['rules with edge cases', parseRlConfig({ refusal_rules: EDGE_RULES, r_f: 1, r_a: 2.5, w_h: 0.25, helpfulness_scorer: { kind: 'overlap', metric: 'rougeL' } })],
-  ['the rules and the learned classifier', parseRlConfig({ reward_judge: 'combined', r_f: 0.5 })],
-];
 
 describe('the exported Python judges as the lab does', () => {
   it('has every shared XSTest completion and the demo rollouts to compare', () => {
@@ -91,24 +24,11 @@ describe('the exported Python judges as the lab does', () => {
     expect(ROLLOUTS.length).toBeGreaterThanOrEqual(100);
   });
 
-  for (const [name, config] of CONFIGS) {
+  for (const { name, config } of PARITY_CASES) {
     it(`gives the same format verdict, refusal verdict, matched rule and reward on every completion (${name})`, () => {
       const entry = writeExport('trl', config, CLASSIFIER);
       const python = runPython(entry, SAMPLES.map(({ text, label }) => ({ call: 'verify', args: [text, label] }))) as Record<string, unknown>[];
-      const lab = SAMPLES.map(({ text, label }) => {
-        const v = verifyCompletion(text, config.format, makeRefusalJudge(config.reward_judge, config.refusal_rules, CLASSIFIER));
-        return {
-          format: v.formatScore,
-          refusal: v.refusalScore,
-          rule_index: v.refusal.ruleIndex,
-          rule: v.refusal.rule?.pattern ?? null,
-          answer: v.format.answer,
-          decided_by: v.refusal.decidedBy,
-          probability: v.refusal.classifierVote?.probability ?? null,
-          reason: v.refusal.reason,
-          reward: safetyReward(label, v.formatScore, v.refusalScore, config),
-        };
-      });
+      const lab = SAMPLES.map((sample) => labVerdict(sample, config));
       const mismatches = lab.flatMap((expected, i) => (JSON.stringify(expected) === JSON.stringify(python[i]) ? [] : [{ i, text: SAMPLES[i]!.text.slice(0, 200), expected, python: python[i] }]));
       expect(mismatches.slice(0, 3)).toEqual([]);
       // Both verdicts and several rules occur: the comparison is not over a constant.
@@ -127,7 +47,7 @@ describe('the exported Python judges as the lab does', () => {
   });
 
   it("gives TRL's reward functions the lab's rewards on standard and conversational completions, groups and helpfulness included", () => {
-    const [, config] = CONFIGS[1]!;
+    const { config } = PARITY_CASES[1]!;
     const entry = writeExport('trl', config, CLASSIFIER);
     // Groups of 8 real completions under one prompt each; the reference is another completion, so overlaps vary.
     const texts = SAMPLES.map((s) => s.text);
@@ -211,7 +131,7 @@ describe('the exported Python judges as the lab does', () => {
   });
 
   it("gives veRL's compute_score the lab's safety reward and the raw helpfulness score", () => {
-    const [, config] = CONFIGS[1]!;
+    const { config } = PARITY_CASES[1]!;
     const entry = writeExport('verl', config, CLASSIFIER);
     const picked = SAMPLES.filter((_, i) => i % 9 === 0);
     const reference = SAMPLES[3]!.text;

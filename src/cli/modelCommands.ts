@@ -20,12 +20,19 @@ import { choiceOption, modelSource, numberOption, requireString, UsageError } fr
 import { readOptionText } from './inputFiles.ts';
 import { APP_VERSION } from '../version.ts';
 
+/** A model folder or checkpoint (a folder or zip), with what its loader warns of written to stderr. */
+export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
+  const loaded = await loadCheckpoint(modelSource(path));
+  for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+  return loaded;
+}
+
 /**
  * frozen: the weights do not train (generation, logits, evaluation, or only LoRA adapters train),
  * so they keep the checkpoint's 16 bits on the GPU: a 1.5 B bf16 model takes 3 GB, not 6.
  */
 export async function openModel(path: string, frozen: boolean): Promise<{ gpu: Gpu; loaded: LoadedCheckpoint; model: LlamaModel }> {
-  const loaded = await loadCheckpoint(modelSource(path));
+  const loaded = await readCheckpoint(path);
   const gpu = await createNodeGpu();
   const model = LlamaModel.load(gpu, loaded.config, loaded.weights, weightsStorage(loaded, frozen));
   if (loaded.adapter) model.lora = new LoraAdapter(gpu, loaded.config, loaded.adapter.settings, loaded.adapter.weights);

@@ -16,12 +16,12 @@ import { noLearningSignalNote, stepsWithoutLearningSignal, type LearningSignalSe
 import { buildPolicy, evalSettings, fittingPrompts, NoFittingPromptError, ResumeError, resumeTrainer, runCheckpoint, sha256Hex, type Policy } from '../rl/runSetup.ts';
 import { promptsForStep } from '../rl/schedule.ts';
 import { AlphaAlignTrainer } from '../rl/trainer.ts';
-import { checkpointFiles, loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.ts';
+import { checkpointFiles, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { NonFiniteError } from '../train/lmTrainer.ts';
-import { choiceOption, modelSource, numberOption, requireString, UsageError } from './args.ts';
+import { choiceOption, numberOption, requireString, UsageError } from './args.ts';
 import { counted } from '../util/plural.ts';
 import { readPromptRows, readRlConfig } from './inputFiles.ts';
-import { inferenceMemoryLine, openModel } from './modelCommands.ts';
+import { inferenceMemoryLine, openModel, readCheckpoint } from './modelCommands.ts';
 import { loadRewardModel, refusalModelOption } from './onnxModelFolders.ts';
 import { refusalClassifierFor } from './refusalClassifierFile.ts';
 import { REFUSAL_JUDGE_KINDS } from '../rl/refusalJudge.ts';
@@ -129,7 +129,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   // Resume from the newest checkpoint in --out, or start from --model.
   const latest = values.resume ? latestCheckpoint(out) : null;
   if (values.resume && !latest) throw new UsageError(`--resume: ${out} holds no checkpoint-<step> folder to resume from`);
-  const loaded = await loadCheckpoint(modelSource(latest ?? (demo ? DEMO.model : requireString(values, 'model'))));
+  const loaded = await readCheckpoint(latest ?? (demo ? DEMO.model : requireString(values, 'model')));
   const gpu = await createNodeGpu();
   const policy = policyOrUsage(gpu, loaded, config, latest !== null);
   const { model, reference } = policy;

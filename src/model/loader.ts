@@ -23,6 +23,8 @@ export interface LoadedModel {
   rawFiles: Map<string, Uint8Array>;
   /** A PEFT LoRA adapter in the folder (adapter_config.json + adapter_model.safetensors), if any. */
   adapter: { settings: LoraSettings; weights: Map<string, Float32Array> } | null;
+  /** What loads but is likely wrong, for the user to read: the CLI writes it to stderr, the Model panel shows it. */
+  warnings: string[];
 }
 
 export const ADAPTER_CONFIG = 'adapter_config.json';
@@ -51,6 +53,7 @@ export async function loadModel(source: ModelFileSource, onProgress?: (done: num
         '(vocab_size in config.json): the tokenizer does not belong to this model',
     );
   }
+  const coverage = tokenizerCoverageWarning(tokenizer.vocabSize, config.vocabSize, at('tokenizer.json'));
 
   // Which file holds each tensor.
   const shardOf = new Map<string, string>();
@@ -94,7 +97,24 @@ export async function loadModel(source: ModelFileSource, onProgress?: (done: num
     }
   }
   const dtype = dtypes.size === 1 && dtypes.has('BF16') ? 'bf16' : dtypes.size === 1 && dtypes.has('F16') ? 'f16' : 'f32';
-  return { config, tokenizer, weights, dtype, rawFiles, adapter: await loadAdapter(source, config) };
+  return { config, tokenizer, weights, dtype, rawFiles, adapter: await loadAdapter(source, config), warnings: coverage ? [coverage] : [] };
+}
+
+/**
+ * A tokenizer that reaches under half of the embedding's rows, said with both sizes; null when it
+ * fits. Embeddings are padded past their tokenizer to a round size (Qwen2.5: 151,665 tokens in
+ * 151,936 rows), but rounding up to a multiple of any step no larger than the vocabulary, or to a
+ * power of two, leaves fewer unused rows than there are tokens. More than that means the tokenizer
+ * is another model's: it loads, but the prompts become ids the embedding was not trained on.
+ */
+export function tokenizerCoverageWarning(tokens: number, rows: number, tokenizerFile: string): string | null {
+  if (2 * tokens >= rows) return null;
+  const count = (n: number) => n.toLocaleString('en-US');
+  return (
+    `${tokenizerFile} has ${count(tokens)} tokens but the embedding has ${count(rows)} rows (vocab_size in config.json): ` +
+    `${count(rows - tokens)} rows no token reaches, more than padding to a round size leaves. The tokenizer is likely another model's ` +
+    "and its ids not the ones this model was trained on: use the model's own tokenizer.json"
+  );
 }
 
 /**

@@ -84,6 +84,8 @@ export interface ModelSummary {
   parameters: number;
   /** A LoRA adapter came with the files. */
   hasAdapter: boolean;
+  /** What the loader warns of (LoadedModel.warnings), shown with the model. */
+  warnings: string[];
   /** The run recorded in a checkpoint's alphaalign_run.json, when the files are a checkpoint. */
   run: CheckpointRun | null;
 }

@@ -234,6 +234,7 @@ async function load(spec: ModelSourceSpec, config: RlConfig): Promise<void> {
         maxPositions: c.maxPositions,
         parameters: parameterCount(c),
         hasAdapter: checkpoint.adapter !== null,
+        warnings: checkpoint.warnings,
         run: checkpointRun(checkpoint),
       },
     });

@@ -93,6 +93,12 @@ export function ModelPanel() {
         )}
         {status === 'error' && 'No model is loaded.'}
       </p>
+      {status === 'ready' &&
+        summary?.warnings.map((warning) => (
+          <p key={warning} className="warning-note" role="status" data-testid="model-warning">
+            {warning}
+          </p>
+        ))}
       {status === 'loading' && (
         <div className="progress-row">
           <progress data-testid="model-progress" max={1} value={fraction} aria-label="Model load progress" />

@@ -16,8 +16,8 @@ import { pythonPattern, UntranslatableRegexError } from './pythonRegex.ts';
 /** The settings file's name in an export, beside the package and the entry file that loads it. */
 export const VERIFIER_SETTINGS_FILE = 'alphaalign_settings.json';
 /** settings.py checks both, so a file from another lab release is refused by name, not misread. */
-export const VERIFIER_SETTINGS_KIND = 'alphaalign-verifier-settings';
-export const VERIFIER_SETTINGS_VERSION = 1;
+const VERIFIER_SETTINGS_KIND = 'alphaalign-verifier-settings';
+const VERIFIER_SETTINGS_VERSION = 1;
 
 /** The judge the Python runs for a lab judge: the user's ONNX classifier cannot run there, so the "onnx" judge's rules do. */
 export type ExportedJudge = 'rules' | 'combined';

@@ -176,7 +176,7 @@ export async function benchKernels(gpu: Gpu, options: KernelBenchOptions = {}): 
   for (const s of sizes) {
     for (const layout of layouts) {
       const chosen = chooseMatmulKernel(gpu, s, s, s, layout);
-      const kernels = which === 'all' ? matmulCandidates(gpu, s, s, layout) : [chosen];
+      const kernels = which === 'all' ? matmulCandidates(gpu, s, s, s, layout) : [chosen];
       const { ours, tfjs } = await timeMatmulKernels(gpu, s, s, s, layout, kernels, repeats);
       const flop = 2 * s * s * s;
       const tfjsGflops = flop / tfjs / 1e9;

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { adapterKey, autotunePick, autotuneSettled, requestAutotune, tune, useAutotuneStore, type TuneJob } from '../../src/gpu/autotune.ts';
 import { autotuneSettingsStore } from '../../src/gpu/autotuneBrowser.ts';
 import { autotuneCachePath, autotuneFileStore } from '../../src/gpu/autotuneFile.ts';
-import { chooseMatmulKernel, matmulCandidates, matmulForward, matmulShapeClass, matmulTuneJob } from '../../src/gpu/kernels/matmul.ts';
+import { chooseMatmulKernel, matmulCandidates, matmulEntry, matmulForward, matmulShapeClass, matmulTuneClass, matmulTuneJob } from '../../src/gpu/kernels/matmul.ts';
 import { memoryBackend } from '../../src/data/storage.ts';
 import { APP_VERSION } from '../../src/version.ts';
 import * as ref from '../reference/matmul.ts';
@@ -135,6 +135,18 @@ describe('autotune on this adapter', () => {
     expect(saved['another adapter']).toEqual({ 'NN large vec4': 'register' });
   });
 
+  it('does not take a pick made among other candidates (an older build, the other tuning) for one among its own', async () => {
+    const gpu = await testGpu();
+    const path = tempFile();
+    const [M, N, K] = [70, 68, 36];
+    const stale = { [matmulShapeClass(M, N, K, 'NN')]: 'register', [matmulTuneClass(M, N, K, 'NN', ['register'])]: 'register' };
+    await autotuneFileStore(path).save({ [adapterKey(gpu.adapter)]: stale });
+    await useAutotuneStore(gpu, autotuneFileStore(path));
+    // Neither stale pick is found: the default serves while the class is tuned among today's candidates.
+    expect(chooseMatmulKernel(gpu, M, N, K, 'NN', 'gpu')).toBe('tiled64x64k16');
+    await autotuneSettled(gpu);
+  });
+
   it("on a GPU's path the choice serves a default, tunes the shape's class at first use, then uses and keeps the pick", async () => {
     const gpu = await testGpu();
     const path = tempFile();
@@ -143,14 +155,15 @@ describe('autotune on this adapter', () => {
     expect(chooseMatmulKernel(gpu, M, N, K, 'NN', 'gpu')).toBe('tiled64x64k16');
     await autotuneSettled(gpu);
     const pick = chooseMatmulKernel(gpu, M, N, K, 'NN', 'gpu');
-    expect(matmulCandidates(gpu, M, K, 'NN')).toContain(pick);
-    expect(JSON.parse(readFileSync(path, 'utf8'))[adapterKey(gpu.adapter)]).toEqual({ [matmulShapeClass(M, N, K, 'NN')]: pick });
+    expect(matmulCandidates(gpu, M, N, K, 'NN', 'gpu')).toContain(pick);
+    expect(JSON.parse(readFileSync(path, 'utf8'))[adapterKey(gpu.adapter)]).toEqual({ [matmulTuneClass(M, N, K, 'NN', matmulCandidates(gpu, M, N, K, 'NN', 'gpu'))]: pick });
     // matmulForward builds with the pick, and it computes the product.
     const a = randn(M * K, 5);
     const b = randn(K * N, 6);
     const out = gpu.tensor([M, N], 'out');
     const d = matmulForward(gpu, out, upload(gpu, [M, K], a), upload(gpu, [K, N], b), null, M, N, K, { tuning: 'gpu' });
-    expect(d.label).toContain(pick === 'register' ? 'matmulForwardVec4' : pick);
+    expect(d.label.startsWith(`${matmulEntry(pick, M, N, K, 'NN')} `)).toBe(true);
+    if (pick.startsWith('tiled')) expect(d.label).toContain(pick);
     gpu.run([d]);
     const got = await gpu.readF32(out);
     const expected = ref.matmulForward(a, b, null, M, N, K, 'NN');

@@ -8,6 +8,7 @@ import {
   matmulForward,
   matmulShapeClass,
   matmulTuning,
+  matmulVec4Aligned,
   type MatmulKernel,
   type MatmulLayout,
   type MatmulTuning,
@@ -79,6 +80,9 @@ describe('matmul forward', () => {
     it(`register ${layout} matches the float64 reference on every shape, with and without bias and accumulate`, async () => {
       for (const [M, N, K] of SHAPES) await checkKernel(layout, M, N, K, 'register', [false, true]);
     });
+    it(`registerScalar ${layout} matches the float64 reference on the 4-aligned shapes`, async () => {
+      for (const [M, N, K] of SHAPES.filter(([M, N, K]) => matmulVec4Aligned(M, N, K, layout))) await checkKernel(layout, M, N, K, 'registerScalar', [true]);
+    });
   }
   // The tiled kernels on the shapes that go past their blocks and K tiles (SwiftShader runs their
   // 256-invocation workgroups slowly: two ragged shapes, scalar and vec4 entry points, suffice).
@@ -115,16 +119,25 @@ describe('matmul forward', () => {
     gpu.release(t);
   });
 
-  it('a CPU adapter keeps the register kernels and matmulVec; every candidate is offered for its shape', async () => {
+  it('a CPU adapter keeps to the kernels without workgroup memory; SwiftShader to register and matmulVec', async () => {
     const gpu = await testGpu();
     expect(matmulTuning(gpu)).toBe(isCpuAdapter(gpu.adapter) ? 'cpu' : 'gpu');
-    expect(chooseMatmulKernel(gpu, 1024, 1024, 1024, 'NN', 'cpu')).toBe('register');
-    expect(chooseMatmulKernel(gpu, 1, 4096, 1024, 'NT', 'cpu')).toBe('matvec');
-    expect(chooseMatmulKernel(gpu, 5, 4096, 1024, 'NT', 'cpu')).toBe('register');
-    expect(matmulCandidates(gpu, 1024, 1024, 'NN')).toEqual(['register', ...TILED]);
-    // The subgroup kernel is a candidate (and tested above) where the adapter reports subgroups.
+    const cpuChoice = (M: number, N: number, K: number, layout: MatmulLayout) => chooseMatmulKernel(gpu, M, N, K, layout, 'cpu');
+    for (const [M, N, K, layout] of [[1024, 1024, 1024, 'NN'], [1, 4096, 1024, 'NT'], [5, 4096, 1024, 'NT']] as const) {
+      expect(matmulCandidates(gpu, M, N, K, layout, 'cpu')).toContain(cpuChoice(M, N, K, layout));
+    }
+    if (gpu.adapter.kind === 'swiftshader') {
+      expect(cpuChoice(1024, 1024, 1024, 'NN')).toBe('register');
+      expect(cpuChoice(1, 4096, 1024, 'NT')).toBe('matvec');
+      expect(cpuChoice(5, 4096, 1024, 'NT')).toBe('register');
+    }
+    expect(matmulCandidates(gpu, 1024, 1024, 1024, 'NN', 'cpu')).toEqual(['register', 'registerScalar']);
+    expect(matmulCandidates(gpu, 1024, 1022, 1024, 'NN', 'cpu')).toEqual(['register']);
+    expect(matmulCandidates(gpu, 4, 1024, 1024, 'NT', 'cpu')).toEqual(['register', 'registerScalar', 'matvec']);
+    expect(matmulCandidates(gpu, 1024, 1024, 1024, 'NN', 'gpu')).toEqual(['register', 'registerScalar', ...TILED]);
+    // The subgroup kernel is a GPU candidate (and tested above) where the adapter reports subgroups.
     const subgroups = gpu.device.features.has('subgroups') && gpu.device.adapterInfo.subgroupMinSize > 0;
-    expect(matmulCandidates(gpu, 4, 1024, 'NT')).toEqual(['register', 'matvec', ...(subgroups ? ['matvecSubgroup'] : []), ...TILED]);
+    expect(matmulCandidates(gpu, 4, 1024, 1024, 'NT', 'gpu')).toEqual(['register', 'registerScalar', 'matvec', ...(subgroups ? ['matvecSubgroup'] : []), ...TILED]);
   });
 
   it('maps kernels to entry points by shape, and shapes to classes', () => {
@@ -132,6 +145,7 @@ describe('matmul forward', () => {
     expect(matmulEntry('matvecSubgroup', 4, 4096, 1024, 'NT')).toBe('matmulVecSubgroup');
     expect(matmulEntry('register', 1, 4096, 1022, 'NT')).toBe('matmulForward');
     expect(matmulEntry('register', 1024, 1024, 1024, 'NN')).toBe('matmulForwardVec4');
+    expect(matmulEntry('registerScalar', 1024, 1024, 1024, 'NN')).toBe('matmulForward');
     expect(matmulEntry('register', 6, 1024, 1024, 'TN')).toBe('matmulForward');
     expect(matmulEntry('register', 8, 1024, 1024, 'TN')).toBe('matmulForwardVec4');
     expect(matmulEntry('tiled128x64k16', 1024, 1024, 1024, 'NT')).toBe('matmulTiledVec4');

@@ -18,6 +18,9 @@ export type MatmulLayout = 'NN' | 'NT' | 'TN';
  * The matmul kernels, each a candidate of the choice below:
  * - 'register': shaders/matmul.wgsl's matmulForwardVec4 / matmulForward, 8×8 outputs per
  *   invocation streamed from storage, no workgroup memory (the SwiftShader winner);
+ * - 'registerScalar': the same block with matmulForward's scalar loads where the shape would take
+ *   vec4 ones: on lavapipe, which runs an invocation per SIMD lane, four times fewer registers
+ *   live per lane (1024³ NN 1.6× faster than the vec4 loads; NT and TN slower);
  * - 'matvec': matmul.wgsl's matmulVec, decode's matrix-vector product (NT, M ≤ 4, 4 | K);
  * - 'matvecSubgroup': shaders/matmulSubgroup.wgsl, the same with subgroupAdd (`subgroups`);
  * - 'tiled<BM>x64k<BK>': shaders/matmulTiled.wgsl, 256 invocations on a BM × 64 block of out with
@@ -26,7 +29,7 @@ export type MatmulLayout = 'NN' | 'NT' | 'TN';
  *   (its matmulForwardVec4 where the shape is 4-aligned), the only kernel that reads one (on every
  *   adapter: it needs no shader-f16).
  */
-export type MatmulKernel = 'register' | 'matvec' | 'matvecSubgroup' | 'tiled64x64k16' | 'tiled64x64k32' | 'tiled128x64k16' | 'tiled128x64k32' | 'packed';
+export type MatmulKernel = 'register' | 'registerScalar' | 'matvec' | 'matvecSubgroup' | 'tiled64x64k16' | 'tiled64x64k32' | 'tiled128x64k16' | 'tiled128x64k32' | 'packed';
 
 const TILED: Record<string, { TM: number; BK: number }> = {
   tiled64x64k16: { TM: 4, BK: 16 },
@@ -68,10 +71,13 @@ export function matmulTuning(gpu: Gpu): MatmulTuning {
  * runs a workgroup's 4-lane SIMD groups one after another, as coroutines switched at every
  * barrier, so small workgroups win there (4 invocations: ~10× faster matrix-vector products than
  * 64). lavapipe compiles a workgroup into loops over 8-lane AVX2 vectors, where 64 invocations
- * beat 4 (the TN products ~1.5× in `bench kernels`), as they do on GPUs.
+ * beat 4 for the vec4 loads (the TN products ~1.5× in `bench kernels`), as they do on GPUs, and
+ * 16 beat 64 for the scalar ones (1024³ NN 1.7× in scripts/kernel-lab/matmul.ts), so
+ * 'registerScalar' runs 4 × 4 everywhere.
  */
-function registerWorkgroups(gpu: Gpu, tuning: MatmulTuning): { x: number; y: number; mv: number } {
-  return tuning === 'cpu' && gpu.adapter.kind === 'swiftshader' ? { x: 4, y: 1, mv: 4 } : { x: 8, y: 8, mv: 64 };
+function registerWorkgroups(gpu: Gpu, tuning: MatmulTuning, kernel: MatmulKernel): { x: number; y: number; mv: number } {
+  if (tuning === 'cpu' && gpu.adapter.kind === 'swiftshader') return { x: 4, y: 1, mv: 4 };
+  return kernel === 'registerScalar' ? { x: 4, y: 4, mv: 64 } : { x: 8, y: 8, mv: 64 };
 }
 
 const LAYOUT_CODE: Record<MatmulLayout, number> = { NN: 0, NT: 1, TN: 2 };
@@ -98,13 +104,19 @@ function subgroupMinSize(gpu: Gpu): number | null {
   return gpu.device.adapterInfo?.subgroupMinSize ?? null;
 }
 
-/** The kernels that can compute this shape on this device, the trusted 'register' first. */
-export function matmulCandidates(gpu: Gpu, M: number, K: number, layout: MatmulLayout): MatmulKernel[] {
+/**
+ * The kernels that can compute this shape on this device, the trusted 'register' first; with
+ * tuning 'cpu' only those without workgroup memory or subgroup reductions.
+ */
+export function matmulCandidates(gpu: Gpu, M: number, N: number, K: number, layout: MatmulLayout, tuning: MatmulTuning = matmulTuning(gpu)): MatmulKernel[] {
   const out: MatmulKernel[] = ['register'];
+  // Unaligned shapes take the scalar loads already.
+  if (matmulVec4Aligned(M, N, K, layout)) out.push('registerScalar');
   if (isMatvecShape(M, K, layout)) {
     out.push('matvec');
-    if (subgroupMinSize(gpu) !== null) out.push('matvecSubgroup');
+    if (tuning === 'gpu' && subgroupMinSize(gpu) !== null) out.push('matvecSubgroup');
   }
+  if (tuning === 'cpu') return out;
   const { limits } = gpu.device;
   for (const [id, { TM, BK }] of Object.entries(TILED)) {
     const sharedBytes = ((16 * TM) / 4 + 1) * BK * 16 + (TILED_BN / 4 + 1) * BK * 16;
@@ -126,24 +138,35 @@ export function matmulShapeClass(M: number, N: number, K: number, layout: Matmul
 }
 
 /**
- * The one place that decides which kernel computes a matmul. A CPU adapter (tuning 'cpu') keeps the
- * register-tiled kernels (and matmulVec for decode): workgroup memory and barriers cost it more
- * than they save (scripts/kernel-lab/matmul.ts; on lavapipe `bench kernels --candidates`). On other adapters the pick autotuned for
- * the shape class is used; until one is remembered, a tuning is asked for and a default serves:
- * the subgroup matrix-vector kernel for decode where the adapter has subgroups, the register
- * kernel for thin shapes, tiles of 128×64 for large ones and 64×64 otherwise.
+ * What a remembered pick is kept under: the shape class and the candidates it was picked among, so
+ * a pick made before a kernel joined the candidates (a new lab build, a tuning of the other kind)
+ * is not taken for a pick among them.
+ */
+export function matmulTuneClass(M: number, N: number, K: number, layout: MatmulLayout, candidates: readonly MatmulKernel[]): string {
+  return `${matmulShapeClass(M, N, K, layout)} of ${candidates.join(' ')}`;
+}
+
+/**
+ * The one place that decides which kernel computes a matmul. A CPU adapter (tuning 'cpu') keeps to
+ * the register-tiled kernels (and matmulVec for decode): workgroup memory and barriers cost it
+ * more than they save (scripts/kernel-lab/matmul.ts; on lavapipe `bench kernels --candidates`).
+ * SwiftShader takes 'register' and matmulVec, its kernel lab's winners, untimed; every other
+ * adapter uses the pick autotuned for the shape class among its candidates. Until one is
+ * remembered, a tuning is asked for and a default serves: matmulVec (the subgroup one on a GPU
+ * that has subgroups) for decode; on a CPU 'register'; on a GPU the register kernel for thin
+ * shapes, tiles of 128×64 for large ones and 64×64 otherwise.
  */
 export function chooseMatmulKernel(gpu: Gpu, M: number, N: number, K: number, layout: MatmulLayout, tuning: MatmulTuning = matmulTuning(gpu)): MatmulKernel {
   const matvec = isMatvecShape(M, K, layout);
-  if (tuning === 'cpu') return matvec ? 'matvec' : 'register';
-  const shapeClass = matmulShapeClass(M, N, K, layout);
-  const candidates = matmulCandidates(gpu, M, K, layout);
-  const pick = autotunePick(gpu, shapeClass) as MatmulKernel | undefined;
+  if (tuning === 'cpu' && gpu.adapter.kind === 'swiftshader') return matvec ? 'matvec' : 'register';
+  const candidates = matmulCandidates(gpu, M, N, K, layout, tuning);
+  const tuneClass = matmulTuneClass(M, N, K, layout, candidates);
+  const pick = autotunePick(gpu, tuneClass) as MatmulKernel | undefined;
   if (pick && candidates.includes(pick)) return pick;
-  requestAutotune(gpu, shapeClass, () => matmulTuneJob(gpu, M, N, K, layout, candidates));
+  requestAutotune(gpu, tuneClass, () => matmulTuneJob(gpu, M, N, K, layout, candidates));
   const fallback: MatmulKernel = matvec
     ? candidates.includes('matvecSubgroup') ? 'matvecSubgroup' : 'matvec'
-    : Math.min(M, N) < 64 ? 'register' : M * N * K >= 256 ** 3 ? 'tiled128x64k16' : 'tiled64x64k16';
+    : tuning === 'cpu' || Math.min(M, N) < 64 ? 'register' : M * N * K >= 256 ** 3 ? 'tiled128x64k16' : 'tiled64x64k16';
   return candidates.includes(fallback) ? fallback : 'register';
 }
 
@@ -153,6 +176,7 @@ export function matmulEntry(kernel: MatmulKernel, M: number, N: number, K: numbe
   if (kernel === 'matvec') return 'matmulVec';
   if (kernel === 'matvecSubgroup') return 'matmulVecSubgroup';
   if (kernel === 'register') return vec4 ? 'matmulForwardVec4' : 'matmulForward';
+  if (kernel === 'registerScalar') return 'matmulForward';
   if (kernel === 'packed') return vec4 ? 'matmulForwardVec4' : 'matmulPackedForward';
   return vec4 ? 'matmulTiledVec4' : 'matmulTiled';
 }
@@ -215,7 +239,7 @@ export function matmulForward(
   const flags = { BIAS: bias ? 1 : 0, ACCUMULATE: accumulate ? 1 : 0 };
   const label = `${entry} ${layout} ${M}x${N}x${K}`;
   const flops = 2 * M * N * K;
-  const wg = registerWorkgroups(gpu, tuning);
+  const wg = registerWorkgroups(gpu, tuning, chosen);
   if (chosen === 'matvec') {
     const pipeline = gpu.pipeline('matmul', entry, { ...flags, MV_M: M, MV_WG: wg.mv });
     return { ...gpu.dispatch(label, pipeline, buffers, params, grid1d(N, MV_OUT)), flops };
@@ -226,7 +250,7 @@ export function matmulForward(
     const pipeline = gpu.pipeline('matmulSubgroup', entry, { ...flags, MV_M: M, MV_WG: Math.min(size, 64) });
     return { ...gpu.dispatch(label, pipeline, buffers, params, grid1d(N, MV_OUT)), flops };
   }
-  if (chosen === 'register' || chosen === 'packed') {
+  if (chosen === 'register' || chosen === 'registerScalar' || chosen === 'packed') {
     const x = Math.ceil(N / (TILE * wg.x));
     const y = Math.ceil(M / (TILE * wg.y));
     checkGrid(M, N, x, y);

@@ -39,6 +39,7 @@ import { scheduledLearningRate, type RlConfig } from './config.ts';
 import { overlapScore } from './helpfulness.ts';
 import { noLearningSignal, rolloutMetrics, type CompletionRecord, type StepMetrics } from './metrics.ts';
 import { promptIds } from './prompting.ts';
+import type { RunPhaseListener } from './runProgress.ts';
 import { groupRewards, type CompletionReward } from './rewards.ts';
 import { verifyCompletions, type CompletionVerdict } from './verifiers.ts';
 import type { RefusalClassifier } from './refusalClassifier.ts';
@@ -270,13 +271,17 @@ export class AlphaAlignTrainer {
     return Math.min(this.maxSeqLen, Math.ceil(longest / SEQ_BUCKET) * SEQ_BUCKET);
   }
 
-  /** Rollouts for the step's prompts, then the update. */
-  async train(prompts: readonly PromptRow[]): Promise<StepResult> {
+  /**
+   * Rollouts for the step's prompts, then the update. `onPhase` hears each phase as it begins and
+   * after each of its units (runProgress.ts): generating, judging (the verifiers, the rewards and
+   * the advantages), updating.
+   */
+  async train(prompts: readonly PromptRow[], onPhase: RunPhaseListener = () => undefined): Promise<StepResult> {
     const start = performance.now();
     const { config, model } = this;
     const stepNumber = this.step + 1;
     const n = config.num_generations;
-    const rollouts = await this.sample(prompts, stepNumber);
+    const rollouts = await this.sample(prompts, stepNumber, onPhase);
 
     // Rewards per prompt's group, then advantages over the whole step.
     for (let g = 0; g < prompts.length; g++) {
@@ -302,6 +307,7 @@ export class AlphaAlignTrainer {
     } else {
       await this.gaeAdvantages(batches, stepNumber);
     }
+    onPhase({ kind: 'judging', step: stepNumber, done: 1, total: 1 });
 
     // The PPO update: num_iterations epochs over the same rollouts, each a gradient accumulation
     // over the micro-batches and one optimiser step. Losses and rates are averaged over epochs.
@@ -312,6 +318,8 @@ export class AlphaAlignTrainer {
     let clip = 0;
     let entropy = 0;
     let gradNorm = 0;
+    const updates = { kind: 'updating', step: stepNumber, done: 0, total: epochs * batches.length } as const;
+    onPhase(updates);
     for (let epoch = 0; epoch < epochs; epoch++) {
       gpu.clear(this.grads.all(), 'zero grads');
       if (this.valueHead) gpu.clear(this.valueHead.grads.all(), 'zero value grads');
@@ -342,6 +350,7 @@ export class AlphaAlignTrainer {
         kl += sums[POLICY_SUM.kl]! / epochs;
         clip += sums[POLICY_SUM.clip]! / epochs;
         entropy += sums[POLICY_SUMS]! / epochs;
+        onPhase({ ...updates, done: epoch * batches.length + i + 1 });
       }
       gpu.run(this.optimizer.step(lr), 'optimizer');
       if (this.valueHead) gpu.run(this.valueHead.optimizer.step(lr), 'value head optimizer');
@@ -446,13 +455,15 @@ export class AlphaAlignTrainer {
    * n completions of every prompt, verified, laid out prompt by prompt; rewards and advantages are
    * filled in by train(). Sampled generation_batch_size at a time, whatever the prompts' lengths.
    */
-  private async sample(prompts: readonly PromptRow[], step: number): Promise<Rollout[]> {
+  private async sample(prompts: readonly PromptRow[], step: number, onPhase: RunPhaseListener): Promise<Rollout[]> {
     const { config, tokenizer } = this;
     const ids = prompts.map((row) => promptIds(tokenizer, config.template, row.prompt));
     ids.forEach((p, i) => {
       if (p.length >= this.maxSeqLen) throw new RangeError(`prompt ${prompts[i]!.id} takes ${p.length} tokens, leaving no room in ${this.maxSeqLen}`);
     });
     const rows = prompts.flatMap((_, i) => Array<number>(config.num_generations).fill(i));
+    const generating = { kind: 'generating', step, done: 0, total: Math.ceil(rows.length / config.generation_batch_size) } as const;
+    onPhase(generating);
     let replies: Generation[];
     try {
       replies = await this.generator.generateAll(
@@ -468,12 +479,14 @@ export class AlphaAlignTrainer {
           stopStrings: config.stop_strings,
           decode: (t) => tokenizer.decode(t),
         },
+        (done) => onPhase({ ...generating, done: Math.ceil(done / config.generation_batch_size) }),
       );
     } catch (error) {
       // A poisoned model is said the same way on every adapter, before any reward or update.
       if (error instanceof NonFiniteLogitsError) throw new NonFiniteError(`step ${step}: sampling completions, ${error.message}; the weights were not updated`, { cause: error });
       throw error;
     }
+    onPhase({ kind: 'judging', step, done: 0, total: 1 });
     const texts = replies.map((reply) => tokenizer.decode(reply.tokens));
     const verdicts = await verifyCompletions(texts, config.format, this.judge);
     return replies.map((reply, k) => {

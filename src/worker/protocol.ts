@@ -12,6 +12,7 @@ import type { MemoryPlan, RunShape } from '../model/memoryPlanner.ts';
 import type { RlConfig } from '../rl/config.ts';
 import type { EvalReport } from '../rl/evaluation.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
+import type { RunPhase } from '../rl/runProgress.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -149,6 +150,8 @@ export type WorkerEventBody =
   | { type: 'onnxModel'; role: OnnxModelRole; label: string }
   | { type: 'runStarted'; firstStep: number; maxSteps: number; trainPrompts: number; evalPrompts: number; dropped: number; config: RlConfig }
   | { type: 'evalProgress'; step: number; done: number; total: number }
+  /** The phase in flight (an evaluation, or a step's generating, judging or updating): as it begins and after each unit. */
+  | { type: 'runPhase'; phase: RunPhase }
   | { type: 'eval'; point: EvalPoint }
   | { type: 'step'; metrics: StepMetrics; rollouts: RolloutView[] }
   | { type: 'runState'; state: RunState; step: number; maxSteps: number }

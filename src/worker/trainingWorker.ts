@@ -23,6 +23,7 @@ import type { StepMetrics } from '../rl/metrics.ts';
 import { fetchRefusalClassifier, REFUSAL_CLASSIFIER_FILE, type RefusalClassifier } from '../rl/refusalClassifier.ts';
 import type { RefusalModel } from '../rl/refusalJudge.ts';
 import { buildPolicy, evalSettings, fittingPrompts, resumeTrainer, runCheckpoint, sha256Hex, type FittingPrompts } from '../rl/runSetup.ts';
+import { evaluatingPhase, type RunPhase } from '../rl/runProgress.ts';
 import { promptsForStep } from '../rl/schedule.ts';
 import { AlphaAlignTrainer, type HelpfulnessModel, type Rollout } from '../rl/trainer.ts';
 import { checkpointZip, loadCheckpoint, zipSource, type LoadedCheckpoint } from '../train/checkpoint.ts';
@@ -289,12 +290,16 @@ async function runEval(s: Session, attacks = false): Promise<EvalReport | null> 
   if (s.held.length === 0) return null;
   const step = s.trainer.step;
   const settings = evalSettings(s.config, s.refusalClassifier, refusalModel?.model ?? null);
-  const progress = (done: number, total: number) => post({ type: 'evalProgress', step, done, total });
+  const progress = (prompts: 'held-out' | 'attacks') => (done: number, total: number) => {
+    post({ type: 'evalProgress', step, done, total });
+    postPhase(evaluatingPhase(step, prompts, done, total, settings.batch));
+  };
   // Utility beside the overlap scores: the run's reward model, when it scores helpfulness.
   const scorer = s.config.helpfulness_scorer.kind === 'onnx' ? rewardModel?.model : undefined;
-  const { report } = await evaluate(s.model, s.checkpoint.tokenizer, s.held, settings, progress, scorer);
+  postPhase(evaluatingPhase(step, 'held-out', 0, s.held.length, settings.batch));
+  const { report } = await evaluate(s.model, s.checkpoint.tokenizer, s.held, settings, progress('held-out'), scorer);
   if (attacks && s.held.some((r) => r.label === 'harmful')) {
-    report.attacks = (await evaluateAttacks(s.model, s.checkpoint.tokenizer, s.held, settings, ATTACK_TEMPLATES, progress)).report;
+    report.attacks = (await evaluateAttacks(s.model, s.checkpoint.tokenizer, s.held, settings, ATTACK_TEMPLATES, progress('attacks'))).report;
   }
   const point = { step, report };
   s.evalHistory.push(point);
@@ -318,6 +323,10 @@ async function saveCheckpoint(s: Session, reason: 'export' | 'autosave'): Promis
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   post({ type: 'checkpoint', reason, bytes: buffer, step: s.trainer.step, fileName: `alphaalign-step-${s.trainer.step}.zip` }, [buffer]);
   if (reason === 'autosave') s.lastAutosave = { step: s.trainer.step, doneAt: performance.now(), tookMs: performance.now() - begun };
+}
+
+function postPhase(phase: RunPhase): void {
+  post({ type: 'runPhase', phase });
 }
 
 function setState(s: Session, state: RunState): void {
@@ -446,7 +455,7 @@ async function loop(s: Session): Promise<void> {
         }
       }
       if (s.state === 'stopped') break;
-      const { metrics, rollouts } = await trainer.train(promptsForStep(s.train.rows, config.prompts_per_step, config.seed, trainer.step + 1, config.balance_labels));
+      const { metrics, rollouts } = await trainer.train(promptsForStep(s.train.rows, config.prompts_per_step, config.seed, trainer.step + 1, config.balance_labels), postPhase);
       s.history.push(metrics);
       post({ type: 'step', metrics, rollouts: rollouts.map((r) => rolloutView(metrics.step, r)) });
       if (config.eval_steps > 0 && trainer.step % config.eval_steps === 0 && trainer.step < config.max_steps) await runEval(s);

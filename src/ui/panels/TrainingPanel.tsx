@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 import { DEFAULT_RL_CONFIG } from '../../rl/config.ts';
 import { noLearningSignalNote, type LearningSignalSettings, type StepMetrics } from '../../rl/metrics.ts';
+import { phaseProgressText } from '../../rl/runProgress.ts';
 import { useMetricsStore } from '../stores/metricsStore.ts';
 import { useModelStore } from '../stores/modelStore.ts';
 import { useRunHistoryStore } from '../stores/runHistoryStore.ts';
-import { CONFIG_FIELDS, useRunStore, type FieldKey } from '../stores/runStore.ts';
+import { CONFIG_FIELDS, useRunStore, type FieldKey, type RunStore } from '../stores/runStore.ts';
 import { sendToWorker } from '../engine.ts';
 import { RestoredRunBanner } from './RestoredRunBanner.tsx';
 import { HeldOutWarning } from './HeldOutWarning.tsx';
@@ -58,6 +59,35 @@ function Field({ field }: { field: (typeof CONFIG_FIELDS)[number] }) {
   );
 }
 
+export interface ProgressView {
+  /** The bar's value: steps done, and the share done of the step in flight. */
+  value: number;
+  /** Steps the run goes to (an idle run: the settings'). */
+  total: number;
+  /** "Step 2 / 5"; null before a run has taken a step or while one starts. */
+  steps: string | null;
+  /** After the steps: the state, the phase in flight with its share of the step, the ETA, the speed. */
+  detail: string;
+}
+
+/**
+ * The progress line and bar. An idle run's steps are the settings' (what Start would run to); a
+ * running one's are the run's, and its bar moves within a step as the phases report.
+ */
+export function progressView(run: Pick<RunStore, 'state' | 'step' | 'maxSteps' | 'config' | 'phase' | 'estimate' | 'speed'>): ProgressView {
+  const done = run.step;
+  const total = run.state === 'idle' && run.config ? run.config.max_steps : run.maxSteps || (run.config?.max_steps ?? 0);
+  const running = run.state === 'running';
+  const phase = running ? run.phase : null;
+  const stepFraction = phase && phase.kind !== 'evaluating' ? (run.estimate?.stepFraction ?? null) : null;
+  const value = done + (stepFraction ?? 0);
+  if (run.state === 'idle' && done === 0) return { value, total, steps: null, detail: 'Not started.' };
+  if (run.state === 'starting') return { value, total, steps: null, detail: 'Starting: building the run on the GPU and evaluating the model before training…' };
+  const eta = running && run.estimate?.etaSeconds != null ? `${run.estimate.etaAtLeast ? '≥ ' : ''}${formatSeconds(run.estimate.etaSeconds)}` : '–';
+  const speed = run.speed ? `${run.speed.tokensPerSecond.toFixed(0)} tokens/s` : '– tokens/s';
+  return { value, total, steps: `Step ${done} / ${total}`, detail: ` · ${run.state}${phase ? ` · ${phaseProgressText(phase, run.estimate)}` : ''} · ETA ${eta} · ${speed}` };
+}
+
 /** Under the progress line: the step just done learned nothing, and the likely causes. */
 export function NoSignalLine({ last, step, settings }: { last: StepMetrics | undefined; step: number; settings: LearningSignalSettings }) {
   const note = last?.step === step ? noLearningSignalNote(last, settings) : null;
@@ -92,9 +122,7 @@ export function TrainingPanel() {
 
   const active = run.state === 'running' || run.state === 'paused' || run.state === 'starting';
   const resumable = model?.run?.resumable === true && run.state === 'idle';
-  const done = run.step;
-  const total = run.maxSteps || (run.config?.max_steps ?? 0);
-  const eta = run.speed ? run.speed.secondsPerStep * Math.max(0, total - done) : NaN;
+  const progress = progressView(run);
   const generalErrors = [run.errors.advanced, run.errors.data].filter(Boolean);
   // Once a run starts its settings fold away (they are fixed while it lasts), so its controls,
   // progress and the headline charts below fit in view together; one click shows them.
@@ -135,23 +163,22 @@ export function TrainingPanel() {
         </button>
         {!modelReady && <span className="muted">Load a model first.</span>}
       </div>
-      <div className="run-progress" data-testid="train-progress" data-state={run.state} data-step={done} data-max-steps={total}>
-        <progress max={Math.max(1, total)} value={done} aria-label="Training progress" />
+      <div
+        className="run-progress"
+        data-testid="train-progress"
+        data-state={run.state}
+        data-step={run.step}
+        data-max-steps={progress.total}
+        data-phase={run.state === 'running' ? run.phase?.kind : undefined}
+      >
+        <progress max={Math.max(1, progress.total)} value={progress.value} aria-label="Training progress" />
         <span>
-          {run.state === 'idle' && done === 0 && 'Not started.'}
-          {run.state === 'starting' && 'Starting: building the run on the GPU and evaluating the model before training…'}
-          {(run.state !== 'idle' || done > 0) && run.state !== 'starting' && (
-            <>
-              <strong>
-                Step {done} / {total}
-              </strong>{' '}
-              · {run.state} · ETA {run.state === 'running' ? formatSeconds(eta) : '–'} · {run.speed ? `${run.speed.tokensPerSecond.toFixed(0)} tokens/s` : '– tokens/s'}
-            </>
-          )}
+          {progress.steps && <strong>{progress.steps}</strong>}
+          {progress.detail}
         </span>
       </div>
       {/* The settings are fixed while a run lasts, so the form's are the run's. */}
-      <NoSignalLine last={lastMetrics} step={done} settings={run.config ?? DEFAULT_RL_CONFIG} />
+      <NoSignalLine last={lastMetrics} step={run.step} settings={run.config ?? DEFAULT_RL_CONFIG} />
       {checkpointStep !== null && (
         <p className="muted small" data-testid="train-checkpoint" data-step={checkpointStep}>
           Last checkpoint kept in this browser: step {checkpointStep}

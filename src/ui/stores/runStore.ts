@@ -3,6 +3,7 @@
 // the reward settings (rewardsStore), then the form, then the advanced JSON, later ones winning.
 import { create } from 'zustand';
 import { DEFAULT_RL_CONFIG, parseRlConfig, RlConfigError, type RlConfig } from '../../rl/config.ts';
+import type { RunEstimate, RunPhase } from '../../rl/runProgress.ts';
 import type { RunState } from '../../worker/protocol.ts';
 import { sendToWorker } from '../engine.ts';
 import { newRunId } from '../runPersistence.ts';
@@ -40,11 +41,10 @@ export type FieldKey = (typeof CONFIG_FIELDS)[number]['key'];
 type FormValues = Record<FieldKey, string>;
 
 export interface RunSpeed {
-  secondsPerStep: number;
   tokensPerSecond: number;
 }
 
-interface RunStore {
+export interface RunStore {
   ready: boolean;
   base: Record<string, unknown>;
   form: FormValues;
@@ -64,6 +64,10 @@ interface RunStore {
   /** A pause or stop asked for and not yet in effect: the worker acts between steps. */
   pending: 'pause' | 'stop' | null;
   speed: RunSpeed | null;
+  /** The phase in flight while the run goes on (the worker's latest runPhase); null between steps and once it stops. */
+  phase: RunPhase | null;
+  /** How far the step in flight is and the time left, from the phases' times (wire.ts's StepPhaseTimer). */
+  estimate: RunEstimate | null;
   info: string | null;
   error: { message: string; recovery: string } | null;
   init(): Promise<void>;
@@ -178,6 +182,8 @@ export const useRunStore = create<RunStore>((set, getState) => {
     firstStep: 0,
     pending: null,
     speed: null,
+    phase: null,
+    estimate: null,
     info: null,
     error: null,
     init() {
@@ -229,7 +235,7 @@ export const useRunStore = create<RunStore>((set, getState) => {
         return;
       }
       const id = runId ?? newRunId();
-      set({ state: 'starting', error: null, info: null, speed: null, runId: id });
+      set({ state: 'starting', error: null, info: null, speed: null, phase: null, estimate: null, runId: id });
       await getState().keepStartingRun(id, config, resume);
       sendToWorker({
         type: 'start',

@@ -1,4 +1,5 @@
 // Routes the training worker's events into the stores, once per page.
+import { StepPhaseTimer, stepsDoneAt } from '../../rl/runProgress.ts';
 import { counted } from '../../util/plural.ts';
 import type { WorkerEvent } from '../../worker/protocol.ts';
 import { downloadBytes } from '../download.ts';
@@ -12,6 +13,8 @@ import { useRolloutsStore } from './rolloutsStore.ts';
 import { useRunStore } from './runStore.ts';
 
 let wired = false;
+/** Times the run's phases as their events arrive, for the progress bar within a step and the ETA. */
+let phaseTimer = new StepPhaseTimer();
 
 export function wireWorkerEvents(): void {
   if (wired) return;
@@ -80,7 +83,10 @@ function handle(e: WorkerEvent): void {
         useEvalStore.getState().reset();
       }
       useRolloutsStore.getState().reset();
+      phaseTimer = new StepPhaseTimer();
       run({
+        phase: null,
+        estimate: null,
         firstStep: e.firstStep,
         step: e.firstStep,
         maxSteps: e.maxSteps,
@@ -91,25 +97,34 @@ function handle(e: WorkerEvent): void {
             : '. Nothing will be evaluated: there are no held-out prompts (the dataset has no eval split, or the limit is 0), so the Eval panel and the held-out chart lines stay empty.'),
       });
       return;
+    case 'runPhase': {
+      const now = performance.now();
+      phaseTimer.observe(e.phase, now);
+      run({ phase: e.phase, estimate: phaseTimer.estimate(stepsDoneAt(e.phase), useRunStore.getState().maxSteps, now) });
+      return;
+    }
     case 'evalProgress':
       useEvalStore.getState().setProgress({ step: e.step, done: e.done, total: e.total });
       return;
     case 'eval':
       useEvalStore.getState().add(e.point);
+      // The evaluation's phase is over; the next step's, if any, comes with the step.
+      if (useRunStore.getState().phase?.kind === 'evaluating') run({ phase: null });
       return;
     case 'step': {
       useMetricsStore.getState().add(e.metrics);
       useRolloutsStore.getState().add(e.metrics.step, e.rollouts);
-      const recent = useMetricsStore.getState().history.filter((m) => m.step > useRunStore.getState().firstStep).slice(-5);
-      const secondsPerStep = recent.reduce((s, m) => s + m.step_time_s, 0) / Math.max(1, recent.length);
-      run({ step: e.metrics.step, speed: { secondsPerStep, tokensPerSecond: e.metrics.tokens_per_second } });
+      const now = performance.now();
+      phaseTimer.stepEnded(now);
+      const estimate = phaseTimer.estimate(e.metrics.step, useRunStore.getState().maxSteps, now);
+      run({ step: e.metrics.step, phase: null, estimate, speed: { tokensPerSecond: e.metrics.tokens_per_second } });
       return;
     }
     case 'runState': {
       // A pending pause or stop is over once the state says so (or the run ended on its own).
       const pending = useRunStore.getState().pending;
       const settled = pending === 'pause' ? e.state !== 'running' : pending === 'stop' ? e.state === 'stopped' || e.state === 'finished' : true;
-      run({ state: e.state, step: e.step, maxSteps: e.maxSteps, ...(settled ? { pending: null } : {}) });
+      run({ state: e.state, step: e.step, maxSteps: e.maxSteps, ...(e.state === 'running' ? {} : { phase: null }), ...(settled ? { pending: null } : {}) });
       return;
     }
     case 'checkpoint':

@@ -14,6 +14,7 @@ import { ATTACKS_NOTE, evaluate, evaluateAttacks, type EvalCompletion, type Eval
 import type { RlConfig } from '../rl/config.ts';
 import { noLearningSignalNote, stepsWithoutLearningSignal, type LearningSignalSettings, type StepMetrics } from '../rl/metrics.ts';
 import { buildPolicy, evalSettings, fittingPrompts, NoFittingPromptError, ResumeError, resumeTrainer, runCheckpoint, sha256Hex, type Policy } from '../rl/runSetup.ts';
+import { evaluatingPhase, phaseProgressText, StepPhaseTimer, stepsDoneAt, type RunPhase } from '../rl/runProgress.ts';
 import { promptsForStep } from '../rl/schedule.ts';
 import { AlphaAlignTrainer } from '../rl/trainer.ts';
 import { checkpointFiles, type LoadedCheckpoint } from '../train/checkpoint.ts';
@@ -51,6 +52,52 @@ export function progressLine(m: StepMetrics, settings: LearningSignalSettings & 
 
 function formatSeconds(s: number): string {
   return s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${(s / 60).toFixed(0)}m` : `${s.toFixed(0)}s`;
+}
+
+/** Where TerminalPhaseLine writes: stderr, or a stand-in. */
+export interface StatusStream {
+  isTTY?: boolean;
+  /** The terminal's width in characters. */
+  columns?: number;
+  write(text: string): unknown;
+}
+
+/**
+ * The phase in flight on one terminal line, rewritten in place, with its share of the step and the
+ * ETA (runProgress.ts's StepPhaseTimer). Only on a terminal: stderr written to a file or a pipe
+ * keeps only the step lines, which scripts and tests read.
+ */
+export class TerminalPhaseLine {
+  private readonly timer = new StepPhaseTimer();
+  private shown = false;
+
+  constructor(
+    private readonly stream: StatusStream,
+    private readonly maxSteps: number,
+  ) {}
+
+  show(phase: RunPhase, nowMs = performance.now()): void {
+    if (!this.stream.isTTY) return;
+    this.timer.observe(phase, nowMs);
+    const estimate = this.timer.estimate(stepsDoneAt(phase), this.maxSteps, nowMs);
+    const eta = estimate.etaSeconds === null ? '' : `  eta ${estimate.etaAtLeast ? '≥' : ''}${formatSeconds(estimate.etaSeconds)}`;
+    // One row: a line wider than the terminal would wrap, and \r goes back only to its last row.
+    const text = `${phaseProgressText(phase, estimate)}${eta}`.slice(0, Math.max(1, (this.stream.columns ?? 80) - 1));
+    this.stream.write(`\r\x1b[K${text}`);
+    this.shown = true;
+  }
+
+  /** The step in flight has ended: its phases' times weigh the next estimates. */
+  stepEnded(nowMs = performance.now()): void {
+    this.timer.stepEnded(nowMs);
+  }
+
+  /** Clears the line, before a line of its own is written. */
+  clear(): void {
+    if (!this.shown) return;
+    this.stream.write('\r\x1b[K');
+    this.shown = false;
+  }
 }
 
 /** Drops prompts that leave no room for a completion in the model's context, saying how many. */
@@ -161,9 +208,13 @@ export async function trainCommand(args: string[]): Promise<void> {
       }),
     );
   const stepFolder = () => join(out, `checkpoint-${trainer.step}`);
+  const phaseLine = new TerminalPhaseLine(process.stderr, config.max_steps);
   const runEval = async (): Promise<EvalReport | null> => {
     if (!held) return null;
-    const { report } = await evaluate(model, loaded.tokenizer, held.rows, evalSettings(config, refusalClassifier, refusalModel)).catch((error: unknown) => {
+    const settings = evalSettings(config, refusalClassifier, refusalModel);
+    const showProgress = (done: number, total: number) => phaseLine.show(evaluatingPhase(trainer.step, 'held-out', done, total, settings.batch));
+    showProgress(0, held.rows.length);
+    const { report } = await evaluate(model, loaded.tokenizer, held.rows, settings, showProgress).catch((error: unknown) => {
       const when = trainer.step === 0 ? 'before step 1' : `after step ${trainer.step}`;
       throw error instanceof NonFiniteLogitsError ? new NonFiniteError(`${when}: evaluating the held-out prompts, ${error.message}`, { cause: error }) : error;
     });
@@ -181,10 +232,13 @@ export async function trainCommand(args: string[]): Promise<void> {
   try {
     if (trainer.step === 0 && held) {
       const before = await runEval();
+      phaseLine.clear();
       process.stderr.write(`before training: refusal ${pct(before!['refusal_rate/harmful'])}  over-refusal ${pct(before!['over_refusal_rate/benign'])}  format ${pct(before!.format_rate)}\n`);
     }
     while (trainer.step < config.max_steps) {
-      const { metrics } = await trainer.train(promptsForStep(train.rows, config.prompts_per_step, config.seed, trainer.step + 1, config.balance_labels));
+      const { metrics } = await trainer.train(promptsForStep(train.rows, config.prompts_per_step, config.seed, trainer.step + 1, config.balance_labels), (phase) => phaseLine.show(phase));
+      phaseLine.stepEnded();
+      phaseLine.clear();
       history.push(metrics);
       appendFileSync(join(out, 'metrics.jsonl'), `${JSON.stringify(metrics)}\n`);
       const secondsPerStep = (performance.now() - start) / 1000 / (trainer.step - firstStep);
@@ -193,6 +247,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       if (trainer.step % checkpointEvery === 0) writeWholeFolder(stepFolder(), await checkpoint(null));
     }
   } catch (error) {
+    phaseLine.clear();
     if (error instanceof NonFiniteError) {
       // Non-finite logits while sampling: the weights held now are the culprit, so none are kept.
       if (error.cause instanceof NonFiniteLogitsError) {
@@ -205,7 +260,11 @@ export async function trainCommand(args: string[]): Promise<void> {
     }
     throw error;
   }
-  report = await runEval();
+  try {
+    report = await runEval();
+  } finally {
+    phaseLine.clear();
+  }
   if (report) writeFileSync(join(out, 'eval.json'), `${JSON.stringify(report, null, 2)}\n`);
   for (const [name, bytes] of await checkpoint(report)) writeFileSync(join(out, name), bytes);
   process.stderr.write(`wrote ${out}${report ? ` (refusal ${pct(report['refusal_rate/harmful'])}, over-refusal ${pct(report['over_refusal_rate/benign'])}, format ${pct(report.format_rate)})` : ''}\n`);

@@ -151,6 +151,8 @@ const files = checkpointFiles({
     ['tokenizer_config.json', encoder.encode(`${JSON.stringify(tokenizerConfig, null, 2)}\n`)],
   ]),
   dtype: 'F32',
+  // Every weight trained: none is written back as a loaded file stored it.
+  storedDtypes: new Map(),
   run: { appVersion: APP_VERSION, step: steps, seed, kind: 'demo base (SFT, random refusals)', eval: report },
 });
 mkdirSync(OUT, { recursive: true });

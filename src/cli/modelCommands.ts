@@ -189,10 +189,11 @@ export async function sftCommand(args: string[]): Promise<void> {
     config: loaded.config,
     weights: await model.weights.download(),
     rawFiles: loaded.rawFiles,
+    storedDtypes: loaded.storedDtypes,
     dtype: dtype === 'f32' ? 'F32' : dtype === 'bf16' ? 'BF16' : 'F16',
     run: { appVersion: APP_VERSION, step: trainer.optimizer.t, seed, kind: directRefusal ? 'sft direct refusal' : 'sft', baseModel: requireString(values, 'model'), data: dataPath, steps, batchSize, seqLen, lr },
     optimizer: await trainer.optimizer.exportState(),
-    ...(model.lora ? { adapter: { settings: model.lora.settings, weights: await model.lora.weights.download(), merge: values.merge === true } } : {}),
+    ...(model.lora ? { adapter: { settings: model.lora.settings, weights: await model.lora.weights.download(), layout: values.merge === true ? 'merged' : 'beside-base' } } : {}),
   });
   mkdirSync(out, { recursive: true });
   for (const [name, bytes] of files) writeFileSync(join(out, name), bytes);

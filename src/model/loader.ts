@@ -5,7 +5,7 @@ import { parseModelConfig, type ModelConfig } from './config.ts';
 import { loraSpecs, parseAdapterConfig, type LoraSettings } from './lora.ts';
 import { ModelFileError, readJson, type ModelFileSource } from './files.ts';
 import { parameterSpecs } from './parameters.ts';
-import { parseSafetensors, type SafetensorsFile } from './safetensors.ts';
+import { parseSafetensors, type SafetensorsDtype, type SafetensorsFile } from './safetensors.ts';
 import { TextTokenizer } from './tokenizer.ts';
 import type { TensorDtype } from '../gpu/gpu.ts';
 
@@ -19,6 +19,8 @@ export interface LoadedModel {
    * stay so on the GPU: weightsStorage), else 'f32'.
    */
   dtype: TensorDtype;
+  /** How the files store each tensor, by HF name: a checkpoint writes back what did not train as it came (checkpoint.ts). */
+  storedDtypes: Map<string, SafetensorsDtype>;
   /** The raw config.json and tokenizer files, written back unchanged on export. */
   rawFiles: Map<string, Uint8Array>;
   /** A PEFT LoRA adapter in the folder (adapter_config.json + adapter_model.safetensors), if any. */
@@ -77,7 +79,7 @@ export async function loadModel(source: ModelFileSource, onProgress?: (done: num
   }
 
   const weights = new Map<string, Float32Array>();
-  const dtypes = new Set<string>();
+  const storedDtypes = new Map<string, SafetensorsDtype>();
   let done = 0;
   for (const [file, fileSpecs] of byFile) {
     const parsed: SafetensorsFile = parseSafetensors(await source.read(file), at(file));
@@ -92,12 +94,13 @@ export async function loadModel(source: ModelFileSource, onProgress?: (done: num
         );
       }
       weights.set(spec.name, parsed.read(spec.name));
-      dtypes.add(parsed.dtype(spec.name));
+      storedDtypes.set(spec.name, parsed.dtype(spec.name));
       onProgress?.(++done, specs.length);
     }
   }
+  const dtypes = new Set(storedDtypes.values());
   const dtype = dtypes.size === 1 && dtypes.has('BF16') ? 'bf16' : dtypes.size === 1 && dtypes.has('F16') ? 'f16' : 'f32';
-  return { config, tokenizer, weights, dtype, rawFiles, adapter: await loadAdapter(source, config), warnings: coverage ? [coverage] : [] };
+  return { config, tokenizer, weights, dtype, storedDtypes, rawFiles, adapter: await loadAdapter(source, config), warnings: coverage ? [coverage] : [] };
 }
 
 /**

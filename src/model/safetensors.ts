@@ -14,6 +14,8 @@ export interface NamedTensor {
   name: string;
   shape: number[];
   data: Float32Array;
+  /** How this tensor is written, when not as the file's default: a checkpoint keeps what did not train as it came. */
+  dtype?: SafetensorsDtype;
 }
 
 /** Thrown for a file that is not a valid safetensors file; the message names file and problem. */
@@ -110,14 +112,14 @@ export function serializeSafetensors(
   dtype: SafetensorsDtype = 'F32',
   metadata: Record<string, string> = { format: 'pt' },
 ): Uint8Array {
-  const size = BYTES_PER_ELEMENT[dtype];
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of tensors) {
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new RangeError(`${t.name}: shape [${t.shape}] holds ${count} values, data has ${t.data.length}`);
-    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + count * size] };
-    offset += count * size;
+    const tensorDtype = t.dtype ?? dtype;
+    header[t.name] = { dtype: tensorDtype, shape: t.shape, data_offsets: [offset, offset + count * BYTES_PER_ELEMENT[tensorDtype]] };
+    offset += count * BYTES_PER_ELEMENT[tensorDtype];
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8); // the data section starts 8-byte aligned
@@ -127,8 +129,9 @@ export function serializeSafetensors(
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.byteLength;
   for (const t of tensors) {
-    out.set(encode(t.data, dtype), at);
-    at += t.data.length * size;
+    const encoded = encode(t.data, t.dtype ?? dtype);
+    out.set(encoded, at);
+    at += encoded.byteLength;
   }
   return out;
 }

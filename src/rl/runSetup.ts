@@ -130,9 +130,11 @@ export async function runCheckpoint(policy: Policy, trainer: AlphaAlignTrainer, 
   const { model, reference } = policy;
   return {
     config: loaded.config,
-    weights: await model.weights.download(),
+    // A LoRA run's base never changes: the loaded weights are it, without reading a GPU copy back.
+    weights: model.lora ? loaded.weights : await model.weights.download(),
     rawFiles: loaded.rawFiles,
     dtype: 'F32',
+    storedDtypes: loaded.storedDtypes,
     run: {
       ...run.extra,
       appVersion: APP_VERSION,
@@ -147,7 +149,7 @@ export async function runCheckpoint(policy: Policy, trainer: AlphaAlignTrainer, 
       eval: run.eval,
     },
     optimizer: await trainer.optimizer.exportState(),
-    ...(model.lora ? { adapter: { settings: model.lora.settings, weights: await model.lora.weights.download(), merge: false } } : {}),
+    ...(model.lora ? { adapter: { settings: model.lora.settings, weights: await model.lora.weights.download(), layout: 'beside-base' } } : {}),
     ...(reference ? { reference: await reference.weights.download() } : {}),
     ...(trainer.valueHead ? { valueHead: await trainer.valueHead.save() } : {}),
   };

@@ -1,5 +1,6 @@
 // A checkpoint is one .zip that is a Hugging Face model folder: config.json, model.safetensors
-// (HF names; f32, bf16 or f16), the tokenizer files and generation_config.json, plus
+// (HF names; what trained in f32 unless asked for 16 bits, what did not as the loaded files stored
+// it, config.json's torch_dtype saying which), the tokenizer files and generation_config.json, plus
 // alphaalign_run.json (what produced it) and optimizer.safetensors (AdamW's moments and step),
 // so training resumes exactly. A checkpoint must resume alone (a zip exported and imported on
 // another day, in a page that cannot reopen the folder the base came from), so it also holds
@@ -35,17 +36,31 @@ export interface RunRecord {
   [key: string]: unknown;
 }
 
+/**
+ * Where a LoRA run's adapter goes: beside its base (a folder that loads and resumes alone), alone
+ * in PEFT's layout (adapter_config.json + adapter_model.safetensors and the tokenizer, what TRL
+ * users pass around; it loads on its base), or merged into the base's weights.
+ */
+export type AdapterLayout = 'beside-base' | 'alone' | 'merged';
+
 export interface CheckpointContents {
   config: ModelConfig;
   weights: ReadonlyMap<string, Float32Array>;
   /** config.json, tokenizer.json, tokenizer_config.json, generation_config.json as loaded. */
   rawFiles: ReadonlyMap<string, Uint8Array>;
+  /** How weights that trained are written (the whole model, or the adapter): F32 unless the user asks for 16 bits. */
   dtype: SafetensorsDtype;
+  /**
+   * How the loaded files stored each base tensor (LoadedModel.storedDtypes). A base that did not
+   * train (LoRA) is written back as it came, and so is an adapter merged into it: a bf16 model stays
+   * bf16, not widened to the engine's f32 for weights that never changed.
+   */
+  storedDtypes: ReadonlyMap<string, SafetensorsDtype>;
   run: RunRecord;
   /** The moments of whatever trained: the base's parameters, or the adapter's. */
   optimizer?: OptimizerState;
-  /** LoRA adapters: written as PEFT files beside the base, or merged into its weights. */
-  adapter?: { settings: LoraSettings; weights: ReadonlyMap<string, Float32Array>; merge: boolean };
+  /** LoRA adapters, and where they go. */
+  adapter?: { settings: LoraSettings; weights: ReadonlyMap<string, Float32Array>; layout: AdapterLayout };
   /** The frozen reference policy of the KL term, by HF name, when it is a copy of its own (full fine-tuning, β > 0). */
   reference?: ReadonlyMap<string, Float32Array>;
   /** The critic of a PPO run (advantage_estimator gae), written by ValueHead.save. */
@@ -54,8 +69,58 @@ export interface CheckpointContents {
 
 const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 
+/** The tokenizer files as loaded: a PEFT adapter folder carries them, as TRL saves it. */
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
+
 /** The checkpoint as a folder's files, by name. */
 export function checkpointFiles(c: CheckpointContents): Map<string, Uint8Array> {
+  const tensors = tensorsOf(c);
+  const layout = c.adapter?.layout;
+  const files =
+    layout === 'alone'
+      ? new Map(TOKENIZER_FILES.flatMap((name) => (c.rawFiles.has(name) ? [[name, c.rawFiles.get(name)!] as const] : [])))
+      : modelFolderFiles(c, layout === 'merged' ? mergeLora(c.config, c.adapter!.settings, c.weights, c.adapter!.weights) : c.weights, c.adapter ? 'as stored' : 'trained');
+  if (c.adapter && layout !== 'merged') {
+    files.set(ADAPTER_CONFIG, json(adapterConfig(c.adapter.settings, String(c.run.baseModel ?? ''))));
+    files.set(ADAPTER_WEIGHTS, serializeSafetensors(tensors(c.adapter.weights), c.dtype));
+  }
+  if (c.reference) files.set(REFERENCE_FILE, serializeSafetensors(tensors(c.reference), losslessDtype(c.reference)));
+  if (c.valueHead) files.set(VALUE_HEAD_FILE, c.valueHead);
+  files.set(RUN_FILE, json(c.run));
+  // Merged weights are a new base: the adapter's moments would belong to nothing in the folder.
+  if (c.optimizer && layout !== 'merged') {
+    const { m, v, t } = c.optimizer;
+    const moments = [...m].flatMap(([name, data]) => [
+      { name: `m.${name}`, shape: tensors.shapeOf(name), data },
+      { name: `v.${name}`, shape: tensors.shapeOf(name), data: v.get(name)! },
+    ]);
+    files.set(OPTIMIZER_FILE, serializeSafetensors(moments, 'F32', { format: 'pt', step: String(t) }));
+  }
+  return files;
+}
+
+/**
+ * The frozen base of a LoRA run as a model folder of its own (config.json, generation_config.json,
+ * the tokenizer, model.safetensors as stored): what the page keeps once per run, by
+ * baseContentHash, beside autosaves that hold the adapter alone.
+ */
+export function frozenBaseFiles(c: CheckpointContents): Map<string, Uint8Array> {
+  return modelFolderFiles(c, c.weights, 'as stored');
+}
+
+/** sha256 (hex) of the base's model.safetensors as frozenBaseFiles writes it: the same weights, stored the same way, give the same hash. */
+export async function baseContentHash(files: ReadonlyMap<string, Uint8Array>): Promise<string> {
+  const weights = files.get(MODEL_WEIGHTS);
+  if (!weights) throw new Error(`the base's files hold no ${MODEL_WEIGHTS}`);
+  // Serialized files own a plain ArrayBuffer; the view only tells TypeScript so.
+  const digest = await crypto.subtle.digest('SHA-256', new Uint8Array(weights.buffer as ArrayBuffer, weights.byteOffset, weights.byteLength));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+const MODEL_WEIGHTS = 'model.safetensors';
+
+/** The tensors of the model and its adapter by name, with their shapes; shapeOf for the optimiser's moments. */
+function tensorsOf(c: CheckpointContents) {
   const specs = [...parameterSpecs(c.config), ...(c.adapter ? loraSpecs(c.config, c.adapter.settings) : [])];
   const shapes = new Map(specs.map((s) => [s.name, s.shape]));
   const shapeOf = (name: string) => {
@@ -63,32 +128,45 @@ export function checkpointFiles(c: CheckpointContents): Map<string, Uint8Array> 
     if (!shape) throw new Error(`${name} is not a parameter of this model`);
     return shape;
   };
+  const tensors = (weights: ReadonlyMap<string, Float32Array>, dtypeOf?: (name: string) => SafetensorsDtype) =>
+    [...weights].map(([name, data]) => ({ name, shape: shapeOf(name), data, ...(dtypeOf ? { dtype: dtypeOf(name) } : {}) }));
+  return Object.assign(tensors, { shapeOf });
+}
+
+/**
+ * config.json, generation_config.json, the tokenizer and model.safetensors: the base's tensors
+ * 'as stored' (LoRA: they did not train; a merge keeps the base's precision), or as 'trained'
+ * weights in c.dtype. config.json's torch_dtype says what the file holds.
+ */
+function modelFolderFiles(c: CheckpointContents, weights: ReadonlyMap<string, Float32Array>, precision: 'as stored' | 'trained'): Map<string, Uint8Array> {
+  const dtypeOf = (name: string) => (precision === 'trained' ? c.dtype : (c.storedDtypes.get(name) ?? c.dtype));
   const files = new Map<string, Uint8Array>(c.rawFiles);
   if (!files.has('generation_config.json')) {
     files.set('generation_config.json', json({ bos_token_id: c.config.bosTokenId, eos_token_id: c.config.eosTokenIds }));
   }
-  const tensors = (weights: ReadonlyMap<string, Float32Array>) => [...weights].map(([name, data]) => ({ name, shape: shapeOf(name), data }));
-  const merged = c.adapter?.merge;
-  const weights = c.adapter && merged ? mergeLora(c.config, c.adapter.settings, c.weights, c.adapter.weights) : c.weights;
-  files.set('model.safetensors', serializeSafetensors(tensors(weights), c.dtype));
-  if (c.adapter && !merged) {
-    const base = String(c.run.baseModel ?? '');
-    files.set(ADAPTER_CONFIG, json(adapterConfig(c.adapter.settings, base)));
-    files.set(ADAPTER_WEIGHTS, serializeSafetensors(tensors(c.adapter.weights), c.dtype));
-  }
-  if (c.reference) files.set(REFERENCE_FILE, serializeSafetensors(tensors(c.reference), losslessDtype(c.reference)));
-  if (c.valueHead) files.set(VALUE_HEAD_FILE, c.valueHead);
-  files.set(RUN_FILE, json(c.run));
-  // Merged weights are a new base: the adapter's moments would belong to nothing in the folder.
-  if (c.optimizer && !merged) {
-    const { m, v, t } = c.optimizer;
-    const moments = [...m].flatMap(([name, data]) => [
-      { name: `m.${name}`, shape: shapeOf(name), data },
-      { name: `v.${name}`, shape: shapeOf(name), data: v.get(name)! },
-    ]);
-    files.set(OPTIMIZER_FILE, serializeSafetensors(moments, 'F32', { format: 'pt', step: String(t) }));
-  }
+  const tensors = tensorsOf(c)(weights, dtypeOf);
+  files.set(MODEL_WEIGHTS, serializeSafetensors(tensors, c.dtype));
+  const config = c.rawFiles.get('config.json');
+  if (config && tensors.length > 0) files.set('config.json', withTorchDtype(config, dtypeOf(tensors[0]!.name)));
   return files;
+}
+
+const TORCH_DTYPE: Record<SafetensorsDtype, string> = { F32: 'float32', BF16: 'bfloat16', F16: 'float16' };
+
+/**
+ * config.json saying the dtype its weights are in. transformers' save_pretrained sets it to the
+ * dtype of the model's first floating-point parameter (get_parameter_dtype; the embedding, which
+ * model.safetensors writes first), and from_pretrained(torch_dtype="auto") loads in it. Newer
+ * transformers writes the key as "dtype": whichever the file has is set, torch_dtype when neither.
+ * A file that already says so is kept byte for byte.
+ */
+function withTorchDtype(configJson: Uint8Array, dtype: SafetensorsDtype): Uint8Array {
+  const config = JSON.parse(new TextDecoder().decode(configJson)) as Record<string, unknown>;
+  const keys = ['torch_dtype', 'dtype'].filter((key) => key in config);
+  const named = TORCH_DTYPE[dtype];
+  if (keys.length > 0 && keys.every((key) => config[key] === named)) return configJson;
+  for (const key of keys.length > 0 ? keys : ['torch_dtype']) config[key] = named;
+  return json(config);
 }
 
 /** BF16 when every value is one (a base read from bf16 files, as most published ones are), else F32: the reference must come back bit for bit. */

@@ -22,6 +22,7 @@ import { NonFiniteError } from '../train/lmTrainer.ts';
 import { choiceOption, numberOption, requireString, UsageError } from './args.ts';
 import { counted } from '../util/plural.ts';
 import { readPromptRows, readRlConfig } from './inputFiles.ts';
+import { configOverRecipe, recipeForRun } from './recipeSource.ts';
 import { inferenceMemoryLine, openModel, readCheckpoint } from './modelCommands.ts';
 import { loadRewardModel, refusalModelOption } from './onnxModelFolders.ts';
 import { refusalClassifierFor } from './refusalClassifierFile.ts';
@@ -82,7 +83,8 @@ export class TerminalPhaseLine {
     const estimate = this.timer.estimate(stepsDoneAt(phase), this.maxSteps, nowMs);
     const eta = estimate.etaSeconds === null ? '' : `  eta ${estimate.etaAtLeast ? '≥' : ''}${formatSeconds(estimate.etaSeconds)}`;
     // One row: a line wider than the terminal would wrap, and \r goes back only to its last row.
-    const text = `${phaseProgressText(phase, estimate)}${eta}`.slice(0, Math.max(1, (this.stream.columns ?? 80) - 1));
+    // A terminal that gives no width (0, as a bare pty does) is taken to be 80 wide.
+    const text = `${phaseProgressText(phase, estimate)}${eta}`.slice(0, Math.max(1, (this.stream.columns || 80) - 1));
     this.stream.write(`\r\x1b[K${text}`);
     this.shown = true;
   }
@@ -152,6 +154,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       'reward-model': { type: 'string' },
       'refusal-model': { type: 'string' },
       'held-out': { type: 'string' },
+      recipe: { type: 'string' },
     },
     strict: true,
   });
@@ -165,7 +168,12 @@ export async function trainCommand(args: string[]): Promise<void> {
   const evalPath = demo ? DEMO.eval : values.eval;
   const overrides: Record<string, unknown> = {};
   if (values.steps !== undefined) overrides.max_steps = numberOption(values, 'steps', 1, { min: 1, integer: true });
-  const config = readRlConfig(demo ? DEMO.config : values.config, overrides);
+  const gpu = await createNodeGpu();
+  // --recipe: its settings on the model and this adapter, --config's over them; --demo's preset is the demo recipe.
+  const limits = { budgetBytes: gpu.memoryBudgetBytes, maxStorageBufferBindingSize: gpu.maxBindingBytes };
+  const recipe = values.recipe === undefined ? null : await recipeForRun(values.recipe, demo ? DEMO.model : requireString(values, 'model'), DEMO.config, limits);
+  const config = recipe ? configOverRecipe(recipe, values.config, overrides) : readRlConfig(demo ? DEMO.config : values.config, overrides);
+  const recipeName = recipe?.name ?? (demo ? 'demo' : null);
   const checkpointEvery = numberOption(values, 'checkpoint-every', 50, { min: 1, integer: true });
 
   const heldOutShare = numberOption(values, 'held-out', DEFAULT_EVAL_FRACTION, { min: 0, max: 0.9 });
@@ -177,7 +185,6 @@ export async function trainCommand(args: string[]): Promise<void> {
   const latest = values.resume ? latestCheckpoint(out) : null;
   if (values.resume && !latest) throw new UsageError(`--resume: ${out} holds no checkpoint-<step> folder to resume from`);
   const loaded = await readCheckpoint(latest ?? (demo ? DEMO.model : requireString(values, 'model')));
-  const gpu = await createNodeGpu();
   const policy = policyOrUsage(gpu, loaded, config, latest !== null);
   const { model, reference } = policy;
 
@@ -204,7 +211,7 @@ export async function trainCommand(args: string[]): Promise<void> {
         datasetSha256: datasetSha,
         metrics: history,
         eval: evalReport,
-        extra: { held_out: heldOutRecord(heldOutChoice, evalRowsAll.length, held?.rows.length ?? 0) },
+        extra: { held_out: heldOutRecord(heldOutChoice, evalRowsAll.length, held?.rows.length ?? 0), recipe: recipeName },
       }),
     );
   const stepFolder = () => join(out, `checkpoint-${trainer.step}`);

@@ -27,6 +27,9 @@ describe("lab train's phase line", () => {
     const narrow = stream(true, 20);
     new TerminalPhaseLine(narrow, 2).show({ kind: 'updating', step: 1, done: 1, total: 4 }, 0);
     expect(narrow.written[0]).toBe('\r\x1b[Kstep 1: updating, m');
+    const widthless = stream(true, 0);
+    new TerminalPhaseLine(widthless, 2).show({ kind: 'judging', step: 1, done: 0, total: 1 }, 0);
+    expect(widthless.written[0]).toBe('\r\x1b[Kstep 1: judging (33 % of the step)  eta ≥0s');
   });
 
   it('writes nothing where stderr is not a terminal', () => {

@@ -2,8 +2,9 @@
 // are committed, their weights (0.6 and 1.3 GB in f32) are not: both sides make them from a
 // counter hash of (seed, tensor index, element), so this helper writes the very weights PyTorch
 // computed expected.json from.
-import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { narrowToHalves } from '../../src/gpu/halfFloats.ts';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { parameterSpecs } from '../../src/model/parameters.ts';
 
@@ -40,21 +41,29 @@ function valueOf(name: string): (u: number) => number {
   return (u) => 0.05 * u;
 }
 
-/** Writes tests/fixtures/models/<name> with its weights into `dir`; returns what PyTorch expects. */
-export function writeShapedModel(name: string, dir: string): ShapedExpected {
+/**
+ * Writes tests/fixtures/models/<name> with its weights into `dir`; returns what PyTorch expects (of
+ * the f32 weights). BF16 stores the same weights rounded to bf16, as the Hub's checkpoints are,
+ * config.json's torch_dtype saying so.
+ */
+export function writeShapedModel(name: string, dir: string, dtype: 'F32' | 'BF16' = 'F32'): ShapedExpected {
   const fixture = `tests/fixtures/models/${name}`;
   mkdirSync(dir, { recursive: true });
-  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(fixture, file), join(dir, file));
+  for (const file of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(fixture, file), join(dir, file));
+  const configJson = JSON.parse(readFileSync(join(fixture, 'config.json'), 'utf8')) as Record<string, unknown>;
+  if (dtype === 'F32') copyFileSync(join(fixture, 'config.json'), join(dir, 'config.json'));
+  else writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...configJson, torch_dtype: 'bfloat16' }, null, 2));
   const expected = JSON.parse(readFileSync(join(fixture, 'expected.json'), 'utf8')) as ShapedExpected;
-  const config = parseModelConfig(JSON.parse(readFileSync(join(fixture, 'config.json'), 'utf8')), name);
+  const config = parseModelConfig(configJson, name);
+  const bytesPerValue = dtype === 'BF16' ? 2 : 4;
   // One tensor at a time, appended to the file: the 1.3 GB never sit in memory at once.
   // The safetensors layout: an 8-byte header length, the JSON header (padded to 8), the data.
   const specs = parameterSpecs(config);
   const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
   let offset = 0;
   for (const { name: param, shape } of specs) {
-    const bytes = shape.reduce((a, b) => a * b, 1) * 4;
-    header[param] = { dtype: 'F32', shape, data_offsets: [offset, offset + bytes] };
+    const bytes = shape.reduce((a, b) => a * b, 1) * bytesPerValue;
+    header[param] = { dtype, shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = JSON.stringify(header);
@@ -66,7 +75,7 @@ export function writeShapedModel(name: string, dir: string): ShapedExpected {
   writeSync(fd, new TextEncoder().encode(json));
   specs.forEach(({ name: param, shape }, index) => {
     const data = hashedWeights(expected.seed, index, shape.reduce((a, b) => a * b, 1), valueOf(param));
-    writeSync(fd, new Uint8Array(data.buffer));
+    writeSync(fd, dtype === 'BF16' ? new Uint8Array(narrowToHalves(data, 'bf16').buffer) : new Uint8Array(data.buffer));
   });
   closeSync(fd);
   return expected;

@@ -38,12 +38,15 @@ export function readPromptRows(path: string, option: string, label: Label | unde
   return result.rows;
 }
 
-/** The run config: the --config file's settings (the defaults without one), then `overrides`; every problem in one message. */
-export function readRlConfig(path: string | undefined, overrides: Record<string, unknown> = {}): RlConfig {
+/**
+ * The run config: `base` (a recipe's settings; the defaults without one), then the --config file's
+ * settings, then `overrides`; every problem in one message.
+ */
+export function readRlConfig(path: string | undefined, overrides: Record<string, unknown> = {}, base: Record<string, unknown> = {}): RlConfig {
   const json = path === undefined ? {} : readOptionJson(path, 'config');
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new UsageError(`--config ${path} must hold a JSON object of settings`);
   try {
-    return parseRlConfig({ ...json, ...overrides });
+    return parseRlConfig({ ...base, ...json, ...overrides });
   } catch (error) {
     throw new UsageError(`${path ?? 'the config'}: ${(error as Error).message}`);
   }

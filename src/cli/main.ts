@@ -9,6 +9,7 @@ import { classifyCommand } from './classifyCommand.ts';
 import { exportCommand } from './exportCommand.ts';
 import { generateCommand, logitsCommand, sftCommand } from './modelCommands.ts';
 import { planCommand } from './planCommand.ts';
+import { recipeCommand } from './recipeCommand.ts';
 import { evalCommand, trainCommand } from './trainCommand.ts';
 
 const USAGE = `Usage: npm run lab -- <command> [options]
@@ -26,6 +27,12 @@ Commands:
                             the memory plan from config.json alone (no weights, no GPU):
                             weights, gradients, optimiser, activations, logits, KV cache,
                             peak_bytes and whether it fits
+  recipe --model DIR|HUB_ID [--recipe demo|lora|paper] [--json]
+                            the settings a model starts with (demo for the demo model, lora for
+                            a pretrained one; each value's source in src/rl/recipes.ts), the
+                            run's memory plan on this adapter and the step time estimated from a
+                            short calibration (estimate_s_per_step); a HUB_ID reads config.json
+                            and the tokenizer only (HF_ENDPOINT, HF_TOKEN)
   sft --model DIR --data FILE --steps N --out DIR [--batch-size B] [--seq-len T] [--lr LR]
       [--seed S] [--dtype f32|bf16|f16] [--lora] [--lora-rank R] [--lora-alpha A]
       [--lora-targets q_proj,v_proj,...] [--lora-dropout P] [--merge]
@@ -43,6 +50,7 @@ Commands:
   train --model DIR --data FILE [--eval FILE] [--config FILE] [--label harmful|benign] --steps N
         --out DIR [--checkpoint-every K] [--resume] [--reward-model DIR] [--held-out SHARE]
         [--refusal-model DIR]   (for reward_judge or eval_judge "onnx" in the config)
+        [--recipe demo|lora|paper]   (the recipe's settings, --config's over them)
   train --demo --steps N --out DIR
                             AlphaAlign RL: a progress line per step, OUT/metrics.jsonl, eval.jsonl,
                             checkpoint-<step>/ folders, the final checkpoint and eval.json in OUT;
@@ -97,6 +105,7 @@ const COMMANDS: Record<string, Command> = {
   generate: generateCommand,
   logits: logitsCommand,
   plan: planCommand,
+  recipe: recipeCommand,
   sft: sftCommand,
   train: trainCommand,
   eval: evalCommand,

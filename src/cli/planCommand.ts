@@ -20,7 +20,7 @@ const DEFAULT_MAX_BINDING_MIB = 128;
  * How the checkpoint stores its weights, as config.json says (`torch_dtype`, transformers 5's
  * `dtype`): a frozen base keeps them so on the GPU. f32 when it says nothing or another type.
  */
-function storedDtype(json: unknown): TensorDtype {
+export function storedDtype(json: unknown): TensorDtype {
   const fields = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : {};
   const named = fields.torch_dtype ?? fields.dtype;
   return named === 'bfloat16' ? 'bf16' : named === 'float16' ? 'f16' : 'f32';
@@ -43,7 +43,7 @@ function readConfig(path: string): { config: ModelConfig; dtype: TensorDtype } {
 const frozen = (run: RunShape) => run.finetune.kind === 'lora' || run.referenceCopy;
 
 /** The plan as `lab plan --json` prints it: sizes in bytes, names in snake_case. */
-function planReport(config: ModelConfig, run: RunShape, limits: MemoryLimits, plan: MemoryPlan) {
+export function planReport(config: ModelConfig, run: RunShape, limits: MemoryLimits, plan: MemoryPlan) {
   return {
     model: {
       architecture: config.architecture,

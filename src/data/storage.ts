@@ -8,10 +8,11 @@ import { parseLabel, parseSplit, type PromptRow } from './schema.ts';
 import { reviveHeldOutChoice, type HeldOutChoice } from './splits.ts';
 
 export const DB_NAME = 'alphaalign-lab';
-export const DB_VERSION = 1;
+// 2: the store "bases" joined (a LoRA run's frozen base, kept once beside its autosaves).
+export const DB_VERSION = 2;
 
 /** The object stores: one per kind of thing kept. */
-export const STORE_NAMES = ['datasets', 'settings', 'configs', 'runs', 'checkpoints'] as const;
+export const STORE_NAMES = ['datasets', 'settings', 'configs', 'runs', 'checkpoints', 'bases'] as const;
 export type StoreName = (typeof STORE_NAMES)[number];
 
 /** One object store: string keys, values of one type. */

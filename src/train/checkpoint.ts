@@ -104,8 +104,8 @@ export function checkpointFiles(c: CheckpointContents): Map<string, Uint8Array> 
  * the tokenizer, model.safetensors as stored): what the page keeps once per run, by
  * baseContentHash, beside autosaves that hold the adapter alone.
  */
-export function frozenBaseFiles(c: CheckpointContents): Map<string, Uint8Array> {
-  return modelFolderFiles(c, c.weights, 'as stored');
+export function frozenBaseFiles(c: Pick<CheckpointContents, 'config' | 'weights' | 'rawFiles' | 'storedDtypes'>): Map<string, Uint8Array> {
+  return modelFolderFiles({ ...c, dtype: 'F32' }, c.weights, 'as stored');
 }
 
 /** sha256 (hex) of the base's model.safetensors as frozenBaseFiles writes it: the same weights, stored the same way, give the same hash. */
@@ -120,7 +120,7 @@ export async function baseContentHash(files: ReadonlyMap<string, Uint8Array>): P
 const MODEL_WEIGHTS = 'model.safetensors';
 
 /** The tensors of the model and its adapter by name, with their shapes; shapeOf for the optimiser's moments. */
-function tensorsOf(c: CheckpointContents) {
+function tensorsOf(c: Pick<CheckpointContents, 'config' | 'adapter'>) {
   const specs = [...parameterSpecs(c.config), ...(c.adapter ? loraSpecs(c.config, c.adapter.settings) : [])];
   const shapes = new Map(specs.map((s) => [s.name, s.shape]));
   const shapeOf = (name: string) => {
@@ -138,7 +138,7 @@ function tensorsOf(c: CheckpointContents) {
  * 'as stored' (LoRA: they did not train; a merge keeps the base's precision), or as 'trained'
  * weights in c.dtype. config.json's torch_dtype says what the file holds.
  */
-function modelFolderFiles(c: CheckpointContents, weights: ReadonlyMap<string, Float32Array>, precision: 'as stored' | 'trained'): Map<string, Uint8Array> {
+function modelFolderFiles(c: Pick<CheckpointContents, 'config' | 'rawFiles' | 'dtype' | 'storedDtypes' | 'adapter'>, weights: ReadonlyMap<string, Float32Array>, precision: 'as stored' | 'trained'): Map<string, Uint8Array> {
   const dtypeOf = (name: string) => (precision === 'trained' ? c.dtype : (c.storedDtypes.get(name) ?? c.dtype));
   const files = new Map<string, Uint8Array>(c.rawFiles);
   if (!files.has('generation_config.json')) {
@@ -179,9 +179,14 @@ function losslessDtype(weights: ReadonlyMap<string, Float32Array>): SafetensorsD
 }
 
 export function checkpointZip(c: CheckpointContents): Uint8Array {
+  return folderZip(checkpointFiles(c));
+}
+
+/** A folder's files as one zip. */
+export function folderZip(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
   // Safetensors barely compress; storing them keeps export fast in the page.
   const entries: Record<string, [Uint8Array, { level: 0 | 6 }]> = {};
-  for (const [name, bytes] of checkpointFiles(c)) entries[name] = [bytes, { level: name.endsWith('.safetensors') ? 0 : 6 }];
+  for (const [name, bytes] of files) entries[name] = [bytes, { level: name.endsWith('.safetensors') ? 0 : 6 }];
   return zipSync(entries);
 }
 

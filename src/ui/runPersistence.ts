@@ -2,12 +2,14 @@
 // run's record (store "runs", key = run id), rewritten after each step, and its last checkpoint
 // (store "checkpoints", same key), written only when the worker makes one. The record is small
 // (settings, metrics, evaluations, the latest rollouts); the checkpoint holds the weights and the
-// optimiser state. A record whose status is still "running" or "paused" when the page opens
+// optimiser state; a LoRA run's holds the adapter and its moments alone, its frozen base kept once
+// (store "bases", key = the base's content hash) however many autosaves and runs lean on it, and
+// deleted with the last checkpoint that does. A record whose status is still "running" or "paused" when the page opens
 // belongs to a run the page lost (a reload, a closed tab): it resumes from its checkpoint.
 import { labStorage } from '../data/storage.ts';
 import { parseRlConfig, type RlConfig } from '../rl/config.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
-import type { EvalPoint, RolloutView, RunState } from '../worker/protocol.ts';
+import type { EvalPoint, FrozenBase, RolloutView, RunState } from '../worker/protocol.ts';
 
 export interface StoredCheckpointRef {
   step: number;
@@ -47,10 +49,20 @@ export interface StoredCheckpoint {
   bytes: ArrayBuffer;
   fileName: string;
   step: number;
+  /** A LoRA run's: the frozen base its adapter goes on, kept in the store "bases"; null when the bytes hold the whole model. */
+  base: FrozenBase | null;
+}
+
+/** A LoRA run's frozen base: a zip of its model folder (frozenBaseFiles), under its content hash. */
+interface StoredBase {
+  version: 1;
+  label: string;
+  files: ArrayBuffer;
 }
 
 const runsStore = () => labStorage().store<unknown>('runs');
 const checkpointsStore = () => labStorage().store<unknown>('checkpoints');
+const basesStore = () => labStorage().store<unknown>('bases');
 
 export function newRunId(now = new Date()): string {
   return `run-${now.toISOString()}-${Math.random().toString(36).slice(2, 8)}`;
@@ -128,9 +140,16 @@ export function saveRun(run: StoredRun): Promise<void> {
   return queued(() => runsStore().put(run.id, copy));
 }
 
-/** Keeps a run's checkpoint (replacing the one before), then the record that names it. */
-export function saveRunCheckpoint(run: StoredRun, checkpoint: StoredCheckpoint): Promise<void> {
+/**
+ * Keeps a run's checkpoint (replacing the one before), then the record that names it. `baseFiles`:
+ * the frozen base the checkpoint names, when the worker sent it (once per run); kept unless it is already.
+ */
+export function saveRunCheckpoint(run: StoredRun, checkpoint: StoredCheckpoint, baseFiles: ArrayBuffer | null = null): Promise<void> {
   return queued(async () => {
+    if (checkpoint.base && baseFiles && !(await basesStore().get(checkpoint.base.sha256))) {
+      const base: StoredBase = { version: 1, label: checkpoint.base.label, files: baseFiles };
+      await basesStore().put(checkpoint.base.sha256, base);
+    }
     await checkpointsStore().put(run.id, checkpoint);
     await runsStore().put(run.id, { ...run, updatedAt: new Date().toISOString() });
   });
@@ -146,15 +165,26 @@ export async function storedRuns(): Promise<StoredRun[]> {
 export async function storedCheckpoint(id: string): Promise<StoredCheckpoint | null> {
   await writes;
   const value = (await checkpointsStore().get(id)) as Partial<StoredCheckpoint> | undefined;
-  return value && value.version === 2 && value.bytes instanceof ArrayBuffer && typeof value.fileName === 'string' && typeof value.step === 'number'
-    ? (value as StoredCheckpoint)
-    : null;
+  if (!value || value.version !== 2 || !(value.bytes instanceof ArrayBuffer) || typeof value.fileName !== 'string' || typeof value.step !== 'number') return null;
+  // Checkpoints kept before LoRA autosaves left their base out hold the whole model.
+  const base = value.base && typeof value.base.sha256 === 'string' ? { sha256: value.base.sha256, label: String(value.base.label ?? '') } : null;
+  return { version: 2, bytes: value.bytes, fileName: value.fileName, step: value.step, base };
+}
+
+/** The files of a frozen base kept under its content hash (a zip); null when it is no longer kept. */
+export async function storedBaseFiles(sha256: string): Promise<ArrayBuffer | null> {
+  await writes;
+  const value = (await basesStore().get(sha256)) as Partial<StoredBase> | undefined;
+  return value?.version === 1 && value.files instanceof ArrayBuffer ? value.files : null;
 }
 
 export function deleteRun(id: string): Promise<void> {
   return queued(async () => {
     await checkpointsStore().delete(id);
     await runsStore().delete(id);
+    // A base no checkpoint leans on any more goes with the last one that did.
+    const named = new Set(((await checkpointsStore().getAll()) as Partial<StoredCheckpoint>[]).map((c) => c.base?.sha256));
+    for (const sha256 of await basesStore().keys()) if (!named.has(sha256)) await basesStore().delete(sha256);
   });
 }
 

@@ -13,6 +13,8 @@ import type { RlConfig } from '../rl/config.ts';
 import type { EvalReport } from '../rl/evaluation.ts';
 import type { StepMetrics } from '../rl/metrics.ts';
 import type { RunPhase } from '../rl/runProgress.ts';
+import type { RecipeModel } from '../rl/recipes.ts';
+import type { StepEstimate } from '../rl/stepEstimate.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -44,8 +46,14 @@ export type WorkerRequestBody =
    * instead of starting at step 0. `evalLimit`: held-out prompts evaluated at most (0 for none),
    * a stratified subset. `attacks`: the evaluations before and after training also put the
    * held-out harmful prompts in every jailbreak template (src/rl/attacks.ts; never trained on).
+   * `recipe`: the recipe the settings started from (src/rl/recipes.ts), for the run card.
    */
-  | { type: 'start'; config: RlConfig; train: PromptRow[]; eval: PromptRow[]; evalLimit: number; dataset: string; heldOut: HeldOutChoice; resume: boolean; attacks: boolean }
+  | { type: 'start'; config: RlConfig; train: PromptRow[]; eval: PromptRow[]; evalLimit: number; dataset: string; heldOut: HeldOutChoice; resume: boolean; attacks: boolean; recipe?: string | null }
+  /**
+   * How long a step of `config` will take on the loaded model: a short calibration on a one-layer
+   * slice (src/rl/stepEstimate.ts), answered with an `estimate` event, or an `error` of area "plan".
+   */
+  | { type: 'estimate'; config: RlConfig }
   /**
    * One of the user's ONNX models, its files picked by the user: the helpfulness scorer "onnx"'s
    * reward model (.onnx, tokenizer.json, tokenizer_config.json) or the "onnx" refusal judge's
@@ -89,6 +97,8 @@ export interface ModelSummary {
   warnings: string[];
   /** The run recorded in a checkpoint's alphaalign_run.json, when the files are a checkpoint. */
   run: CheckpointRun | null;
+  /** What the recipes need of the model (src/rl/recipes.ts): the page picks and plans its recipe from it. */
+  recipeModel: RecipeModel;
 }
 
 export interface CheckpointRun {
@@ -145,6 +155,8 @@ export type WorkerEventBody =
   /** One model file's download: bytes so far of its Content-Length (null when the server gave none). */
   | { type: 'downloadProgress'; file: string; received: number; total: number | null }
   | { type: 'plan'; plan: MemoryPlan; shape: RunShape }
+  /** The step-time estimate for `config` (the estimate request's). */
+  | { type: 'estimate'; config: RlConfig; estimate: StepEstimate }
   | { type: 'loaded'; model: ModelSummary }
   /** One of the user's ONNX models is ready (loadOnnxModel's). */
   | { type: 'onnxModel'; role: OnnxModelRole; label: string }

@@ -24,6 +24,8 @@ import { fetchRefusalClassifier, REFUSAL_CLASSIFIER_FILE, type RefusalClassifier
 import type { RefusalModel } from '../rl/refusalJudge.ts';
 import { buildPolicy, evalSettings, fittingPrompts, resumeTrainer, runCheckpoint, sha256Hex, type FittingPrompts } from '../rl/runSetup.ts';
 import { evaluatingPhase, type RunPhase } from '../rl/runProgress.ts';
+import { recipeModel } from '../rl/recipes.ts';
+import { estimateStepTime } from '../rl/stepEstimate.ts';
 import { promptsForStep } from '../rl/schedule.ts';
 import { AlphaAlignTrainer, type HelpfulnessModel, type Rollout } from '../rl/trainer.ts';
 import { checkpointZip, loadCheckpoint, zipSource, type LoadedCheckpoint } from '../train/checkpoint.ts';
@@ -65,6 +67,8 @@ interface Session {
   datasetSha: string;
   /** How the held-out split came about, and how much of it the run evaluates: for the run card. */
   heldOut: HeldOutRecord;
+  /** The recipe the settings started from (src/rl/recipes.ts), for the run card; null when none was. */
+  recipe: string | null;
   state: RunState;
   /** The state the page was last told: it lags `state` while a pause or a stop waits for the step in flight. */
   reportedState: RunState;
@@ -237,6 +241,7 @@ async function load(spec: ModelSourceSpec, config: RlConfig): Promise<void> {
         hasAdapter: checkpoint.adapter !== null,
         warnings: checkpoint.warnings,
         run: checkpointRun(checkpoint),
+        recipeModel: recipeModel(c, checkpoint.dtype, checkpoint.tokenizer, checkpoint.run),
       },
     });
   } catch (error) {
@@ -317,7 +322,7 @@ async function saveCheckpoint(s: Session, reason: 'export' | 'autosave'): Promis
     datasetSha256: s.datasetSha,
     metrics: s.history,
     eval: last && last.step === s.trainer.step ? last.report : null,
-    extra: { baseModel: loaded?.label ?? '', held_out: s.heldOut, eval_before: s.evalHistory.find((p) => p.step === 0)?.report ?? null, eval_history: s.evalHistory },
+    extra: { baseModel: loaded?.label ?? '', held_out: s.heldOut, recipe: s.recipe, eval_before: s.evalHistory.find((p) => p.step === 0)?.report ?? null, eval_history: s.evalHistory },
   });
   const bytes = checkpointZip(contents);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -348,6 +353,7 @@ async function start(
   heldOut: HeldOutChoice,
   resume: boolean,
   attacks: boolean,
+  recipe: string | null,
 ): Promise<void> {
   if (!loaded) {
     post({ type: 'error', area: 'train', message: 'no model is loaded', recovery: 'Load the demo model or your own in the Model panel first.' });
@@ -413,6 +419,7 @@ async function start(
       dataset,
       datasetSha: await sha256Hex(trainRows.map((r) => `${r.id}\t${r.label}\t${r.prompt}`).join('\n')),
       heldOut: heldOutRecord(heldOut, evalRows.length, held.length),
+      recipe,
       state: 'running',
       reportedState: 'running',
       wake: null,
@@ -594,8 +601,21 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
         await reportPlan(loaded.checkpoint.config, message.config).catch((error: unknown) => fail('plan', error, 'Check the settings.'));
       });
       return;
+    case 'estimate':
+      enqueue(async () => {
+        if (!loaded) {
+          post({ type: 'error', area: 'plan', message: 'no model is loaded to estimate a step for', recovery: 'Load the demo model or your own in the Model panel first.' });
+          return;
+        }
+        const { checkpoint } = loaded;
+        const model = recipeModel(checkpoint.config, checkpoint.dtype, checkpoint.tokenizer, checkpoint.run);
+        await estimateStepTime(await gpu(), model, message.config)
+          .then((estimate) => post({ type: 'estimate', config: message.config, estimate }))
+          .catch((error: unknown) => fail('plan', error, 'The step time could not be estimated; training still works. Check the settings.'));
+      });
+      return;
     case 'start':
-      enqueue(() => start(message.config, message.train, message.eval, message.evalLimit, message.dataset, message.heldOut, message.resume, message.attacks));
+      enqueue(() => start(message.config, message.train, message.eval, message.evalLimit, message.dataset, message.heldOut, message.resume, message.attacks, message.recipe ?? null));
       return;
     case 'loadOnnxModel':
       enqueue(() => loadOnnxModel(message.role, message.files, message.label));

@@ -21,7 +21,7 @@ describe('the in-memory storage backend', () => {
     expect(await runs.get('a')).toBeUndefined();
     await runs.clear();
     expect(await runs.keys()).toEqual([]);
-    expect(STORE_NAMES).toEqual(['datasets', 'settings', 'configs', 'runs', 'checkpoints']);
+    expect(STORE_NAMES).toEqual(['datasets', 'settings', 'configs', 'runs', 'checkpoints', 'bases']);
   });
 });
 

@@ -57,7 +57,7 @@ describe('the run history store', () => {
 
     useMetricsStore.getState().add(metrics(1));
     send({ type: 'step', metrics: metrics(1), rollouts: [] });
-    send({ type: 'checkpoint', reason: 'autosave', bytes: new Uint8Array([7, 8]).buffer, step: 1, fileName: 'alphaalign-step-1.zip' });
+    send({ type: 'checkpoint', reason: 'autosave', bytes: new Uint8Array([7, 8]).buffer, step: 1, fileName: 'alphaalign-step-1.zip', base: null });
     useMetricsStore.getState().add(metrics(2));
     send({ type: 'step', metrics: metrics(2), rollouts: [] });
     await settle();

@@ -12,6 +12,7 @@ import {
   reviveStoredRun,
   saveRun,
   saveRunCheckpoint,
+  storedBaseFiles,
   storedCheckpoint,
   storedRuns,
   type StoredRun,
@@ -44,11 +45,31 @@ function run(id: string, startedAt: string, patch: Partial<StoredRun> = {}): Sto
 describe('stored runs', () => {
   beforeEach(() => setLabStorage(memoryBackend()));
 
+  it("keeps a LoRA run's frozen base once, however many autosaves and runs name it, and lets it go with the last", async () => {
+    const base = { sha256: 'ab'.repeat(32), label: 'Qwen/Qwen2.5-0.5B-Instruct' };
+    const baseFiles = new Uint8Array(1000).fill(7).buffer;
+    const autosave = (step: number) => ({ version: 2 as const, bytes: new Uint8Array([step]).buffer, fileName: `alphaalign-step-${step}-adapter.zip`, step, base });
+    const a = run('a', '2026-01-01T00:00:00.000Z');
+    const b = run('b', '2026-02-01T00:00:00.000Z');
+    await saveRunCheckpoint(a, autosave(1), baseFiles);
+    await saveRunCheckpoint(a, autosave(2), null);
+    await saveRunCheckpoint(b, autosave(1), new Uint8Array(1000).fill(9).buffer);
+    // One base under its hash, the first sent; each autosave only its own bytes.
+    expect(await labStorage().store('bases').keys()).toEqual([base.sha256]);
+    expect(new Uint8Array((await storedBaseFiles(base.sha256))!)[0]).toBe(7);
+    expect(await storedCheckpoint('a')).toMatchObject({ step: 2, base });
+    expect((await storedCheckpoint('a'))!.bytes.byteLength).toBe(1);
+    await deleteRun('a');
+    expect(await storedBaseFiles(base.sha256)).not.toBeNull();
+    await deleteRun('b');
+    expect(await storedBaseFiles(base.sha256)).toBeNull();
+  });
+
   it('keeps records and checkpoints, lists newest first, deletes both', async () => {
     const old = run('a', '2026-01-01T00:00:00.000Z', { status: 'finished', step: 6 });
     const recent = run('b', '2026-02-01T00:00:00.000Z');
     await saveRun(old);
-    await saveRunCheckpoint({ ...recent, checkpoint: { step: 1, fileName: 'alphaalign-step-1.zip', savedAt: '' } }, { version: 2, bytes: new Uint8Array([1, 2, 3]).buffer, fileName: 'alphaalign-step-1.zip', step: 1 });
+    await saveRunCheckpoint({ ...recent, checkpoint: { step: 1, fileName: 'alphaalign-step-1.zip', savedAt: '' } }, { version: 2, bytes: new Uint8Array([1, 2, 3]).buffer, fileName: 'alphaalign-step-1.zip', step: 1, base: null });
     const runs = await storedRuns();
     expect(runs.map((r) => r.id)).toEqual(['b', 'a']);
     expect(runs[0]!.checkpoint?.step).toBe(1);

@@ -91,7 +91,7 @@ describe('the training worker answers every request of a run', () => {
     send({ type: 'pause' });
     expect((await eventMatching('runState', paused, () => true, 5_000)).state).toBe('paused');
     const exported = events.length;
-    send({ type: 'export' });
+    send({ type: 'export', adapter: 'alone' });
     expect((await eventMatching('checkpoint', exported, (e) => e.reason === 'export', 30_000)).step).toBe(1);
     send({ type: 'resume' });
     await eventMatching('runState', exported, (e) => e.state === 'finished');
@@ -104,7 +104,7 @@ describe('the training worker answers every request of a run', () => {
       // The closing evaluation is the one at the last step; the request lands while it runs.
       if (event.type === 'evalProgress' && event.step === 1 && askedAt < 0) {
         askedAt = events.length; // the index of the events after this one
-        send({ type: 'export' });
+        send({ type: 'export', adapter: 'alone' });
       }
     };
     send(startRun(1));

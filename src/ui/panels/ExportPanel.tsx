@@ -21,17 +21,26 @@ export function ExportPanel() {
   const state = useRunStore((s) => s.state);
   const loading = useModelStore((s) => s.status === 'loading');
   const hasRun = state !== 'idle' && state !== 'starting';
+  const lora = useRunStore((s) => s.config?.finetune.kind === 'lora');
   return (
     <section className="panel" aria-labelledby="export-heading">
       <h2 id="export-heading">Export</h2>
       <p className="muted small">
         The checkpoint is a zip of a Hugging Face model folder (config.json, model.safetensors, tokenizer files) plus alphaalign_run.json and
-        optimizer.safetensors, so a run resumes exactly here or in <code>npm run lab -- train --resume</code>.
+        optimizer.safetensors, so a run resumes exactly here or in <code>npm run lab -- train --resume</code>. Weights that did not train stay in
+        the precision the model came in (a bf16 base stays bf16); config.json's torch_dtype says which.
+        {lora &&
+          ' A LoRA run downloads its adapter alone, in PEFT\'s layout (adapter_config.json, adapter_model.safetensors: what TRL and PEFT load on the base model), or merged into the base, in the base\'s precision.'}
       </p>
       <div className="button-row">
-        <button type="button" data-testid="export-checkpoint" disabled={!hasRun} onClick={() => useRunStore.getState().exportCheckpoint()}>
-          Download checkpoint (.zip)
+        <button type="button" data-testid="export-checkpoint" disabled={!hasRun} onClick={() => useRunStore.getState().exportCheckpoint('alone')}>
+          {lora ? 'Download adapter (PEFT, .zip)' : 'Download checkpoint (.zip)'}
         </button>
+        {lora && (
+          <button type="button" data-testid="export-merged" disabled={!hasRun} onClick={() => useRunStore.getState().exportCheckpoint('merged')}>
+            Download merged model (.zip)
+          </button>
+        )}
         <button
           type="button"
           data-testid="export-metrics"

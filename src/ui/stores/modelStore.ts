@@ -5,7 +5,7 @@ import { parseHubReference } from '../../model/hubSource.ts';
 import type { MemoryPlan, RunShape } from '../../model/memoryPlanner.ts';
 import { DEFAULT_RL_CONFIG, type RlConfig } from '../../rl/config.ts';
 import { counted } from '../../util/plural.ts';
-import type { ModelSourceSpec, ModelSummary } from '../../worker/protocol.ts';
+import type { FrozenBase, ModelSourceSpec, ModelSummary } from '../../worker/protocol.ts';
 import { sendToWorker } from '../engine.ts';
 import { useHubSettingsStore } from './hubSettingsStore.ts';
 
@@ -44,7 +44,8 @@ interface ModelStore {
   loadFiles(files: File[]): void;
   /** A repo id, or the address of its page on huggingface.co. */
   loadHub(input: string): void;
-  importCheckpoint(file: Blob, name: string): Promise<void>;
+  /** A checkpoint zip; `base`: the frozen base a LoRA autosave's adapter goes on (its files, or null when no longer kept). */
+  importCheckpoint(file: Blob, name: string, base?: FrozenBase & { files: ArrayBuffer | null }): Promise<void>;
   /** A file's download moved on (the worker's downloadProgress event). */
   downloadProgress(download: FileDownload): void;
   clearError(): void;
@@ -92,9 +93,9 @@ export const useModelStore = create<ModelStore>((set, get) => ({
     }
     get().load({ kind: 'hub', repoId: reference?.repoId ?? input.trim(), revision: reference?.revision ?? 'main', baseUrl, token: token || null });
   },
-  async importCheckpoint(file, name) {
+  async importCheckpoint(file, name, base) {
     const bytes = await file.arrayBuffer();
-    get().load({ kind: 'zip', bytes, name }, [bytes]);
+    get().load({ kind: 'zip', bytes, name, ...(base ? { base } : {}) }, [bytes, ...(base?.files ? [base.files] : [])]);
   },
   downloadProgress(download) {
     const downloads = get().downloads;

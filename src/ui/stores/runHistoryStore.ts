@@ -11,6 +11,7 @@ import {
   restorePlan,
   saveRun,
   saveRunCheckpoint,
+  storedBaseFiles,
   storedCheckpoint,
   storedRuns,
   type RestorePlan,
@@ -82,7 +83,9 @@ export const useRunHistoryStore = create<RunHistoryStore>((set, get) => {
     const checkpoint = await storedCheckpoint(run.id);
     if (!checkpoint) return false;
     pendingLoad = { run, fileName: checkpoint.fileName, startAfter };
-    await useModelStore.getState().importCheckpoint(new Blob([checkpoint.bytes]), checkpoint.fileName);
+    // A LoRA autosave is the adapter alone: its base comes from the bases kept, or, gone, the worker says what to load.
+    const base = checkpoint.base && { ...checkpoint.base, files: await storedBaseFiles(checkpoint.base.sha256) };
+    await useModelStore.getState().importCheckpoint(new Blob([checkpoint.bytes]), checkpoint.fileName, base ?? undefined);
     return true;
   }
 
@@ -297,7 +300,8 @@ export function recordWorkerEvent(e: WorkerEvent): void {
       if (e.reason !== 'autosave' || !current) return;
       const run = { ...current, checkpoint: { step: e.step, fileName: e.fileName, savedAt: new Date().toISOString() } };
       current = run;
-      tracked(saveRunCheckpoint(run, { version: 2, bytes: e.bytes, fileName: e.fileName, step: e.step }))
+      const base = e.base && { sha256: e.base.sha256, label: e.base.label };
+      tracked(saveRunCheckpoint(run, { version: 2, bytes: e.bytes, fileName: e.fileName, step: e.step, base }, e.base?.files ?? null))
         // The list takes the record as it is by now: later steps may have been kept meanwhile.
         .then(() => history.setState({ checkpointStep: e.step, runs: history.getState().runs.map((r) => (r.id === run.id && current?.id === run.id ? current : r)) }))
         .catch((error: unknown) =>

@@ -4,11 +4,14 @@
 import { create } from 'zustand';
 import { DEFAULT_RL_CONFIG, parseRlConfig, RlConfigError, type RlConfig } from '../../rl/config.ts';
 import type { RunEstimate, RunPhase } from '../../rl/runProgress.ts';
+import { recipeSettings, type RecipeName } from '../../rl/recipes.ts';
+import type { StepEstimate } from '../../rl/stepEstimate.ts';
 import type { RunState } from '../../worker/protocol.ts';
 import { sendToWorker } from '../engine.ts';
 import { newRunId } from '../runPersistence.ts';
 import { getEvalRows, getHeldOutChoice, getTrainRows, useDatasetStore } from './datasetStore.ts';
 import { useEvalStore } from './evalStore.ts';
+import { useModelStore } from './modelStore.ts';
 import { getRewardSettings, useRewardsStore } from './rewardsStore.ts';
 
 export const DEMO_CONFIG_PATH = 'datasets/demo-config.json';
@@ -44,9 +47,23 @@ export interface RunSpeed {
   tokensPerSecond: number;
 }
 
+/** The recipe the settings start from (src/rl/recipes.ts): its name, why, and what does not fit. */
+export interface RecipeInUse {
+  name: RecipeName;
+  reason: string;
+  problem: string | null;
+}
+
 export interface RunStore {
   ready: boolean;
+  /** demo-config.json as fetched: the demo recipe. */
+  demoPreset: Record<string, unknown>;
+  /** The settings under the form: the recipe's (the demo preset before a model is loaded). */
   base: Record<string, unknown>;
+  recipe: RecipeInUse | null;
+  /** The worker's step-time estimate and the config it was made for. */
+  stepTime: { config: RlConfig; estimate: StepEstimate } | null;
+  form: FormValues;
   form: FormValues;
   /** JSON object of any other config keys (template, refusal rules, ...), applied last. */
   advanced: string;
@@ -74,6 +91,8 @@ export interface RunStore {
   setField(key: FieldKey, value: string): void;
   setAdvanced(text: string): void;
   setEvalLimit(text: string): void;
+  /** Start the settings from a recipe on the loaded model: its settings under an empty form, said with `reason`. */
+  applyRecipe(name: RecipeName, reason: string): Promise<void>;
   /** Fill the form from a config (an imported checkpoint's), so that it composes to that config again. */
   adoptConfig(config: RlConfig): void;
   /**
@@ -168,7 +187,10 @@ export const useRunStore = create<RunStore>((set, getState) => {
   let initStarted: Promise<void> | null = null;
   return {
     ready: false,
+    demoPreset: {},
     base: {},
+    recipe: null,
+    stepTime: null,
     form: formFrom(DEFAULT_RL_CONFIG),
     advanced: '',
     evalLimit: DEFAULT_EVAL_LIMIT,
@@ -202,6 +224,7 @@ export const useRunStore = create<RunStore>((set, getState) => {
           base = {};
         }
         revalidate({ base, form });
+        set({ demoPreset: base });
         set({ ready: true });
         // The reward settings live in the Rewards panel's store: follow its edits.
         useRewardsStore.subscribe(() => revalidate({}));
@@ -210,6 +233,15 @@ export const useRunStore = create<RunStore>((set, getState) => {
     setField: (key, value) => revalidate({ form: { ...getState().form, [key]: value } }),
     setAdvanced: (advanced) => revalidate({ advanced }),
     setEvalLimit: (evalLimit) => revalidate({ evalLimit }),
+    async applyRecipe(name, reason) {
+      await getState().init();
+      const { summary, adapter } = useModelStore.getState();
+      // The adapter's limits, as the worker's memory verdict takes them.
+      const limits = adapter ? { budgetBytes: adapter.budgetBytes, maxStorageBufferBindingSize: adapter.summary.limits.maxStorageBufferBindingSize ?? 2 ** 27 } : null;
+      const result = recipeSettings(name, getState().demoPreset, summary?.recipeModel ?? null, limits);
+      revalidate({ base: result.settings, form: formFrom(result.config), advanced: '' });
+      set({ recipe: { name, reason, problem: result.problem }, stepTime: null });
+    },
     adoptConfig(config) {
       const form = formFrom(config);
       // What the form cannot say (the template, the rules, LoRA's alpha, ...) goes to the advanced
@@ -247,6 +279,7 @@ export const useRunStore = create<RunStore>((set, getState) => {
         heldOut: getHeldOutChoice(),
         resume,
         attacks: useEvalStore.getState().attacks,
+        recipe: getState().recipe?.name ?? null,
       });
     },
     pause() {

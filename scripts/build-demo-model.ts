@@ -17,6 +17,7 @@ import { TextTokenizer } from '../src/model/tokenizer.ts';
 import { evaluate } from '../src/rl/evaluation.ts';
 import { DEFAULT_TEMPLATE, renderTemplate } from '../src/rl/template.ts';
 import { parseRlConfig } from '../src/rl/config.ts';
+import { DEMO_MODEL_KIND } from '../src/rl/recipes.ts';
 import { evalSettings, fittingPrompts } from '../src/rl/runSetup.ts';
 import { refusalClassifierFor } from '../src/cli/refusalClassifierFile.ts';
 import { checkpointFiles } from '../src/train/checkpoint.ts';
@@ -153,7 +154,7 @@ const files = checkpointFiles({
   dtype: 'F32',
   // Every weight trained: none is written back as a loaded file stored it.
   storedDtypes: new Map(),
-  run: { appVersion: APP_VERSION, step: steps, seed, kind: 'demo base (SFT, random refusals)', eval: report },
+  run: { appVersion: APP_VERSION, step: steps, seed, kind: DEMO_MODEL_KIND, eval: report },
 });
 mkdirSync(OUT, { recursive: true });
 for (const [name, bytes] of files) writeFileSync(`${OUT}/${name}`, bytes);

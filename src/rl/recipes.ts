@@ -6,7 +6,9 @@
 //   one file the lab already uses (the page fetches it, the command line reads it).
 // - lora: GRPO with LoRA on every linear layer, as TRL's GRPO-with-LoRA examples run it.
 // - paper: the paper's full fine-tuning (arXiv 2507.14987: veRL PPO, actor lr 1e-6, 16 prompts ×
-//   8 rollouts), its micro-batch and generation batch scaled to the memory plan.
+//   8 rollouts).
+// On a model and adapter, both pretrained recipes take the largest micro-batch and generation
+// batch the memory planner fits (it decides recomputation), or say what does not fit and the way out.
 //
 // The lab picks demo for the demo model (and checkpoints of runs made with the demo recipe) and
 // lora for any other model (recipeFor). Settings a user gives (--config, the form) go over the
@@ -156,10 +158,10 @@ const PAPER_SETTINGS = {
   finetune: { kind: 'full' },
 } as const;
 
-/** Micro-batches tried for the paper recipe, largest first: each divides its 128 sequences. */
-const PAPER_MICRO_BATCHES = [16, 8, 4, 2, 1];
-/** Generation batches tried for the paper recipe, largest first. */
-const PAPER_GENERATION_BATCHES = [32, 16, 8, 4, 2, 1];
+/** Micro-batches tried, largest first: each divides a step's sequences (64 for lora, 128 for paper). */
+const MICRO_BATCHES = [16, 8, 4, 2, 1];
+/** Generation batches tried, largest first (the config's default, 32, first). */
+const GENERATION_BATCHES = [32, 16, 8, 4, 2, 1];
 
 export interface RecipeResult {
   name: RecipeName;
@@ -195,27 +197,23 @@ function paperCompletionLength(model: RecipeModel): number {
 }
 
 /**
- * The paper recipe on this model and adapter: the largest micro-batch, then the largest
- * generation batch, that the planner fits (it chooses recomputation itself); when none fits,
- * the smallest with the planner's problem and the way out.
+ * A pretrained recipe scaled to this model and adapter: the largest micro-batch (within `largest`),
+ * then the largest generation batch, that the planner fits (it chooses recomputation itself); when
+ * none fits, the smallest, with the planner's problem and the way out.
  */
-function paperSettings(model: RecipeModel, limits: MemoryLimits): { settings: Record<string, unknown>; plan: MemoryPlan; problem: string | null } {
-  const base = { ...PAPER_SETTINGS, max_completion_length: paperCompletionLength(model) };
-  let last: { settings: Record<string, unknown>; plan: MemoryPlan } | null = null;
-  for (const micro of PAPER_MICRO_BATCHES) {
-    for (const generation of PAPER_GENERATION_BATCHES) {
+function fittedSettings(name: RecipeName, base: Record<string, unknown>, largest: number, model: RecipeModel, limits: MemoryLimits): RecipeResult {
+  let last: RecipeResult | null = null;
+  for (const micro of MICRO_BATCHES.filter((b) => b <= largest)) {
+    for (const generation of GENERATION_BATCHES) {
       const settings = { ...base, per_device_train_batch_size: micro, generation_batch_size: generation };
-      const plan = planMemory(model.config, recipeRunShape(parseRlConfig(settings), model), limits);
-      if (plan.ok) return { settings, plan, problem: null };
-      last = { settings, plan };
+      const config = parseRlConfig(settings);
+      const plan = planMemory(model.config, recipeRunShape(config, model), limits);
+      last = { name, settings, config, plan, problem: null };
+      if (plan.ok) return last;
     }
   }
-  const { settings, plan } = last!;
-  return {
-    settings,
-    plan,
-    problem: `the paper's full fine-tuning does not fit even one sequence at a time (micro-batch 1, generation batch 1, ${base.max_completion_length}-token completions). ${plan.problem} Use the lora recipe (its base stays frozen in ${model.frozenDtype}), or lower max_completion_length.`,
-  };
+  const wayOut = name === 'paper' ? `use the lora recipe (its base stays frozen in ${model.frozenDtype}), or lower max_completion_length` : 'lower max_completion_length or prompts_per_step, or use a smaller model';
+  return { ...last!, problem: `the ${name} recipe does not fit even one sequence at a time (micro-batch 1, generation batch 1). ${last!.plan!.problem} Ways out here: ${wayOut}.` };
 }
 
 /**
@@ -229,15 +227,13 @@ export function recipeSettings(name: RecipeName, demoPreset: unknown, model: Rec
     const settings = { ...(demoPreset as Record<string, unknown>) };
     return planned(name, settings, model, limits);
   }
-  if (name === 'paper' && model && limits) {
-    const { settings, plan, problem } = paperSettings(model, limits);
-    return { name, settings, config: parseRlConfig(settings), plan, problem };
-  }
   const settings: Record<string, unknown> =
     name === 'paper'
-      ? { ...PAPER_SETTINGS, per_device_train_batch_size: PAPER_MICRO_BATCHES[0], generation_batch_size: PAPER_GENERATION_BATCHES[0] }
-      : { ...LORA_SETTINGS, finetune: { ...LORA_SETTINGS.finetune, targets: [...LORA_SETTINGS.finetune.targets] }, per_device_train_batch_size: 8, generation_batch_size: 32 };
-  return planned(name, settings, model, limits);
+      ? { ...PAPER_SETTINGS, ...(model ? { max_completion_length: paperCompletionLength(model) } : {}) }
+      : { ...LORA_SETTINGS, finetune: { ...LORA_SETTINGS.finetune, targets: [...LORA_SETTINGS.finetune.targets] } };
+  const largest = name === 'paper' ? 16 : 8;
+  if (model && limits) return fittedSettings(name, settings, largest, model, limits);
+  return planned(name, { ...settings, per_device_train_batch_size: largest, generation_batch_size: GENERATION_BATCHES[0] }, null, null);
 }
 
 function planned(name: RecipeName, settings: Record<string, unknown>, model: RecipeModel | null, limits: MemoryLimits | null): RecipeResult {

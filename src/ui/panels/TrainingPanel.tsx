@@ -9,6 +9,7 @@ import { CONFIG_FIELDS, useRunStore, type FieldKey, type RunStore } from '../sto
 import { sendToWorker } from '../engine.ts';
 import { RestoredRunBanner } from './RestoredRunBanner.tsx';
 import { HeldOutWarning } from './HeldOutWarning.tsx';
+import { RecipeLine } from './RecipeLine.tsx';
 
 function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '–';
@@ -140,6 +141,7 @@ export function TrainingPanel() {
           {message}
         </p>
       ))}
+      <RecipeLine />
       <div className="button-row">
         <button
           type="button"

@@ -64,7 +64,6 @@ export interface RunStore {
   /** The worker's step-time estimate and the config it was made for. */
   stepTime: { config: RlConfig; estimate: StepEstimate } | null;
   form: FormValues;
-  form: FormValues;
   /** JSON object of any other config keys (template, refusal rules, ...), applied last. */
   advanced: string;
   /** Held-out prompts evaluated at most, before, during and after the run. */

@@ -1,4 +1,5 @@
 // Routes the training worker's events into the stores, once per page.
+import { recipeFor } from '../../rl/recipes.ts';
 import { StepPhaseTimer, stepsDoneAt } from '../../rl/runProgress.ts';
 import { counted } from '../../util/plural.ts';
 import type { WorkerEvent } from '../../worker/protocol.ts';
@@ -44,14 +45,23 @@ function handle(e: WorkerEvent): void {
     case 'plan':
       model({ plan: { plan: e.plan, shape: e.shape } });
       return;
+    case 'estimate':
+      run({ stepTime: { config: e.config, estimate: e.estimate } });
+      return;
     case 'loaded': {
       model({ status: 'ready', summary: e.model, progress: null, error: null });
       const saved = e.model.run;
+      if (!saved?.config) {
+        const { name, reason } = recipeFor(e.model.recipeModel);
+        void useRunStore.getState().applyRecipe(name, reason);
+      }
       if (saved) {
         useMetricsStore.getState().reset(saved.metrics);
         useEvalStore.getState().reset(saved.evalHistory);
         useRolloutsStore.getState().reset();
         if (saved.config) useRunStore.getState().adoptConfig(saved.config);
+        // A run's checkpoint continues with its own settings, not a recipe's.
+        if (saved.config) run({ recipe: null, stepTime: null });
         run({
           state: 'idle',
           step: saved.step,

@@ -33,8 +33,22 @@ export type ModelSourceSpec =
    * address and token; null while the address setting is not one).
    */
   | { kind: 'files'; files: File[]; label: string; hub: { baseUrl: string; token: string | null } | null }
-  /** A checkpoint zip (checkpointZip's format), e.g. an exported run to resume. */
-  | { kind: 'zip'; bytes: ArrayBuffer; name: string };
+  /**
+   * A checkpoint zip (checkpointZip's format), e.g. an exported run to resume. `base`: a LoRA run's
+   * autosave holds the adapter alone; its frozen base is kept once per run (runPersistence.ts) and
+   * comes with it, or, with `files` null when it is no longer kept, is the loaded model when that is
+   * the same base (the same content hash).
+   */
+  | { kind: 'zip'; bytes: ArrayBuffer; name: string; base?: FrozenBase & { files: ArrayBuffer | null } };
+
+/** A LoRA run's frozen base: sha256 of its model.safetensors as stored (baseContentHash), and the model's label. */
+export interface FrozenBase {
+  sha256: string;
+  label: string;
+}
+
+/** How a LoRA run's download holds its adapter: alone in PEFT's layout, or merged into the base in the base's precision. */
+export type AdapterDownload = 'alone' | 'merged';
 
 export type WorkerRequestBody =
   /** Load a model; `config` sizes the memory planner's verdict, reported before the weights load. */
@@ -69,10 +83,11 @@ export type WorkerRequestBody =
   | { type: 'stop' }
   /**
    * The current run's checkpoint zip, answered with a `checkpoint` event of reason "export", or an
-   * `error` of area "export". Asked for during a run, it comes after the step, evaluation or save in
+   * `error` of area "export". `adapter`: how a LoRA run's adapter comes (a full fine-tuning run's
+   * checkpoint holds its weights). Asked for during a run, it comes after the step, evaluation or save in
    * flight (the closing evaluation included), at once when paused.
    */
-  | { type: 'export' }
+  | { type: 'export'; adapter: AdapterDownload }
   /**
    * The page's binding cap (the GPU panel's, LAB_MAX_BINDING_MIB's twin), in bytes, or null for
    * the adapter's own limit: the device the worker opens for its first model works to it, storing
@@ -171,7 +186,19 @@ export type WorkerEventBody =
    * A checkpoint zip: asked for (export), or the worker's own save for the page's storage (autosave)
    * after a pause, a stop, the end, and after steps as often as it stays cheap (trainingWorker.ts).
    */
-  | { type: 'checkpoint'; reason: 'export' | 'autosave'; bytes: ArrayBuffer; step: number; fileName: string }
+  | {
+      type: 'checkpoint';
+      reason: 'export' | 'autosave';
+      bytes: ArrayBuffer;
+      step: number;
+      fileName: string;
+      /**
+       * A LoRA run's autosave holds the adapter and the optimiser state alone, on this frozen base;
+       * `files` (a zip of frozenBaseFiles) comes with the first autosave of the run in this worker,
+       * for the page to keep once, and is null after. Null for a full fine-tuning run and exports.
+       */
+      base: (FrozenBase & { files: ArrayBuffer | null }) | null;
+    }
   | { type: 'error'; area: ErrorArea; message: string; recovery: string };
 
 export type WorkerEvent = WorkerEventBody & { v: typeof PROTOCOL_VERSION };

@@ -4,13 +4,13 @@
 /// <reference lib="webworker" />
 import type { PromptRow } from '../data/schema.ts';
 import { heldOutRecord, stratifiedSubset, type HeldOutChoice, type HeldOutRecord } from '../data/splits.ts';
-import { onHubBaseIfBareAdapter } from '../export/adapterSource.ts';
+import { adapterOverBase, onHubBaseIfBareAdapter } from '../export/adapterSource.ts';
 import { NoAdapterError } from '../gpu/adapter.ts';
 import { createBrowserGpu } from '../gpu/browser.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import { droppedFilesSource } from '../model/browserFiles.ts';
 import { parseModelConfig, type ModelConfig } from '../model/config.ts';
-import { loadFailureRecovery, readJson, type ModelFileSource } from '../model/files.ts';
+import { loadFailureRecovery, memorySource, ModelFileError, readJson, type ModelFileSource } from '../model/files.ts';
 import { hubSource } from '../model/hubSource.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { MemoryPlanError, planMemory, type RunShape } from '../model/memoryPlanner.ts';
@@ -28,10 +28,10 @@ import { recipeModel } from '../rl/recipes.ts';
 import { estimateStepTime } from '../rl/stepEstimate.ts';
 import { promptsForStep } from '../rl/schedule.ts';
 import { AlphaAlignTrainer, type HelpfulnessModel, type Rollout } from '../rl/trainer.ts';
-import { checkpointZip, loadCheckpoint, zipSource, type LoadedCheckpoint } from '../train/checkpoint.ts';
+import { baseContentHash, checkpointZip, folderZip, frozenBaseFiles, loadCheckpoint, zipSource, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { NonFiniteError } from '../train/lmTrainer.ts';
 import { throttledDownloadProgress } from './downloadProgress.ts';
-import { event, PROTOCOL_VERSION, type CheckpointRun, type ErrorArea, type EvalPoint, type ModelSourceSpec, type OnnxModelRole, type RolloutView, type RunState, type WorkerEventBody, type WorkerRequest } from './protocol.ts';
+import { event, PROTOCOL_VERSION, type AdapterDownload, type CheckpointRun, type FrozenBase, type ErrorArea, type EvalPoint, type ModelSourceSpec, type OnnxModelRole, type RolloutView, type RunState, type WorkerEventBody, type WorkerRequest } from './protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -79,8 +79,10 @@ interface Session {
    * its own, so an export is answered by the loop at its next safe point rather than beside a step.
    */
   looping: boolean;
-  /** An export asked for while the loop was busy: it answers after the step, evaluation or save in flight. */
-  exportRequested: boolean;
+  /** An export asked for while the loop was busy (how a LoRA run's adapter comes): it answers after the step, evaluation or save in flight. */
+  exportRequested: AdapterDownload | null;
+  /** A LoRA run's frozen base, once its files went to the page with an autosave: later autosaves only name it. */
+  frozenBase: FrozenBase | null;
   /** The last checkpoint sent for the page's storage: its step, when it was done and what it took (ms). */
   lastAutosave: { step: number; doneAt: number; tookMs: number } | null;
 }
@@ -153,9 +155,31 @@ async function sourceOf(spec: ModelSourceSpec): Promise<ModelFileSource> {
       return hubSource(spec.repoId, { revision: spec.revision, baseUrl: spec.baseUrl, token: spec.token, onBytes });
     case 'files':
       return onHubBaseIfBareAdapter(droppedFilesSource(spec.files, spec.label), spec.hub && { ...spec.hub, onBytes });
-    case 'zip':
-      return zipSource(new Uint8Array(spec.bytes), spec.name);
+    case 'zip': {
+      const checkpoint = zipSource(new Uint8Array(spec.bytes), spec.name);
+      // Labelled as the checkpoint: the page knows its stored run's load by that name.
+      return spec.base ? { ...adapterOverBase(checkpoint, await frozenBaseSource(spec.base, spec.name)), label: spec.name } : checkpoint;
+    }
   }
+}
+
+/**
+ * The frozen base a LoRA autosave holds its adapter on: the files the page kept, or, when it no
+ * longer keeps them, the loaded model if it is that base (the same content hash).
+ */
+async function frozenBaseSource(base: FrozenBase & { files: ArrayBuffer | null }, checkpointName: string): Promise<ModelFileSource> {
+  if (base.files) return zipSource(new Uint8Array(base.files), base.label);
+  const current = loaded && frozenBaseFiles(loaded.checkpoint);
+  if (current && (await baseContentHash(current)) === base.sha256) return memorySource(loaded!.label, current);
+  throw new ModelFileError(
+    `${checkpointName} holds a LoRA adapter on ${base.label || 'a base model'} (model.safetensors sha256 ${base.sha256.slice(0, 12)}…), whose weights this browser no longer keeps: ` +
+      `load ${base.label || 'that model'} in the Model panel, then load this checkpoint again`,
+  );
+}
+
+/** The bytes in an ArrayBuffer of their own, to transfer to the page. */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
 function runShape(model: ModelConfig, config: RlConfig, seqLen?: number): RunShape {
@@ -312,7 +336,8 @@ async function runEval(s: Session, attacks = false): Promise<EvalReport | null> 
   return report;
 }
 
-async function saveCheckpoint(s: Session, reason: 'export' | 'autosave'): Promise<void> {
+async function saveCheckpoint(s: Session, save: { reason: 'autosave' } | { reason: 'export'; adapter: AdapterDownload }): Promise<void> {
+  const { reason } = save;
   if (reason === 'autosave' && s.lastAutosave?.step === s.trainer.step) return;
   const begun = performance.now();
   const last = s.evalHistory.at(-1);
@@ -324,9 +349,26 @@ async function saveCheckpoint(s: Session, reason: 'export' | 'autosave'): Promis
     eval: last && last.step === s.trainer.step ? last.report : null,
     extra: { baseModel: loaded?.label ?? '', held_out: s.heldOut, recipe: s.recipe, eval_before: s.evalHistory.find((p) => p.step === 0)?.report ?? null, eval_history: s.evalHistory },
   });
-  const bytes = checkpointZip(contents);
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  post({ type: 'checkpoint', reason, bytes: buffer, step: s.trainer.step, fileName: `alphaalign-step-${s.trainer.step}.zip` }, [buffer]);
+  // A LoRA run's autosave keeps the adapter and its moments alone: the frozen base, the bulk of the
+  // bytes and the same at every step, goes to the page once per run, named by its content hash.
+  const lora = contents.adapter;
+  const layout = lora ? (save.reason === 'autosave' ? 'alone' : save.adapter) : null;
+  let base: (FrozenBase & { files: ArrayBuffer | null }) | null = null;
+  if (layout === 'alone' && reason === 'autosave') {
+    let files: ArrayBuffer | null = null;
+    if (!s.frozenBase) {
+      const baseFiles = frozenBaseFiles(contents);
+      s.frozenBase = { sha256: await baseContentHash(baseFiles), label: loaded?.label ?? '' };
+      files = ownBuffer(folderZip(baseFiles));
+    }
+    base = { ...s.frozenBase, files };
+  }
+  const buffer = ownBuffer(
+    checkpointZip(lora && layout ? { ...contents, adapter: { ...lora, layout }, run: { ...contents.run, ...(base ? { base_sha256: base.sha256 } : {}) } } : contents),
+  );
+  const suffix = layout === 'alone' ? '-adapter' : layout === 'merged' ? '-merged' : '';
+  const fileName = `alphaalign-step-${s.trainer.step}${suffix}.zip`;
+  post({ type: 'checkpoint', reason, bytes: buffer, step: s.trainer.step, fileName, base }, [buffer, ...(base?.files ? [base.files] : [])]);
   if (reason === 'autosave') s.lastAutosave = { step: s.trainer.step, doneAt: performance.now(), tookMs: performance.now() - begun };
 }
 
@@ -424,7 +466,8 @@ async function start(
       reportedState: 'running',
       wake: null,
       looping: true,
-      exportRequested: false,
+      exportRequested: null,
+      frozenBase: null,
       lastAutosave: null,
     };
     if (trainer.step >= config.max_steps) {
@@ -454,7 +497,7 @@ async function loop(s: Session): Promise<void> {
     while (trainer.step < config.max_steps) {
       if (s.state === 'paused') {
         setState(s, 'paused');
-        await saveCheckpoint(s, 'autosave');
+        await saveCheckpoint(s, { reason: 'autosave' });
         // Paused, the loop still answers exports, until a resume or a stop.
         while (s.state === 'paused') {
           if (s.exportRequested) await answerExport(s);
@@ -467,7 +510,7 @@ async function loop(s: Session): Promise<void> {
       post({ type: 'step', metrics, rollouts: rollouts.map((r) => rolloutView(metrics.step, r)) });
       if (config.eval_steps > 0 && trainer.step % config.eval_steps === 0 && trainer.step < config.max_steps) await runEval(s);
       await answerExport(s);
-      if (trainer.step < config.max_steps && autosaveDue(s, performance.now())) await saveCheckpoint(s, 'autosave');
+      if (trainer.step < config.max_steps && autosaveDue(s, performance.now())) await saveCheckpoint(s, { reason: 'autosave' });
       reportState(s);
     }
     if (s.state !== 'stopped') {
@@ -476,7 +519,7 @@ async function loop(s: Session): Promise<void> {
     } else {
       setState(s, 'stopped');
     }
-    await saveCheckpoint(s, 'autosave');
+    await saveCheckpoint(s, { reason: 'autosave' });
   } catch (error) {
     s.state = 'stopped';
     if (error instanceof NonFiniteError) {
@@ -484,7 +527,7 @@ async function loop(s: Session): Promise<void> {
       fail('train', error, `The run stopped at step ${trainer.step} with its last good weights saved; lower learning_rate or max_grad_norm and resume from the saved checkpoint.`);
       setState(s, 'stopped');
       try {
-        await saveCheckpoint(s, 'autosave');
+        await saveCheckpoint(s, { reason: 'autosave' });
       } catch (saveError) {
         fail('export', saveError, 'The weights are still in the worker: try Export.');
       }
@@ -506,10 +549,11 @@ async function untilWoken(s: Session): Promise<void> {
 
 /** Answers an export asked for while the loop was busy, with the checkpoint of its last finished step or what went wrong. */
 async function answerExport(s: Session): Promise<void> {
-  if (!s.exportRequested) return;
-  s.exportRequested = false;
+  const adapter = s.exportRequested;
+  if (!adapter) return;
+  s.exportRequested = null;
   try {
-    await saveCheckpoint(s, 'export');
+    await saveCheckpoint(s, { reason: 'export', adapter });
   } catch (error) {
     fail('export', error, 'Try again after the current step.');
   }
@@ -560,13 +604,13 @@ async function loadOnnxModel(role: OnnxModelRole, files: File[], label: string):
   }
 }
 
-async function exportCheckpoint(): Promise<void> {
+async function exportCheckpoint(adapter: AdapterDownload): Promise<void> {
   const s = session;
   if (!s) {
     post({ type: 'error', area: 'export', message: 'there is no trained model to export yet', recovery: 'Start a run; its checkpoint can be exported at any step.' });
     return;
   }
-  s.exportRequested = true;
+  s.exportRequested = adapter;
   if (s.looping) {
     // The loop answers it after the step, evaluation or save in flight, or at once when paused.
     s.wake?.();
@@ -623,7 +667,7 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
     case 'export':
       // In turn with loads and starts, which let go of the run's buffers; during a run the loop
       // answers it, with the checkpoint of the last finished step.
-      enqueue(exportCheckpoint);
+      enqueue(() => exportCheckpoint(message.adapter));
       return;
     case 'bindingCap':
       maxBindingBytes = message.bytes ?? undefined;

@@ -6,7 +6,7 @@ import { DEFAULT_RL_CONFIG, parseRlConfig, RlConfigError, type RlConfig } from '
 import type { RunEstimate, RunPhase } from '../../rl/runProgress.ts';
 import { recipeSettings, type RecipeName } from '../../rl/recipes.ts';
 import type { StepEstimate } from '../../rl/stepEstimate.ts';
-import type { RunState } from '../../worker/protocol.ts';
+import type { AdapterDownload, RunState } from '../../worker/protocol.ts';
 import { sendToWorker } from '../engine.ts';
 import { newRunId } from '../runPersistence.ts';
 import { getEvalRows, getHeldOutChoice, getTrainRows, useDatasetStore } from './datasetStore.ts';
@@ -105,7 +105,8 @@ export interface RunStore {
   pause(): void;
   resume(): void;
   stop(): void;
-  exportCheckpoint(): void;
+  /** The run's checkpoint as a download; a LoRA run's with its adapter alone (PEFT) or merged into the base. */
+  exportCheckpoint(adapter: AdapterDownload): void;
 }
 
 function get(obj: Record<string, unknown>, path: string): unknown {
@@ -290,6 +291,6 @@ export const useRunStore = create<RunStore>((set, getState) => {
       set({ pending: 'stop' });
       sendToWorker({ type: 'stop' });
     },
-    exportCheckpoint: () => sendToWorker({ type: 'export' }),
+    exportCheckpoint: (adapter) => sendToWorker({ type: 'export', adapter }),
   };
 });

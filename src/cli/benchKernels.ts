@@ -176,7 +176,8 @@ export async function benchKernels(gpu: Gpu, options: KernelBenchOptions = {}): 
   for (const s of sizes) {
     for (const layout of layouts) {
       const chosen = chooseMatmulKernel(gpu, s, s, s, layout);
-      const kernels = which === 'all' ? matmulCandidates(gpu, s, s, s, layout) : [chosen];
+      // 'all' includes the kernels a CPU adapter's tuning passes over, to show what they would do.
+      const kernels = which === 'all' ? matmulCandidates(gpu, s, s, s, layout, 'gpu') : [chosen];
       const { ours, tfjs } = await timeMatmulKernels(gpu, s, s, s, layout, kernels, repeats);
       const flop = 2 * s * s * s;
       const tfjsGflops = flop / tfjs / 1e9;

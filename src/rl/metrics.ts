@@ -145,9 +145,15 @@ export function noLearningSignalCauses(m: StepMetrics, settings: LearningSignalS
 
 /** "no learning signal this step: …; likely causes: …", or null for a step that learned. */
 export function noLearningSignalNote(m: StepMetrics, settings: LearningSignalSettings): string | null {
+  const why = noLearningSignalReasons(m, settings);
+  return why === null ? null : `no learning signal this step: ${why}`;
+}
+
+/** What noLearningSignalNote says after its heading: what was seen, and the likely causes. */
+export function noLearningSignalReasons(m: StepMetrics, settings: LearningSignalSettings): string | null {
   if (!m.no_learning_signal) return null;
   const what = m.no_learning_signal === 'equal_rewards' ? "every prompt's completions got equal rewards (frac_reward_zero_std 1)" : 'the gradient norm is 0';
-  return `no learning signal this step: ${what}; likely causes: ${noLearningSignalCauses(m, settings).join('; ')}`;
+  return `${what}; likely causes: ${noLearningSignalCauses(m, settings).join('; ')}`;
 }
 
 /** What the trainer measures during the update and adds. */

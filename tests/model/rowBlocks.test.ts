@@ -104,7 +104,11 @@ describe.each([
     const split = await step(await cappedGpu());
     expect(split.loss).toBeCloseTo(whole.loss, 6);
     expect(split.gradNorm).toBeCloseTo(whole.gradNorm, 5);
-    for (const [param, w] of whole.weights) expectClose(split.weights.get(param)!, w, { atol: 1e-6, rtol: 1e-5 }, param);
+    // Adam divides by √v, so where |g| is near eps a gradient that differs in its last bits moves
+    // the step by a few % of lr; the two devices may pick matmul kernels that round differently
+    // (CPU adapters other than SwiftShader autotune). A row-block mistake moves it by the whole lr.
+    const atol = 0.05 * DEFAULT_OPTIMIZER.lr;
+    for (const [param, w] of whole.weights) expectClose(split.weights.get(param)!, w, { atol, rtol: 1e-5 }, param);
   });
 
   it('samples the same completions: the last rows\' logits made a block at a time', async () => {

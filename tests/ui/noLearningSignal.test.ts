@@ -31,7 +31,7 @@ describe('a step without learning signal on the page', () => {
     const history = [metrics(1, null), metrics(2, 'equal_rewards')];
     const line = renderToStaticMarkup(createElement(NoSignalLine, { last: history[1], step: 2, settings: { ...DEFAULT_RL_CONFIG, num_generations: 2 } }));
     expect(line).toContain('data-testid="train-no-signal"');
-    expect(line).toMatch(/Step 2: no learning signal this step: every prompt&#x27;s completions got equal rewards[^<]*too few completions per prompt \(num_generations 2;/);
+    expect(line).toMatch(/<summary>Step 2: no learning signal this step<\/summary>every prompt&#x27;s completions got equal rewards[^<]*too few completions per prompt \(num_generations 2;/);
     const runs = [{ id: 'a', name: 'run A', color: '#000', metrics: history, evals: [] }];
     expect(renderToStaticMarkup(createElement(NoSignalNote, { runs }))).toMatch(/data-testid="charts-no-signal"[^>]*>No learning signal[^<]*at step 2/);
     // A step that learned, or a line not yet at the flagged step, says nothing.

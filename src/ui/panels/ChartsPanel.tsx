@@ -246,10 +246,8 @@ export function NoSignalNote({ runs }: { runs: readonly ChartRun[] }) {
   const without = stepsWithoutSignal(runs);
   if (without.length === 0) return null;
   return (
-    <p className="warning-note small" data-testid="charts-no-signal">
-      No learning signal (every prompt's completions rewarded alike, or a zero gradient) at{' '}
-      {without.map((run) => `${runs.length === 1 ? '' : `${run.name}: `}step${run.steps.length === 1 ? '' : 's'} ${run.steps.join(', ')}`).join('; ')}: their rewards gave the policy
-      nothing to learn from. Hover a step for its values.
+    <p className="warning-note small" data-testid="charts-no-signal" title="Every prompt's completions were rewarded alike, or the gradient was zero: the policy had nothing to learn from. Hover a step for its values.">
+      No learning signal at {without.map((run) => `${runs.length === 1 ? '' : `${run.name}: `}step${run.steps.length === 1 ? '' : 's'} ${run.steps.join(', ')}`).join('; ')}
     </p>
   );
 }

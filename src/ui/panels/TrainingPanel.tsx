@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { DEFAULT_RL_CONFIG } from '../../rl/config.ts';
-import { noLearningSignalNote, type LearningSignalSettings, type StepMetrics } from '../../rl/metrics.ts';
+import { noLearningSignalReasons, type LearningSignalSettings, type StepMetrics } from '../../rl/metrics.ts';
 import { phaseProgressText } from '../../rl/runProgress.ts';
 import { useMetricsStore } from '../stores/metricsStore.ts';
 import { useModelStore } from '../stores/modelStore.ts';
@@ -89,14 +89,18 @@ export function progressView(run: Pick<RunStore, 'state' | 'step' | 'maxSteps' |
   return { value, total, steps: `Step ${done} / ${total}`, detail: ` · ${run.state}${phase ? ` · ${phaseProgressText(phase, run.estimate)}` : ''} · ETA ${eta} · ${speed}` };
 }
 
-/** Under the progress line: the step just done learned nothing, and the likely causes. */
+/**
+ * Under the progress line: the step just done learned nothing, in one line that keeps the charts
+ * in view while a run trains; the likely causes open under it.
+ */
 export function NoSignalLine({ last, step, settings }: { last: StepMetrics | undefined; step: number; settings: LearningSignalSettings }) {
-  const note = last?.step === step ? noLearningSignalNote(last, settings) : null;
-  if (!note) return null;
+  const why = last?.step === step ? noLearningSignalReasons(last, settings) : null;
+  if (!why) return null;
   return (
-    <p className="warning-note" role="status" data-testid="train-no-signal" data-step={step}>
-      Step {step}: {note}
-    </p>
+    <details className="warning-note" role="status" data-testid="train-no-signal" data-step={step}>
+      <summary>Step {step}: no learning signal this step</summary>
+      {why}
+    </details>
   );
 }
 

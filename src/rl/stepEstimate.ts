@@ -7,7 +7,7 @@
 //             (completions are assumed to run to the limit: the estimate is of a long step);
 //   update:   num_iterations × ceil(S / B) micro-batches of forward + backward at the padded
 //             length (prompt + completion), plus a forward each for the reference (beta > 0) and
-//             the value pass (gae); one AdamW step per PPO epoch.
+//             the value pass (gae); one AdamW step per PPO epoch, timed on its own.
 //
 // The slice is timed with one layer; a phase's time is split between the layer and the rest (the
 // embedding, final norm and lm_head) by their matmul work per token, and the layer's part is
@@ -133,17 +133,20 @@ export async function estimateStepTime(gpu: Gpu, model: Pick<RecipeModel, 'confi
       generator.release();
     }
 
-    // The update: one micro-batch with its AdamW step, then two, to tell the two apart.
+    // The update: a micro-batch with its AdamW step, and the AdamW step alone (gradNorm reads back,
+    // so the step has finished when it answers).
     const trainer = new LmTrainer(sliceModel, B, T, DEFAULT_OPTIMIZER);
     const tokens = ids(B * T);
     const batch: TokenBatch = { tokens, targets: [...tokens.slice(1), tokens[0]!], mask: tokens.map(() => 1) };
     let microBatch: number;
     let optimizer: number;
     try {
-      const one = await timed(() => trainer.step([batch]));
-      const two = await timed(() => trainer.step([batch, batch]));
-      microBatch = Math.max(two - one, one / 2);
-      optimizer = Math.max(0, one - microBatch);
+      const withOptimizer = await timed(() => trainer.step([batch]));
+      optimizer = await timed(async () => {
+        gpu.run(trainer.optimizer.step(), 'calibration optimizer');
+        await trainer.optimizer.gradNorm();
+      });
+      microBatch = Math.max(withOptimizer - optimizer, withOptimizer / 2);
     } finally {
       trainer.release();
     }

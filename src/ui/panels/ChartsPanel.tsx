@@ -260,8 +260,7 @@ export function ChartsPanel() {
     <section className="panel" aria-labelledby="charts-heading">
       <h2 id="charts-heading">Charts</h2>
       <p className="muted small">
-        Solid lines: a run's own rollouts at each step (sampled). Dashed: greedy answers on the held-out split (step 0 is before training). With several runs shown,
-        each has its colour.
+        Solid: a run's rollouts at each step (sampled). Dashed: greedy answers on the held-out split (step 0: before training). Each run has its colour.
       </p>
       {/* Only this tab's run, shown: nothing to choose. */}
       {(runs.length > 1 || shown.length === 0) && <RunSelector runs={runs} />}

@@ -58,17 +58,22 @@ export function RecipeLine() {
           </option>
         ))}
       </select>
-      <p className="muted small" data-testid="train-recipe-reason">
-        {recipe ? `Recipe ${recipe.name}: ${RECIPE_TITLES[recipe.name]}. Picked because: ${recipe.reason}. Edit any setting below.` : savedRun ? "Settings: the checkpoint's own (its alphaalign_run.json); choose a recipe to start over from one." : null}
-      </p>
-      {recipe?.problem && (
-        <p className="field-error" role="alert" data-testid="train-recipe-problem">
-          {recipe.problem}
-        </p>
+      {/* Once a run is under way the why and the estimate give way, so the run's controls and charts share a screen. */}
+      {idle && (
+        <>
+          <p className="muted small" data-testid="train-recipe-reason">
+            {recipe ? `Recipe ${recipe.name}: ${RECIPE_TITLES[recipe.name]}. Picked because: ${recipe.reason}. Edit any setting below.` : savedRun ? "Settings: the checkpoint's own (its alphaalign_run.json); choose a recipe to start over from one." : null}
+          </p>
+          {recipe?.problem && (
+            <p className="field-error" role="alert" data-testid="train-recipe-problem">
+              {recipe.problem}
+            </p>
+          )}
+          <p className="muted small" data-testid="train-step-estimate">
+            {estimate ?? 'Step time: estimating on this adapter…'}
+          </p>
+        </>
       )}
-      <p className="muted small" data-testid="train-step-estimate">
-        {estimate ?? (idle ? 'Step time: estimating on this adapter…' : null)}
-      </p>
     </div>
   );
 }

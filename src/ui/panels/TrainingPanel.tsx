@@ -185,13 +185,19 @@ export function TrainingPanel() {
       </div>
       {/* The settings are fixed while a run lasts, so the form's are the run's. */}
       <NoSignalLine last={lastMetrics} step={run.step} settings={run.config ?? DEFAULT_RL_CONFIG} />
-      {checkpointStep !== null && (
-        <p className="muted small" data-testid="train-checkpoint" data-step={checkpointStep}>
-          Last checkpoint kept in this browser: step {checkpointStep}
-          {active ? '; a reload or a closed tab resumes the run from it.' : '.'}
+      {/* One paragraph for both, so the run's controls and the headline charts share a 900-pixel screen. */}
+      {(checkpointStep !== null || run.info) && (
+        <p className="muted small">
+          {run.info}
+          {run.info && checkpointStep !== null && ' '}
+          {checkpointStep !== null && (
+            <span data-testid="train-checkpoint" data-step={checkpointStep}>
+              Last checkpoint kept in this browser: step {checkpointStep}
+              {active ? '; a reload or a closed tab resumes the run from it.' : '.'}
+            </span>
+          )}
         </p>
       )}
-      {run.info && <p className="muted small">{run.info}</p>}
       {storageError && (
         <p className="field-error" role="alert" data-testid="runs-storage-error">
           {storageError}

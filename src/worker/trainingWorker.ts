@@ -130,6 +130,28 @@ function enqueue(task: () => Promise<void>): void {
 /** The last run's loop, settled once it has made its last save and answered its last export. */
 let loopEnded: Promise<void> = Promise.resolve();
 
+/**
+ * The newest step-time estimate asked for and not yet begun. Estimates take their turn in the
+ * queue, but only the newest is worth its seconds of calibration, and none once a run starts: a
+ * form being filled in would otherwise queue one per edit ahead of the Start that follows.
+ */
+let pendingEstimate: RlConfig | null = null;
+
+async function estimateNewest(): Promise<void> {
+  const config = pendingEstimate;
+  pendingEstimate = null;
+  if (config === null) return;
+  if (!loaded) {
+    post({ type: 'error', area: 'plan', message: 'no model is loaded to estimate a step for', recovery: 'Load the demo model or your own in the Model panel first.' });
+    return;
+  }
+  const { checkpoint } = loaded;
+  const model = recipeModel(checkpoint.config, checkpoint.dtype, checkpoint.tokenizer, checkpoint.run);
+  await estimateStepTime(await gpu(), model, config)
+    .then((estimate) => post({ type: 'estimate', config, estimate }))
+    .catch((error: unknown) => fail('plan', error, 'The step time could not be estimated; training still works. Check the settings.'));
+}
+
 /** The page's binding cap in bytes (a `bindingCap` request), for the device opened next. */
 let maxBindingBytes: number | undefined;
 
@@ -646,19 +668,13 @@ scope.addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
       });
       return;
     case 'estimate':
-      enqueue(async () => {
-        if (!loaded) {
-          post({ type: 'error', area: 'plan', message: 'no model is loaded to estimate a step for', recovery: 'Load the demo model or your own in the Model panel first.' });
-          return;
-        }
-        const { checkpoint } = loaded;
-        const model = recipeModel(checkpoint.config, checkpoint.dtype, checkpoint.tokenizer, checkpoint.run);
-        await estimateStepTime(await gpu(), model, message.config)
-          .then((estimate) => post({ type: 'estimate', config: message.config, estimate }))
-          .catch((error: unknown) => fail('plan', error, 'The step time could not be estimated; training still works. Check the settings.'));
-      });
+      // One queued calibration at most: a newer request replaces the settings it will time.
+      if (pendingEstimate === null) enqueue(estimateNewest);
+      pendingEstimate = message.config;
       return;
     case 'start':
+      // The run's own steps time it from here on.
+      pendingEstimate = null;
       enqueue(() => start(message.config, message.train, message.eval, message.evalLimit, message.dataset, message.heldOut, message.resume, message.attacks, message.recipe ?? null));
       return;
     case 'loadOnnxModel':

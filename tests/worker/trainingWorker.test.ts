@@ -97,6 +97,23 @@ describe('the training worker answers every request of a run', () => {
     await eventMatching('runState', exported, (e) => e.state === 'finished');
   });
 
+  it('times only the newest of several estimates asked for at once, and none that a Start overtakes', async () => {
+    const from = events.length;
+    const config = (max_completion_length: number) => parseRlConfig({ ...VOWEL_REWARD, max_completion_length });
+    // A form being filled in: three step shapes in a row; the newest is the one timed.
+    for (const length of [4, 5, 6]) send({ type: 'estimate', config: config(length) });
+    const timed = await eventMatching('estimate', from);
+    expect(timed.config.max_completion_length).toBe(6);
+    // Asked for, then a Start: the run goes first and nothing is calibrated behind it.
+    const started = events.length;
+    send({ type: 'estimate', config: config(7) });
+    send(startRun(1));
+    await eventMatching('runState', started, (e) => e.state === 'finished');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(events.slice(from).filter((e) => e.type === 'estimate').map((e) => (e as Extract<WorkerEvent, { type: 'estimate' }>).config.max_completion_length)).toEqual([6]);
+    expect(events.slice(from).filter((e) => e.type === 'error')).toEqual([]);
+  });
+
   it('answers an export asked for during the closing evaluation, after it, with the checkpoint of the last step', async () => {
     const from = events.length;
     let askedAt = -1;

@@ -199,6 +199,9 @@ describe('pausing, resuming, reloading and stopping a run; the runs kept in the 
   });
 
   it('lists finished runs after the tab is closed and opened again, reopens and deletes them', { timeout: 600_000 }, async () => {
+    // The test before ends with a reload: the model it loads sets its recipe in the form when it
+    // arrives, so the settings are filled in after that.
+    await modelReady();
     await fillTinyRun(2, 4);
     await page.getByTestId('train-start').click();
     await expect.poll(state, { timeout: 300_000, interval: 500 }).toBe('finished');

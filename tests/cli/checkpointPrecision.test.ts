@@ -35,12 +35,12 @@ function expectBaseAsStored(out: string) {
   return { input, written, trained };
 }
 
-describe('a bf16 LoRA run writes its frozen base as bf16', () => {
+describe('a bf16 LoRA run writes its frozen base as bf16', { timeout: 900_000 }, () => {
   it('lab sft --lora', () => {
     const data = join(dir, 'sft.jsonl');
     writeFileSync(data, ['{"prompt":"the thin","response":"answer on the"}', '{"prompt":"on the","response":"an answer"}'].join('\n'));
     const out = join(dir, 'sft');
-    const result = lab(['sft', '--model', base, '--data', data, '--steps', '1', '--batch-size', '1', '--seq-len', '12', '--lora', '--lora-rank', '2', '--out', out], process.env, 300_000);
+    const result = lab(['sft', '--model', base, '--data', data, '--steps', '1', '--batch-size', '1', '--seq-len', '12', '--lora', '--lora-rank', '2', '--out', out], process.env, 900_000);
     expect(result.status, result.stderr).toBe(0);
     console.log('lab sft --lora', expectBaseAsStored(out));
   });
@@ -52,7 +52,7 @@ describe('a bf16 LoRA run writes its frozen base as bf16', () => {
     const settings = { num_generations: 2, prompts_per_step: 1, per_device_train_batch_size: 2, generation_batch_size: 2, max_completion_length: 2, template: 'Q: {{prompt}}', eval_steps: 0, finetune: { kind: 'lora', rank: 2 } };
     writeFileSync(config, JSON.stringify(settings));
     const out = join(dir, 'train');
-    const result = lab(['train', '--model', base, '--data', data, '--config', config, '--steps', '1', '--held-out', '0', '--out', out], process.env, 300_000);
+    const result = lab(['train', '--model', base, '--data', data, '--config', config, '--steps', '1', '--held-out', '0', '--out', out], process.env, 900_000);
     expect(result.status, result.stderr).toBe(0);
     console.log('lab train (LoRA)', expectBaseAsStored(out));
   });
